@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/tools/go/packages"
+
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
+	"github.com/rasp-instrument/rasp-instrument/rewrite"
+)
+
+// diffReport is the --json output of diff.
+type diffReport struct {
+	Packages []diffPackage       `json:"packages"`
+	Summary  map[string]*summary `json:"summary"` // per family
+	Skipped  int                 `json:"skipped"`
+}
+
+type diffPackage struct {
+	ImportPath string               `json:"import_path"`
+	Error      string               `json:"error,omitempty"`
+	Sites      []rewrite.SiteReport `json:"sites"`
+	Diffs      map[string]string    `json:"diffs,omitempty"`
+}
+
+type summary struct {
+	Rewritten int `json:"rewritten"`
+	Skipped   int `json:"skipped"`
+}
+
+func newDiffCmd() *cobra.Command {
+	var (
+		asJSON, failOnSkipped, tests bool
+		sinks                        string
+	)
+	cmd := &cobra.Command{
+		Use:   "diff [packages]",
+		Short: "Show what the build would rewrite, without building",
+		Long: `diff loads the packages (default ./...) with their types, applies the same
+rewrite as the build, and prints a unified diff of every rewritten call per
+file, then a summary per sink family and every sink call site that was not
+rewritten, with the reason. --json prints the same as JSON for CI.
+
+Exit status: 0; with --fail-on-skipped, 1 when a sink call site was not
+rewritten or a package could not be loaded.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				args = []string{"./..."}
+			}
+			t, err := rewrite.LoadTable(sinks)
+			if err != nil {
+				return err
+			}
+			rep, err := runDiff(t, args, tests)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			} else {
+				printDiff(w, rep)
+			}
+			if failOnSkipped && rep.Skipped > 0 {
+				cmd.SilenceErrors = true
+				return fmt.Errorf("%d sink call sites not rewritten", rep.Skipped)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&failOnSkipped, "fail-on-skipped", false, "exit 1 when a sink call site is not rewritten")
+	cmd.Flags().BoolVar(&tests, "test", true, "include test files")
+	cmd.Flags().StringVar(&sinks, "sinks", "", "sink table `file` (default: RASP_SINKS, else built in)")
+	return cmd
+}
+
+func runDiff(t *rewrite.Table, patterns []string, tests bool) (*diffReport, error) {
+	cfg := &packages.Config{
+		Mode:  packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports,
+		Tests: tests,
+	}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	rep := &diffReport{Summary: map[string]*summary{}}
+	for _, f := range rewrite.Families {
+		rep.Summary[f] = &summary{}
+	}
+	seen := map[string]bool{}
+	for _, p := range pkgs {
+		if seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		dp := diffPackage{ImportPath: p.ID, Diffs: map[string]string{}}
+		if len(p.Errors) > 0 {
+			dp.Error = p.Errors[0].Error()
+			rep.Skipped++
+			rep.Packages = append(rep.Packages, dp)
+			continue
+		}
+		if t.Excluded(p.PkgPath) {
+			dp.Error = "excluded by the sink table"
+			rep.Packages = append(rep.Packages, dp)
+			continue
+		}
+		rp := &rewrite.Package{Path: p.PkgPath, Fset: p.Fset, Files: p.Syntax, Info: p.TypesInfo}
+		for i := range p.Syntax {
+			name := p.CompiledGoFiles[i]
+			src, err := os.ReadFile(name)
+			if err != nil {
+				return nil, err
+			}
+			rp.Srcs = append(rp.Srcs, src)
+			rp.Names = append(rp.Names, name)
+		}
+		results, err := rewrite.Rewrite(rp, t, raspinstrument.RuntimePath)
+		if err != nil {
+			dp.Error = err.Error()
+			rep.Skipped++
+		}
+		for _, r := range results {
+			for _, s := range r.Sites {
+				if s.Mechanism == rewrite.MechanismNone {
+					rep.Summary[s.Family].Skipped++
+					rep.Skipped++
+				} else {
+					rep.Summary[s.Family].Rewritten++
+				}
+			}
+			dp.Sites = append(dp.Sites, r.Sites...)
+			if r.Out != nil {
+				dp.Diffs[r.Path] = rewrite.UnifiedDiff(r.Path, r.Src, r.Out)
+			}
+		}
+		rep.Packages = append(rep.Packages, dp)
+	}
+	sort.Slice(rep.Packages, func(i, j int) bool { return rep.Packages[i].ImportPath < rep.Packages[j].ImportPath })
+	return rep, nil
+}
+
+
+func printDiff(w io.Writer, rep *diffReport) {
+	for _, p := range rep.Packages {
+		files := make([]string, 0, len(p.Diffs))
+		for f := range p.Diffs {
+			files = append(files, f)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			fmt.Fprint(w, p.Diffs[f])
+		}
+	}
+	fmt.Fprintln(w, "\n# summary")
+	for _, f := range rewrite.Families {
+		s := rep.Summary[f]
+		fmt.Fprintf(w, "%-5s rewritten %d, not rewritten %d\n", f, s.Rewritten, s.Skipped)
+	}
+	fmt.Fprintln(w, "\n# not rewritten")
+	n := 0
+	for _, p := range rep.Packages {
+		if p.Error != "" {
+			fmt.Fprintf(w, "%s: package not rewritten: %s\n", p.ImportPath, p.Error)
+			n++
+		}
+		for _, s := range p.Sites {
+			if s.Mechanism == rewrite.MechanismNone {
+				fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", s.File, s.Line, s.Column, s.Sink, s.Reason)
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "(none)")
+	}
+}

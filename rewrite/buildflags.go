@@ -1,0 +1,168 @@
+package rewrite
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// BuildFlags are the flags of the go command that change how packages are
+// compiled. The runtime must be built with the same ones as the program it
+// is linked into, or the linker refuses the mismatched objects.
+type BuildFlags struct {
+	Race, Msan, Asan, Trimpath bool
+	Values                     map[string]string // tags, gcflags, asmflags, buildmode, ...
+}
+
+// forwarded value flags: they change compiled code or file selection.
+var valueFlags = map[string]bool{
+	"tags": true, "gcflags": true, "asmflags": true, "buildmode": true,
+	"installsuffix": true, "compiler": true, "gccgoflags": true, "pgo": true,
+}
+
+// otherValueFlags take a value but do not concern the runtime's build.
+var otherValueFlags = map[string]bool{
+	"C": true, "o": true, "p": true, "mod": true, "modfile": true, "overlay": true,
+	"ldflags": true, "toolexec": true, "exec": true, "coverpkg": true, "covermode": true,
+	"pkgdir": true, "buildvcs": true, "reuse": true, "json": true, "f": true, "vettool": true,
+	"run": true, "bench": true, "count": true, "timeout": true, "cpu": true, "parallel": true,
+	"fuzz": true, "fuzztime": true, "fuzzminimizetime": true, "benchtime": true, "skip": true,
+	"coverprofile": true, "outputdir": true, "shuffle": true, "cpuprofile": true, "memprofile": true,
+	"blockprofile": true, "mutexprofile": true, "trace": true,
+}
+
+// Args returns the flags as go command arguments.
+func (f BuildFlags) Args() []string {
+	var out []string
+	if f.Race {
+		out = append(out, "-race")
+	}
+	if f.Msan {
+		out = append(out, "-msan")
+	}
+	if f.Asan {
+		out = append(out, "-asan")
+	}
+	if f.Trimpath {
+		out = append(out, "-trimpath")
+	}
+	for _, k := range []string{"asmflags", "buildmode", "compiler", "gccgoflags", "gcflags", "installsuffix", "pgo", "tags"} {
+		if v, ok := f.Values[k]; ok {
+			out = append(out, "-"+k+"="+v)
+		}
+	}
+	return out
+}
+
+// parseGoFlags folds the build flags found in args (a go command line after
+// its subcommand, or the fields of GOFLAGS) into f. It stops at the first
+// argument that is not a flag.
+func (f *BuildFlags) parseGoFlags(args []string) {
+	if f.Values == nil {
+		f.Values = map[string]string{}
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return
+		}
+		name := strings.TrimLeft(a, "-")
+		value, hasValue := "", false
+		if k, v, ok := strings.Cut(name, "="); ok {
+			name, value, hasValue = k, v, true
+		}
+		boolValue := func() bool {
+			if !hasValue {
+				return true
+			}
+			b, _ := strconv.ParseBool(value)
+			return b
+		}
+		switch {
+		case name == "race":
+			f.Race = boolValue()
+		case name == "msan":
+			f.Msan = boolValue()
+		case name == "asan":
+			f.Asan = boolValue()
+		case name == "trimpath":
+			f.Trimpath = boolValue()
+		case valueFlags[name] || otherValueFlags[name]:
+			if !hasValue && i+1 < len(args) {
+				i++
+				value = args[i]
+			}
+			if valueFlags[name] {
+				f.Values[name] = value
+			}
+		}
+	}
+}
+
+// DetectBuildFlags recovers the flags of the go command that runs this
+// tool: from GOFLAGS, then from the command line of the nearest ancestor
+// process that is the go command (Linux), then from the compiler's own
+// arguments, which show -race, -msan and -asan.
+func DetectBuildFlags(toolArgs []string) BuildFlags {
+	var f BuildFlags
+	f.parseGoFlags(strings.Fields(os.Getenv("GOFLAGS")))
+	if args := goCommandLine(); len(args) > 2 {
+		f.parseGoFlags(args[2:]) // after "go build"
+	}
+	for _, a := range toolArgs {
+		switch a {
+		case "-race":
+			f.Race = true
+		case "-msan":
+			f.Msan = true
+		case "-asan":
+			f.Asan = true
+		}
+	}
+	return f
+}
+
+// goCommandLine returns the argv of the closest ancestor process that is
+// the go command, or nil where it cannot be read.
+func goCommandLine() []string {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	pid := os.Getppid()
+	for depth := 0; depth < 4 && pid > 1; depth++ {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		if err != nil {
+			return nil
+		}
+		argv := strings.Split(strings.TrimRight(string(data), "\x00"), "\x00")
+		if len(argv) > 0 {
+			base := strings.TrimSuffix(filepath.Base(argv[0]), ".exe")
+			if base == "go" {
+				return argv
+			}
+		}
+		pid = parentOf(pid)
+	}
+	return nil
+}
+
+func parentOf(pid int) int {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state ppid ...; comm may contain spaces and parentheses.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(s[i+1:])
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
+}

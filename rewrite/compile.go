@@ -1,0 +1,160 @@
+package rewrite
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
+)
+
+// goFiles returns the index of the first of the trailing .go files of a
+// compile command line.
+func goFiles(args []string) int {
+	i := len(args)
+	for i > 0 && strings.HasSuffix(args[i-1], ".go") && !strings.HasPrefix(args[i-1], "-") {
+		i--
+	}
+	return i
+}
+
+func (x *Toolexec) compile() error {
+	args := x.Args
+	ip := importPath()
+	first := goFiles(args)
+	files := args[first:]
+	t, _ := x.Table()
+	if len(files) == 0 || hasFlag(args, "-std") || isRuntimePackage(ip) {
+		return x.compileWithRuntimeOverride(args)
+	}
+	if t.Excluded(ip) {
+		fmt.Fprintf(x.Stderr, "rasp-instrument: warning: %s is excluded from instrumentation by %s; its sink calls are not protected\n", ip, t.File)
+		return x.passThrough(args)
+	}
+	if !filesMentionSinks(files, t) {
+		return x.compileWithRuntimeOverride(args)
+	}
+	cfgPath, cfgIdx := flagValue(args, "-importcfg")
+	if cfgIdx < 0 {
+		return fmt.Errorf("compiling %s: no -importcfg in the compiler's arguments; cannot type-check it", ip)
+	}
+	cfg, err := ReadImportCfg(cfgPath)
+	if err != nil {
+		return fmt.Errorf("compiling %s: %w", ip, err)
+	}
+	lang, _ := flagValue(args, "-lang")
+	goarch := os.Getenv("GOARCH")
+	if goarch == "" {
+		goarch = runtime.GOARCH
+	}
+	pkg, err := CheckFiles(ip, files, cfg, goarch, lang)
+	if err != nil {
+		// Compile as written: if the code is wrong, the compiler says so.
+		if cerr := x.passThroughQuiet(args); cerr != nil {
+			return x.passThrough(args)
+		}
+		return fmt.Errorf("cannot type-check %s to instrument it, so it would build without protection:\n\t%v\n"+
+			"Report this, or exclude the package in the sink table (exclude: [%s]) to build it unprotected on purpose", ip, err, ip)
+	}
+	results, err := Rewrite(pkg, t, raspinstrument.RuntimePath)
+	if err != nil {
+		return fmt.Errorf("instrumenting %s: %w", ip, err)
+	}
+	changed := false
+	for _, r := range results {
+		changed = changed || r.Out != nil
+	}
+	if !changed {
+		return x.compileWithRuntimeOverride(args)
+	}
+	rt, err := x.EnsureRuntime(args)
+	if err != nil {
+		return fmt.Errorf("instrumenting %s: %w", ip, err)
+	}
+	out, _ := flagValue(args, "-o")
+	dir := filepath.Join(filepath.Dir(out), "rasp")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	newArgs := append([]string(nil), args[:first]...)
+	for i, r := range results {
+		if r.Out == nil {
+			newArgs = append(newArgs, r.Path)
+			continue
+		}
+		for _, p := range r.Imports {
+			if _, ok := cfg.Resolve(p); ok {
+				continue
+			}
+			a, ok := rt[p]
+			if !ok {
+				return fmt.Errorf("instrumenting %s: %s needs package %s, which is neither in its import configuration nor a runtime dependency", ip, r.Path, p)
+			}
+			cfg.PackageFile[p] = a
+		}
+		name := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(r.Path)))
+		content := append([]byte("//line "+r.Path+":1\n"), r.Out...)
+		if err := os.WriteFile(name, content, 0o644); err != nil {
+			return err
+		}
+		newArgs = append(newArgs, name)
+	}
+	cfg.PackageFile[raspinstrument.RuntimePath] = rt[raspinstrument.RuntimePath]
+	newCfg := filepath.Join(dir, "importcfg")
+	if err := cfg.Write(newCfg); err != nil {
+		return err
+	}
+	newArgs[cfgIdx] = newCfg
+	return x.passThrough(newArgs)
+}
+
+// compileWithRuntimeOverride compiles a package as written. A package that
+// imports the runtime itself gets the runtime built for this build.
+func (x *Toolexec) compileWithRuntimeOverride(args []string) error {
+	cfgPath, cfgIdx := flagValue(args, "-importcfg")
+	if cfgIdx < 0 || isRuntimePackage(importPath()) {
+		return x.passThrough(args)
+	}
+	cfg, err := ReadImportCfg(cfgPath)
+	if err != nil || cfg.PackageFile[raspinstrument.RuntimePath] == "" {
+		return x.passThrough(args)
+	}
+	rt, err := x.EnsureRuntime(args)
+	if err != nil {
+		return err
+	}
+	for p, a := range rt {
+		if _, ok := cfg.PackageFile[p]; ok || isRuntimePackage(p) {
+			cfg.PackageFile[p] = a
+		}
+	}
+	newCfg := cfgPath + ".rasp"
+	if err := cfg.Write(newCfg); err != nil {
+		return err
+	}
+	args = append([]string(nil), args...)
+	args[cfgIdx] = newCfg
+	return x.passThrough(args)
+}
+
+func (x *Toolexec) passThroughQuiet(args []string) error {
+	return exec.Command(x.Tool, args...).Run()
+}
+
+// filesMentionSinks is a cheap filter: a package whose files never spell a
+// sink's name has no sink call to rewrite.
+func filesMentionSinks(files []string, t *Table) bool {
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return true // let the type checker report it
+		}
+		if mentionsSink(src, t) {
+			return true
+		}
+	}
+	return false
+}

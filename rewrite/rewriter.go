@@ -1,0 +1,422 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// RuntimeAlias is the name under which rewritten files import the runtime.
+const RuntimeAlias = "__rasp"
+
+// Mechanisms by which a sink call site is covered.
+const (
+	MechanismCall   = "call"   // the call was rerouted to the hook
+	MechanismValue  = "value"  // a function or method value was replaced by a closure over the hook
+	MechanismNone   = "none"   // not covered; Reason says why
+	MechanismMethod = "method" // a method expression was replaced by a closure over the hook
+)
+
+// SiteReport describes one reference to a sink in a package.
+type SiteReport struct {
+	File      string `json:"file"` // as positions report it (after //line)
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	Sink      string `json:"sink"`
+	Family    string `json:"family"`
+	Hook      string `json:"hook,omitempty"`
+	Mechanism string `json:"mechanism"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// FileResult is the outcome of rewriting one file.
+type FileResult struct {
+	Path    string       // path the file was read from
+	Src     []byte       // original content
+	Out     []byte       // rewritten content; nil when the file has no sink
+	Imports []string     // import paths the rewritten file adds, besides the runtime
+	Sites   []SiteReport // every sink reference in the file
+}
+
+// Package is a type-checked package ready to rewrite.
+type Package struct {
+	Path  string // import path
+	Fset  *token.FileSet
+	Files []*ast.File
+	Srcs  [][]byte // content of each file, same order as Files
+	Names []string // path of each file
+	Info  *types.Info
+}
+
+// Rewrite reroutes every reference to a sink of t in pkg. It returns one
+// result per file; files without sinks have a nil Out.
+func Rewrite(pkg *Package, t *Table, runtimePath string) ([]FileResult, error) {
+	results := make([]FileResult, len(pkg.Files))
+	seq := 0
+	for i, f := range pkg.Files {
+		r := &results[i]
+		r.Path, r.Src = pkg.Names[i], pkg.Srcs[i]
+		if !mentionsSink(r.Src, t) {
+			continue
+		}
+		fr := &fileRewriter{pkg: pkg, t: t, file: f, src: r.Src, seq: &seq, aliases: map[string]string{}}
+		if err := fr.run(); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Path, err)
+		}
+		r.Sites = fr.sites
+		if len(fr.edits) == 0 {
+			continue
+		}
+		out, err := fr.output(runtimePath)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Path, err)
+		}
+		r.Out = out
+		for p := range fr.aliases {
+			r.Imports = append(r.Imports, p)
+		}
+		sort.Strings(r.Imports)
+	}
+	return results, nil
+}
+
+// mentionsSink is a cheap filter: a file that never spells a sink's name
+// cannot reference it.
+func mentionsSink(src []byte, t *Table) bool {
+	for name := range t.names {
+		if bytes.Contains(src, []byte(name)) {
+			return true
+		}
+	}
+	return false
+}
+
+type edit struct {
+	start, end int // byte offsets in the original file
+	text       string
+	seq        int // order of discovery: outer calls come first
+}
+
+type fileRewriter struct {
+	pkg     *Package
+	t       *Table
+	file    *ast.File
+	src     []byte
+	tf      *token.File
+	seq     *int
+	edits   []edit
+	sites   []SiteReport
+	decls   []string          // site variable declarations
+	aliases map[string]string // import path -> alias, for types named in closures
+}
+
+func (fr *fileRewriter) off(p token.Pos) int { return fr.tf.Offset(p) }
+
+func (fr *fileRewriter) text(from, to token.Pos) string {
+	return string(fr.src[fr.off(from):fr.off(to)])
+}
+
+func (fr *fileRewriter) add(from, to token.Pos, text string) {
+	fr.edits = append(fr.edits, edit{start: fr.off(from), end: fr.off(to), text: text, seq: len(fr.edits)})
+}
+
+func (fr *fileRewriter) run() error {
+	fr.tf = fr.pkg.Fset.File(fr.file.Pos())
+	handled := map[ast.Expr]bool{}
+	var err error
+	ast.Inspect(fr.file, func(n ast.Node) bool {
+		if err != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			fun := ast.Unparen(n.Fun)
+			fn, sel, kind := fr.resolve(fun)
+			if fn == nil {
+				return true
+			}
+			s := fr.t.Lookup(fn.FullName())
+			if s == nil {
+				return true
+			}
+			markHandled(handled, fun)
+			if kind == types.MethodExpr {
+				return true // a call of a method expression: rewritten as a value below
+			}
+			err = fr.rewriteCall(n, fun, sel, fn, s)
+		case *ast.SelectorExpr, *ast.Ident:
+			e := n.(ast.Expr)
+			if handled[e] {
+				return true
+			}
+			fn, sel, kind := fr.resolve(e)
+			if fn == nil {
+				return true
+			}
+			s := fr.t.Lookup(fn.FullName())
+			if s == nil {
+				return true
+			}
+			markHandled(handled, e)
+			err = fr.rewriteValue(e, sel, kind, fn, s)
+			return true // the receiver may hold sink calls of its own
+		}
+		return true
+	})
+	return err
+}
+
+// markHandled records that e, and the name it selects, are rewritten.
+func markHandled(handled map[ast.Expr]bool, e ast.Expr) {
+	handled[e] = true
+	if sel, ok := e.(*ast.SelectorExpr); ok {
+		handled[sel.Sel] = true
+	}
+}
+
+// resolve returns the function that e denotes, if e names a function or a
+// method through a selector or an identifier.
+func (fr *fileRewriter) resolve(e ast.Expr) (*types.Func, *types.Selection, types.SelectionKind) {
+	info := fr.pkg.Info
+	switch e := e.(type) {
+	case *ast.SelectorExpr:
+		if sel := info.Selections[e]; sel != nil {
+			fn, _ := sel.Obj().(*types.Func)
+			return fn, sel, sel.Kind()
+		}
+		fn, _ := info.Uses[e.Sel].(*types.Func) // package-qualified function
+		return fn, nil, types.FieldVal
+	case *ast.Ident:
+		fn, _ := info.Uses[e].(*types.Func) // dot-imported function
+		if fn != nil && fn.Type().(*types.Signature).Recv() != nil {
+			return nil, nil, 0
+		}
+		return fn, nil, types.FieldVal
+	}
+	return nil, nil, 0
+}
+
+func (fr *fileRewriter) newSite(pos token.Pos, s *Sink, mechanism string) string {
+	p := fr.pkg.Fset.Position(pos)
+	name := fmt.Sprintf("__rasp_site_%d", *fr.seq)
+	*fr.seq++
+	fr.decls = append(fr.decls, fmt.Sprintf("var %s = %s.NewSite(%s, %s, %d, %d, %s, %s)",
+		name, RuntimeAlias, strconv.Quote(fr.pkg.Path), strconv.Quote(filepath.Base(p.Filename)),
+		p.Line, p.Column, strconv.Quote(s.Key()), strconv.Quote(s.Family)))
+	fr.sites = append(fr.sites, SiteReport{File: p.Filename, Line: p.Line, Column: p.Column,
+		Sink: s.Key(), Family: s.Family, Hook: s.Hook, Mechanism: mechanism})
+	return name
+}
+
+// receiver returns the text to put before and after the receiver expression
+// x so that it denotes the pointer the method is called on, following
+// embedded fields and taking the address where Go would do it implicitly.
+func (fr *fileRewriter) receiver(sel *types.Selection, fn *types.Func) (pre, post string, err error) {
+	idx := sel.Index()
+	path := ""
+	t := sel.Recv()
+	for _, i := range idx[:len(idx)-1] {
+		st, ok := derefStruct(t)
+		if !ok {
+			return "", "", fmt.Errorf("cannot follow embedded field of %s", t)
+		}
+		f := st.Field(i)
+		path += "." + f.Name()
+		t = f.Type()
+	}
+	recvIsPtr := false
+	if _, ok := fn.Type().(*types.Signature).Recv().Type().(*types.Pointer); ok {
+		recvIsPtr = true
+	}
+	_, haveptr := t.Underlying().(*types.Pointer)
+	if _, isNamedPtr := t.(*types.Pointer); isNamedPtr {
+		haveptr = true
+	}
+	addr := recvIsPtr && !haveptr
+	switch {
+	case path == "" && !addr:
+		return "", "", nil
+	case addr:
+		return "&(", ")" + path, nil
+	}
+	return "(", ")" + path, nil
+}
+
+func derefStruct(t types.Type) (*types.Struct, bool) {
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	return st, ok
+}
+
+func (fr *fileRewriter) hook(s *Sink) string { return RuntimeAlias + "." + s.Hook }
+
+func (fr *fileRewriter) rewriteCall(call *ast.CallExpr, fun ast.Expr, sel *types.Selection, fn *types.Func, s *Sink) error {
+	site := fr.newSite(call.Lparen, s, MechanismCall)
+	sep := ""
+	if len(call.Args) > 0 {
+		sep = ", "
+	}
+	if sel == nil { // package function
+		fr.add(call.Pos(), call.Lparen+1, fr.hook(s)+"("+site+sep)
+		return nil
+	}
+	x := fun.(*ast.SelectorExpr).X
+	pre, post, err := fr.receiver(sel, fn)
+	if err != nil {
+		return err
+	}
+	fr.add(call.Pos(), x.Pos(), fr.hook(s)+"("+site+", "+pre)
+	fr.add(x.End(), call.Lparen+1, post+sep)
+	return nil
+}
+
+// rewriteValue replaces a function value, method value or method expression
+// of a sink by a closure that calls the hook.
+func (fr *fileRewriter) rewriteValue(e ast.Expr, sel *types.Selection, kind types.SelectionKind, fn *types.Func, s *Sink) error {
+	sig := fn.Type().(*types.Signature)
+	mech := MechanismValue
+	if kind == types.MethodExpr {
+		mech = MechanismMethod
+	}
+	site := fr.newSite(e.Pos(), s, mech)
+	params, args := fr.params(sig, "__p")
+	results := fr.typeString(sig.Results())
+	call := fr.hook(s) + "(" + site
+	switch {
+	case sel == nil: // function value
+		fr.add(e.Pos(), e.End(), "func("+params+") "+results+" { return "+call+joinArgs(args)+") }")
+	case kind == types.MethodVal:
+		recvT := fr.typeString(sig.Recv().Type())
+		x := e.(*ast.SelectorExpr).X
+		pre, post, err := fr.receiver(sel, fn)
+		if err != nil {
+			return err
+		}
+		inner := "func(" + params + ") " + results + " { return " + call + ", __r" + joinArgs(args) + ") }"
+		fr.add(e.Pos(), x.Pos(), "func(__r "+recvT+") func("+fr.paramTypes(sig)+") "+results+" { return "+inner+" }("+pre)
+		fr.add(x.End(), e.End(), post+")")
+	case kind == types.MethodExpr:
+		if types.Identical(sel.Recv(), sig.Recv().Type()) == false {
+			if _, ok := sel.Recv().(*types.Pointer); !ok {
+				// (T).M for a pointer method does not exist; value-receiver
+				// methods through T are not in the table's shape.
+				return fmt.Errorf("method expression %s has an unexpected receiver", fr.text(e.Pos(), e.End()))
+			}
+		}
+		recvT := fr.typeString(sel.Recv())
+		sep := ""
+		if params != "" {
+			sep = ", "
+		}
+		fr.add(e.Pos(), e.End(), "func(__r "+recvT+sep+params+") "+results+" { return "+call+", __r"+joinArgs(args)+") }")
+	default:
+		return fmt.Errorf("unexpected reference to %s", s.Key())
+	}
+	return nil
+}
+
+func joinArgs(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(args, ", ")
+}
+
+// params returns a parameter list "p0 T0, p1 ...T1" and the arguments that
+// forward it "p0, p1...".
+func (fr *fileRewriter) params(sig *types.Signature, prefix string) (string, []string) {
+	var ps, args []string
+	n := sig.Params().Len()
+	for i := 0; i < n; i++ {
+		name := prefix + strconv.Itoa(i)
+		t := sig.Params().At(i).Type()
+		if sig.Variadic() && i == n-1 {
+			ps = append(ps, name+" ..."+fr.typeString(t.(*types.Slice).Elem()))
+			args = append(args, name+"...")
+			continue
+		}
+		ps = append(ps, name+" "+fr.typeString(t))
+		args = append(args, name)
+	}
+	return strings.Join(ps, ", "), args
+}
+
+func (fr *fileRewriter) paramTypes(sig *types.Signature) string {
+	var ps []string
+	n := sig.Params().Len()
+	for i := 0; i < n; i++ {
+		t := sig.Params().At(i).Type()
+		if sig.Variadic() && i == n-1 {
+			ps = append(ps, "..."+fr.typeString(t.(*types.Slice).Elem()))
+			continue
+		}
+		ps = append(ps, fr.typeString(t))
+	}
+	return strings.Join(ps, ", ")
+}
+
+// typeString spells t in the rewritten file, importing the packages it names
+// under private aliases.
+func (fr *fileRewriter) typeString(t types.Type) string {
+	return types.TypeString(t, func(p *types.Package) string {
+		a, ok := fr.aliases[p.Path()]
+		if !ok {
+			a = fmt.Sprintf("__rasp_p%d", len(fr.aliases))
+			fr.aliases[p.Path()] = a
+		}
+		return a
+	})
+}
+
+// output applies the edits. Original lines keep their numbers: imports join
+// the package clause's line, and site declarations follow the last line.
+func (fr *fileRewriter) output(runtimePath string) ([]byte, error) {
+	imports := "; import " + RuntimeAlias + " " + strconv.Quote(runtimePath)
+	paths := make([]string, 0, len(fr.aliases))
+	for p := range fr.aliases {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		imports += "; import " + fr.aliases[p] + " " + strconv.Quote(p)
+	}
+	edits := append(fr.edits, edit{start: fr.off(fr.file.Name.End()), end: fr.off(fr.file.Name.End()), text: imports, seq: -1})
+	sort.SliceStable(edits, func(i, j int) bool {
+		a, b := edits[i], edits[j]
+		if a.start != b.start {
+			return a.start < b.start
+		}
+		if (a.start == a.end) != (b.start == b.end) {
+			return a.start == a.end // insertions before replacements at the same place
+		}
+		return a.seq < b.seq
+	})
+	var out bytes.Buffer
+	out.Grow(len(fr.src) + 64*len(edits))
+	pos := 0
+	for _, e := range edits {
+		if e.start < pos {
+			return nil, fmt.Errorf("internal error: overlapping rewrites at offset %d", e.start)
+		}
+		out.Write(fr.src[pos:e.start])
+		out.WriteString(e.text)
+		pos = e.end
+	}
+	out.Write(fr.src[pos:])
+	if len(fr.src) > 0 && fr.src[len(fr.src)-1] != '\n' {
+		out.WriteByte('\n')
+	}
+	for _, d := range fr.decls {
+		out.WriteString(d)
+		out.WriteByte('\n')
+	}
+	return out.Bytes(), nil
+}

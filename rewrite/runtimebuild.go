@@ -1,0 +1,232 @@
+package rewrite
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
+)
+
+// RuntimeArchives maps the import path of the runtime packages, and of every
+// package they depend on, to the archive compiled for this build.
+type RuntimeArchives map[string]string
+
+// runtimeGoVersion is the go line of the module the runtime is built in: the
+// oldest Go the runtime compiles with.
+const runtimeGoVersion = "1.22"
+
+// cacheDir is where the tool keeps the unpacked runtime and the lists of
+// runtime archives per build configuration.
+func cacheDir() (string, error) {
+	d := os.Getenv("RASP_CACHE")
+	if d == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("no cache directory (set RASP_CACHE): %w", err)
+		}
+		d = filepath.Join(base, "rasp-instrument")
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", fmt.Errorf("creating cache directory: %w", err)
+	}
+	return d, nil
+}
+
+// runtimeHash is a hash of the embedded runtime source.
+func runtimeHash() string {
+	h := sha256.New()
+	_ = fs.WalkDir(raspinstrument.RuntimeSource, "runtime", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !isRuntimeFile(p) {
+			return err
+		}
+		data, err := raspinstrument.RuntimeSource.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", p, len(data))
+		h.Write(data)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func isRuntimeFile(p string) bool {
+	if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+		return false
+	}
+	for _, seg := range strings.Split(path.Dir(p), "/") {
+		if seg == "testdata" {
+			return false
+		}
+	}
+	return true
+}
+
+// unpackRuntime writes the runtime's source, as a module of its own, under
+// dir, once per runtime version.
+func unpackRuntime(dir string) (string, error) {
+	mod := filepath.Join(dir, "src-"+runtimeHash()[:16])
+	if _, err := os.Stat(filepath.Join(mod, "go.mod")); err == nil {
+		return mod, nil
+	}
+	tmp, err := os.MkdirTemp(dir, "src-tmp-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	gomod := fmt.Sprintf("module %s\n\ngo %s\n", raspinstrument.ModulePath, runtimeGoVersion)
+	if err := os.WriteFile(filepath.Join(tmp, "go.mod"), []byte(gomod), 0o644); err != nil {
+		return "", err
+	}
+	err = fs.WalkDir(raspinstrument.RuntimeSource, "runtime", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !isRuntimeFile(p) {
+			return err
+		}
+		data, err := raspinstrument.RuntimeSource.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(tmp, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o644)
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, mod); err != nil {
+		if _, statErr := os.Stat(filepath.Join(mod, "go.mod")); statErr == nil {
+			return mod, nil // another process won the race
+		}
+		return "", err
+	}
+	return mod, nil
+}
+
+// EnsureRuntime returns the archives of the runtime built with the same
+// toolchain, flags and environment as the current build. The first call for
+// a configuration runs `go list -export -deps` on the runtime through this
+// same tool (so the standard library packages it shares with the program come
+// from the same cache entries); later calls read the recorded list.
+func (x *Toolexec) EnsureRuntime(toolArgs []string) (RuntimeArchives, error) {
+	dir, err := cacheDir()
+	if err != nil {
+		return nil, err
+	}
+	flags := DetectBuildFlags(toolArgs)
+	h := sha256.New()
+	fmt.Fprintf(h, "tool %s\ngoroot %s\n", x.ID(), x.GOROOT)
+	for _, k := range []string{"GOOS", "GOARCH", "GOEXPERIMENT", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM", "CGO_ENABLED", "GOCACHE", "GODEBUG"} {
+		fmt.Fprintf(h, "%s=%s\n", k, os.Getenv(k))
+	}
+	fmt.Fprintf(h, "flags %q\n", flags.Args())
+	key := hex.EncodeToString(h.Sum(nil))[:24]
+	record := filepath.Join(dir, "rt-"+key+".json")
+
+	if rt, ok := readRecord(record); ok {
+		return rt, nil
+	}
+	unlock, err := lockFile(record + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if rt, ok := readRecord(record); ok {
+		return rt, nil
+	}
+	mod, err := unpackRuntime(dir)
+	if err != nil {
+		return nil, fmt.Errorf("unpacking the runtime: %w", err)
+	}
+	rt, err := x.listRuntime(mod, flags)
+	if err != nil {
+		return nil, err
+	}
+	data, _ := json.Marshal(rt)
+	tmp := record + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return nil, err
+	}
+	return rt, os.Rename(tmp, record)
+}
+
+func readRecord(file string) (RuntimeArchives, bool) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, false
+	}
+	var rt RuntimeArchives
+	if json.Unmarshal(data, &rt) != nil || rt[raspinstrument.RuntimePath] == "" {
+		return nil, false
+	}
+	for _, a := range rt {
+		if _, err := os.Stat(a); err != nil {
+			return nil, false // the build cache was trimmed or cleaned
+		}
+	}
+	return rt, true
+}
+
+func (x *Toolexec) listRuntime(mod string, flags BuildFlags) (RuntimeArchives, error) {
+	args := []string{"list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", "-toolexec=" + x.selfCommand()}
+	args = append(args, flags.Args()...)
+	args = append(args, raspinstrument.RuntimePath+"/...")
+	cmd := exec.Command(x.goCommand(), args...)
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GO111MODULE=on", "GOPROXY=off", "GOTOOLCHAIN=local", "GOENV=off")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("building the runtime (%s in %s): %v\n%s", strings.Join(cmd.Args, " "), mod, err, stderr.String())
+	}
+	rt := RuntimeArchives{}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if p, a, ok := strings.Cut(strings.TrimSpace(line), "="); ok && a != "" {
+			rt[p] = a
+		}
+	}
+	if rt[raspinstrument.RuntimePath] == "" {
+		return nil, fmt.Errorf("building the runtime: go list gave no archive for %s", raspinstrument.RuntimePath)
+	}
+	return rt, nil
+}
+
+// goCommand returns the go command of the toolchain that runs this build.
+func (x *Toolexec) goCommand() string {
+	name := "go"
+	if filepath.Ext(x.Tool) == ".exe" {
+		name = "go.exe"
+	}
+	p := filepath.Join(x.GOROOT, "bin", name)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return name
+}
+
+// selfCommand is the -toolexec value that runs this tool with the same
+// options.
+func (x *Toolexec) selfCommand() string {
+	parts := []string{quoteArg(x.Self)}
+	for _, a := range x.Options.argv() {
+		parts = append(parts, quoteArg(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+func quoteArg(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t'\"\\") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,233 @@
+package rewrite
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
+)
+
+// Version is the tool's version, reported by `rasp-instrument version` and
+// folded into the build cache key.
+var Version = "v0.1.0-dev"
+
+// Options are the tool's own flags, given before the tool path in -toolexec:
+// -toolexec="rasp-instrument --sinks sinks.yaml".
+type Options struct {
+	Sinks string // sink table file; empty for RASP_SINKS or the built-in table
+}
+
+func (o Options) argv() []string {
+	if o.Sinks != "" {
+		return []string{"--sinks", o.Sinks}
+	}
+	return nil
+}
+
+// ParseToolexecArgs splits the arguments the go command passed into the
+// tool's own options, the path of the Go tool to run and that tool's
+// arguments. ok is false when args do not look like a toolexec call.
+func ParseToolexecArgs(args []string) (opts Options, tool string, toolArgs []string, ok bool) {
+	for len(args) > 0 {
+		switch {
+		case args[0] == "--sinks" || args[0] == "-sinks":
+			if len(args) < 2 {
+				return opts, "", nil, false
+			}
+			opts.Sinks, args = args[1], args[2:]
+		case strings.HasPrefix(args[0], "--sinks=") || strings.HasPrefix(args[0], "-sinks="):
+			opts.Sinks = args[0][strings.IndexByte(args[0], '=')+1:]
+			args = args[1:]
+		default:
+			if !filepath.IsAbs(args[0]) {
+				return opts, "", nil, false
+			}
+			if st, err := os.Stat(args[0]); err != nil || st.IsDir() {
+				return opts, "", nil, false
+			}
+			if opts.Sinks != "" {
+				if abs, err := filepath.Abs(opts.Sinks); err == nil {
+					opts.Sinks = abs
+				}
+			}
+			return opts, args[0], args[1:], true
+		}
+	}
+	return opts, "", nil, false
+}
+
+// Toolexec is one run of the tool as the go command's -toolexec wrapper.
+// It is the one place where Go tools are intercepted: compile is rewritten,
+// link gets the runtime, and every other tool runs untouched.
+type Toolexec struct {
+	Options Options
+	Tool    string   // path of the Go tool, e.g. $GOROOT/pkg/tool/linux_amd64/compile
+	Args    []string // the tool's arguments
+	GOROOT  string
+	Self    string // path of this executable
+
+	Stdout, Stderr io.Writer
+
+	tableOnce sync.Once
+	table     *Table
+	tableErr  error
+	idOnce    sync.Once
+	id        string
+}
+
+// NewToolexec prepares a run.
+func NewToolexec(opts Options, tool string, args []string) *Toolexec {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	return &Toolexec{
+		Options: opts, Tool: tool, Args: args, Self: self,
+		GOROOT: filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(tool)))),
+		Stdout: os.Stdout, Stderr: os.Stderr,
+	}
+}
+
+// ToolName is the tool's base name without extension: compile, link, asm...
+func (x *Toolexec) ToolName() string {
+	return strings.TrimSuffix(filepath.Base(x.Tool), ".exe")
+}
+
+// Table returns the sink table in force.
+func (x *Toolexec) Table() (*Table, error) {
+	x.tableOnce.Do(func() { x.table, x.tableErr = LoadTable(x.Options.Sinks) })
+	return x.table, x.tableErr
+}
+
+// ID is the identity of everything that changes what the tool does to a
+// build: this executable (rewriter, runtime source, built-in table) and the
+// sink table in force.
+func (x *Toolexec) ID() string {
+	x.idOnce.Do(func() {
+		h := sha256.New()
+		fmt.Fprintf(h, "rasp-instrument %s\n", Version)
+		if f, err := os.Open(x.Self); err == nil {
+			io.Copy(h, f)
+			f.Close()
+		}
+		if t, err := x.Table(); err == nil {
+			fmt.Fprintf(h, "sinks %s\n", t.Hash)
+		}
+		x.id = hex.EncodeToString(h.Sum(nil))[:20]
+	})
+	return x.id
+}
+
+// Run runs the tool and returns the exit status to leave with.
+func (x *Toolexec) Run() int {
+	err := x.run()
+	if err == nil {
+		return 0
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode() // the tool failed and said why
+	}
+	fmt.Fprintf(x.Stderr, "rasp-instrument: %v\n", err)
+	return 2
+}
+
+func (x *Toolexec) run() error {
+	if len(x.Args) == 1 && x.Args[0] == "-V=full" {
+		return x.version()
+	}
+	switch x.ToolName() {
+	case "compile", "link":
+		if os.Getenv("TOOLEXEC_IMPORTPATH") == "" {
+			return errors.New("this looks like a compiler or linker command line, but not one run by the go command (TOOLEXEC_IMPORTPATH is not set).\n" +
+				"rasp-instrument is meant to wrap the go command's tools:\n\tgo build -toolexec=rasp-instrument ./...")
+		}
+		if _, err := x.Table(); err != nil {
+			return err
+		}
+		if x.ToolName() == "compile" {
+			return x.compile()
+		}
+		return x.link()
+	}
+	return x.passThrough(x.Args)
+}
+
+// version answers the go command's -V=full probe with the tool's line plus
+// this tool's identity, so instrumented and plain builds never share cache
+// entries, and a change of table or tool rebuilds.
+func (x *Toolexec) version() error {
+	var out bytes.Buffer
+	cmd := exec.Command(x.Tool, x.Args...)
+	cmd.Stdout, cmd.Stderr = &out, x.Stderr
+	if err := cmd.Run(); err != nil {
+		return err
+	}
+	line := strings.TrimSpace(out.String())
+	if name := x.ToolName(); name == "compile" || name == "link" {
+		if _, err := x.Table(); err != nil {
+			return err // a broken table fails the first step of the build
+		}
+		f := strings.Fields(line)
+		if len(f) >= 3 && strings.Contains(f[2], "devel") && strings.HasPrefix(f[len(f)-1], "buildID=") {
+			f[len(f)-1] += "+rasp-" + x.ID() // the go command keeps the content ID after the last /
+			line = strings.Join(f, " ")
+		} else {
+			line += " rasp-instrument=" + Version + "+" + x.ID()
+		}
+	}
+	fmt.Fprintln(x.Stdout, line)
+	return nil
+}
+
+func (x *Toolexec) passThrough(args []string) error {
+	cmd := exec.Command(x.Tool, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, x.Stdout, x.Stderr
+	return cmd.Run()
+}
+
+// importPath is the import path of the package the go command is building,
+// without the test variant suffix ("p [p.test]" -> "p").
+func importPath() string {
+	p := os.Getenv("TOOLEXEC_IMPORTPATH")
+	if i := strings.IndexByte(p, ' '); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}
+
+// isRuntimePackage reports whether path is the runtime or one of its
+// packages, which are never instrumented.
+func isRuntimePackage(path string) bool {
+	return path == raspinstrument.RuntimePath || strings.HasPrefix(path, raspinstrument.RuntimePath+"/")
+}
+
+func flagValue(args []string, name string) (string, int) {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1], i + 1
+		}
+		if strings.HasPrefix(a, name+"=") {
+			return a[len(name)+1:], -1
+		}
+	}
+	return "", -1
+}
+
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,64 @@
+package rewrite
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"os"
+)
+
+// CheckFiles parses and type-checks the files of one package against the
+// export data named by cfg, as the compiler would see them.
+func CheckFiles(importPath string, names []string, cfg *ImportCfg, goarch, lang string) (*Package, error) {
+	fset := token.NewFileSet()
+	pkg := &Package{Path: importPath, Fset: fset, Names: names}
+	for _, name := range names {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution|parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		pkg.Files = append(pkg.Files, f)
+		pkg.Srcs = append(pkg.Srcs, src)
+	}
+	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		file, ok := cfg.Resolve(path)
+		if !ok {
+			return nil, fmt.Errorf("package %s is not in the compiler's import configuration", path)
+		}
+		return os.Open(file)
+	})
+	pkg.Info = newInfo()
+	var errs []error
+	conf := types.Config{
+		Importer:  imp,
+		Sizes:     types.SizesFor("gc", goarch),
+		GoVersion: lang,
+		Error: func(err error) {
+			if len(errs) < 10 {
+				errs = append(errs, err)
+			}
+		},
+	}
+	if _, err := conf.Check(importPath, fset, pkg.Files, pkg.Info); err != nil {
+		return nil, errors.Join(errs...)
+	}
+	return pkg, nil
+}
+
+func newInfo() *types.Info {
+	return &types.Info{
+		Types:      map[ast.Expr]types.TypeAndValue{},
+		Uses:       map[*ast.Ident]types.Object{},
+		Defs:       map[*ast.Ident]types.Object{},
+		Selections: map[*ast.SelectorExpr]*types.Selection{},
+	}
+}

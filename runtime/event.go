@@ -1,0 +1,84 @@
+package rasp
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Event is one finding as written to the event log, one JSON object a line.
+type Event struct {
+	Time    time.Time `json:"time"`
+	Rule    string    `json:"rule"`
+	Family  Family    `json:"family"`
+	Mode    string    `json:"mode"`
+	Verdict string    `json:"verdict"`
+	Site    string    `json:"site"`
+	Sink    string    `json:"sink"`
+	Value   string    `json:"value,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
+}
+
+var events struct {
+	sync.Mutex
+	w       io.Writer
+	written atomic.Int64
+	failed  atomic.Int64
+}
+
+func init() {
+	events.w = os.Stderr
+	if p := os.Getenv("RASP_EVENTS"); p != "" {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			logf("RASP_EVENTS: %v; writing events to stderr", err)
+		} else {
+			events.w = f
+		}
+	}
+}
+
+// SetEventWriter sends events to w (stderr by default, or the file named by
+// RASP_EVENTS).
+func SetEventWriter(w io.Writer) {
+	events.Lock()
+	events.w = w
+	events.Unlock()
+}
+
+// EventsWritten returns how many events were written.
+func EventsWritten() int64 { return events.written.Load() }
+
+// EventsFailed returns how many events could not be written.
+func EventsFailed() int64 { return events.failed.Load() }
+
+func record(site *Site, f Finding, m Mode, verdict string) {
+	e := Event{
+		Time:    time.Now().UTC(),
+		Rule:    f.Rule,
+		Family:  site.Family,
+		Mode:    m.String(),
+		Verdict: verdict,
+		Site:    site.String(),
+		Sink:    site.Sink,
+		Value:   f.Value,
+		Detail:  f.Detail,
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		events.failed.Add(1)
+		return
+	}
+	b = append(b, '\n')
+	events.Lock()
+	_, err = events.w.Write(b)
+	events.Unlock()
+	if err != nil {
+		events.failed.Add(1)
+		return
+	}
+	events.written.Add(1)
+}

@@ -1,0 +1,114 @@
+package rasp
+
+import (
+	"context"
+	"os/exec"
+	"sync"
+)
+
+// checked remembers the commands already judged where they were built, so
+// that starting them does not judge (and report) them twice. Entries leave
+// when the command starts; the map is bounded.
+var checked struct {
+	sync.Mutex
+	cmds map[*exec.Cmd]struct{}
+}
+
+const maxChecked = 4096
+
+func markChecked(c *exec.Cmd) {
+	checked.Lock()
+	if checked.cmds == nil || len(checked.cmds) >= maxChecked {
+		checked.cmds = make(map[*exec.Cmd]struct{})
+	}
+	checked.cmds[c] = struct{}{}
+	checked.Unlock()
+}
+
+func takeChecked(c *exec.Cmd) bool {
+	checked.Lock()
+	_, ok := checked.cmds[c]
+	delete(checked.cmds, c)
+	checked.Unlock()
+	return ok
+}
+
+func checkCmd(site *Site, c *exec.Cmd) error {
+	if c == nil {
+		return nil
+	}
+	argv := c.Args
+	if len(argv) == 0 {
+		argv = []string{c.Path}
+	}
+	return check(site, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, argv) })
+}
+
+// ExecCommand is the hook for exec.Command. A command judged an attack in
+// block mode is returned with its Err set, so Start, Run, Output and
+// CombinedOutput fail with the blocked error.
+func ExecCommand(site *Site, name string, arg ...string) *exec.Cmd {
+	c := exec.Command(name, arg...)
+	guardCmd(site, c)
+	return c
+}
+
+// ExecCommandContext is the hook for exec.CommandContext.
+func ExecCommandContext(site *Site, ctx context.Context, name string, arg ...string) *exec.Cmd {
+	c := exec.CommandContext(ctx, name, arg...)
+	guardCmd(site, c)
+	return c
+}
+
+func guardCmd(site *Site, c *exec.Cmd) {
+	if CurrentMode() == ModeOff {
+		return
+	}
+	if err := checkCmd(site, c); err != nil {
+		c.Err = err
+		return
+	}
+	markChecked(c)
+}
+
+// startCheck judges a command about to start, unless it was judged where it
+// was built.
+func startCheck(site *Site, c *exec.Cmd) error {
+	if takeChecked(c) || c.Err != nil {
+		return nil
+	}
+	return checkCmd(site, c)
+}
+
+// CmdStart is the hook for (*exec.Cmd).Start; it also catches commands built
+// as struct literals.
+func CmdStart(site *Site, c *exec.Cmd) error {
+	if err := startCheck(site, c); err != nil {
+		return err
+	}
+	return c.Start()
+}
+
+// CmdRun is the hook for (*exec.Cmd).Run.
+func CmdRun(site *Site, c *exec.Cmd) error {
+	if err := startCheck(site, c); err != nil {
+		return err
+	}
+	return c.Run()
+}
+
+// CmdOutput is the hook for (*exec.Cmd).Output.
+func CmdOutput(site *Site, c *exec.Cmd) ([]byte, error) {
+	if err := startCheck(site, c); err != nil {
+		return nil, err
+	}
+	return c.Output()
+}
+
+// CmdCombinedOutput is the hook for (*exec.Cmd).CombinedOutput.
+func CmdCombinedOutput(site *Site, c *exec.Cmd) ([]byte, error) {
+	if err := startCheck(site, c); err != nil {
+		return nil, err
+	}
+	return c.CombinedOutput()
+}

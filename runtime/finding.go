@@ -1,0 +1,72 @@
+package rasp
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+)
+
+// ErrBlocked is matched, through errors.Is, by every error a hook returns
+// when it refuses a call.
+var ErrBlocked = errors.New("rasp: call blocked")
+
+// Finding is what a detector reports about one call.
+type Finding struct {
+	Rule   string // stable rule name, e.g. "sqli-tautology"
+	Detail string // short human explanation; never raw user data
+	Value  string // the redacted sink value (query with literals as ?, path, address)
+}
+
+// BlockedError is the error a hook returns when it refuses a call.
+type BlockedError struct {
+	Rule string
+	Site *Site
+}
+
+// Error describes the refusal.
+func (e *BlockedError) Error() string {
+	return fmt.Sprintf("rasp: %s blocked by rule %s at %s", e.Site.Sink, e.Rule, e.Site)
+}
+
+// Is makes errors.Is(err, ErrBlocked) true.
+func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
+
+// internalErrors counts detector panics and other internal failures; the
+// call went ahead each time (fail open).
+var internalErrors atomic.Int64
+
+// InternalErrors returns how many internal failures the runtime recovered from.
+func InternalErrors() int64 { return internalErrors.Load() }
+
+// check runs a detector and turns its finding into the hook's decision: nil
+// to let the call go ahead, or a *BlockedError. It never panics: a panicking
+// detector is recovered, counted and logged, and the call goes ahead.
+func check(site *Site, detect func() (Finding, bool)) (err error) {
+	m := CurrentMode()
+	if m == ModeOff {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			internalErrors.Add(1)
+			logf("internal error in %s detector at %s: %v (call allowed)", site.Family, site, r)
+			err = nil
+		}
+	}()
+	f, found := detect()
+	if !found {
+		return nil
+	}
+	verdict := "detected"
+	if m == ModeBlock {
+		verdict = "blocked"
+		err = &BlockedError{Rule: f.Rule, Site: site}
+	}
+	record(site, f, m, verdict)
+	return err
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "rasp: "+format+"\n", args...)
+}

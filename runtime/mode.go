@@ -1,0 +1,62 @@
+package rasp
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+)
+
+// Mode says what the runtime does with a finding.
+type Mode int32
+
+const (
+	// ModeOff disables every check: hooks call straight through.
+	ModeOff Mode = iota
+	// ModeDetect records an event for each finding and lets the call go ahead.
+	ModeDetect
+	// ModeBlock records an event and refuses the call with ErrBlocked.
+	ModeBlock
+)
+
+// String returns the mode's name as written in RASP_MODE.
+func (m Mode) String() string {
+	switch m {
+	case ModeOff:
+		return "off"
+	case ModeDetect:
+		return "detect"
+	case ModeBlock:
+		return "block"
+	}
+	return fmt.Sprintf("mode(%d)", int32(m))
+}
+
+// ParseMode parses off, detect or block.
+func ParseMode(s string) (Mode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "off":
+		return ModeOff, nil
+	case "detect", "":
+		return ModeDetect, nil
+	case "block":
+		return ModeBlock, nil
+	}
+	return ModeDetect, fmt.Errorf("rasp: unknown mode %q: want off, detect or block", s)
+}
+
+var mode atomic.Int32
+
+func init() {
+	m, err := ParseMode(os.Getenv("RASP_MODE"))
+	if err != nil {
+		logf("RASP_MODE: %v; using detect", err)
+	}
+	mode.Store(int32(m))
+}
+
+// CurrentMode returns the mode in force.
+func CurrentMode() Mode { return Mode(mode.Load()) }
+
+// SetMode changes the mode for the whole process.
+func SetMode(m Mode) { mode.Store(int32(m)) }

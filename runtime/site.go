@@ -1,0 +1,66 @@
+package rasp
+
+import (
+	"strconv"
+	"sync"
+)
+
+// Family names a class of sink.
+type Family string
+
+// The sink families.
+const (
+	FamilySQL  Family = "sql"
+	FamilyExec Family = "exec"
+	FamilyFile Family = "file"
+	FamilyNet  Family = "net"
+)
+
+// Site describes one rewritten call site. The build declares one Site per
+// rewritten call, so events can name where the call is in the source.
+type Site struct {
+	Package string // import path of the calling package
+	File    string // file name, relative to the package directory
+	Line    int
+	Column  int
+	Sink    string // the sink called, e.g. "database/sql.(*DB).Query"
+	Family  Family
+}
+
+// String returns "package/file.go:line".
+func (s *Site) String() string {
+	if s == nil {
+		return "unknown"
+	}
+	return s.Package + "/" + s.File + ":" + strconv.Itoa(s.Line)
+}
+
+var sites struct {
+	sync.Mutex
+	byFamily map[Family]int
+}
+
+// NewSite registers a rewritten call site. Generated code calls it once per
+// site, at package initialisation.
+func NewSite(pkg, file string, line, col int, sink string, family Family) *Site {
+	s := &Site{Package: pkg, File: file, Line: line, Column: col, Sink: sink, Family: family}
+	sites.Lock()
+	if sites.byFamily == nil {
+		sites.byFamily = make(map[Family]int)
+	}
+	sites.byFamily[family]++
+	sites.Unlock()
+	return s
+}
+
+// SiteCounts returns the number of instrumented call sites linked into the
+// program, per family.
+func SiteCounts() map[Family]int {
+	sites.Lock()
+	defer sites.Unlock()
+	out := make(map[Family]int, len(sites.byFamily))
+	for f, n := range sites.byFamily {
+		out[f] = n
+	}
+	return out
+}

@@ -1,0 +1,222 @@
+package rasp
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"sync"
+)
+
+// checkSQL judges a query about to be sent through site.
+func checkSQL(site *Site, query string) error {
+	return check(site, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, query) })
+}
+
+// DBQuery is the hook for (*sql.DB).Query.
+func DBQuery(site *Site, db *sql.DB, query string, args ...any) (*sql.Rows, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return db.Query(query, args...)
+}
+
+// DBQueryContext is the hook for (*sql.DB).QueryContext.
+func DBQueryContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return db.QueryContext(ctx, query, args...)
+}
+
+// DBQueryRow is the hook for (*sql.DB).QueryRow.
+func DBQueryRow(site *Site, db *sql.DB, query string, args ...any) *sql.Row {
+	if err := checkSQL(site, query); err != nil {
+		return blockedRow(context.Background(), err)
+	}
+	return db.QueryRow(query, args...)
+}
+
+// DBQueryRowContext is the hook for (*sql.DB).QueryRowContext.
+func DBQueryRowContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) *sql.Row {
+	if err := checkSQL(site, query); err != nil {
+		return blockedRow(ctx, err)
+	}
+	return db.QueryRowContext(ctx, query, args...)
+}
+
+// DBExec is the hook for (*sql.DB).Exec.
+func DBExec(site *Site, db *sql.DB, query string, args ...any) (sql.Result, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return db.Exec(query, args...)
+}
+
+// DBExecContext is the hook for (*sql.DB).ExecContext.
+func DBExecContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return db.ExecContext(ctx, query, args...)
+}
+
+// DBPrepare is the hook for (*sql.DB).Prepare.
+func DBPrepare(site *Site, db *sql.DB, query string) (*sql.Stmt, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return db.Prepare(query)
+}
+
+// DBPrepareContext is the hook for (*sql.DB).PrepareContext.
+func DBPrepareContext(site *Site, db *sql.DB, ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return db.PrepareContext(ctx, query)
+}
+
+// TxQuery is the hook for (*sql.Tx).Query.
+func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return tx.Query(query, args...)
+}
+
+// TxQueryContext is the hook for (*sql.Tx).QueryContext.
+func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// TxQueryRow is the hook for (*sql.Tx).QueryRow.
+func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if err := checkSQL(site, query); err != nil {
+		return blockedRow(context.Background(), err)
+	}
+	return tx.QueryRow(query, args...)
+}
+
+// TxQueryRowContext is the hook for (*sql.Tx).QueryRowContext.
+func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) *sql.Row {
+	if err := checkSQL(site, query); err != nil {
+		return blockedRow(ctx, err)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// TxExec is the hook for (*sql.Tx).Exec.
+func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return tx.Exec(query, args...)
+}
+
+// TxExecContext is the hook for (*sql.Tx).ExecContext.
+func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// TxPrepare is the hook for (*sql.Tx).Prepare.
+func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return tx.Prepare(query)
+}
+
+// TxPrepareContext is the hook for (*sql.Tx).PrepareContext.
+func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// ConnQueryContext is the hook for (*sql.Conn).QueryContext.
+func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return c.QueryContext(ctx, query, args...)
+}
+
+// ConnQueryRowContext is the hook for (*sql.Conn).QueryRowContext.
+func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) *sql.Row {
+	if err := checkSQL(site, query); err != nil {
+		return blockedRow(ctx, err)
+	}
+	return c.QueryRowContext(ctx, query, args...)
+}
+
+// ConnExecContext is the hook for (*sql.Conn).ExecContext.
+func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return c.ExecContext(ctx, query, args...)
+}
+
+// ConnPrepareContext is the hook for (*sql.Conn).PrepareContext.
+func ConnPrepareContext(site *Site, c *sql.Conn, ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := checkSQL(site, query); err != nil {
+		return nil, err
+	}
+	return c.PrepareContext(ctx, query)
+}
+
+// blockedRow returns a *sql.Row whose Scan (and Err) return err. database/sql
+// gives no way to build a Row by hand, so the row comes from a query on a
+// private in-memory driver whose only answer is the error carried by ctx.
+func blockedRow(ctx context.Context, err error) *sql.Row {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx = context.WithoutCancel(ctx)
+	return refusingDB().QueryRowContext(context.WithValue(ctx, refusalKey{}, err), "")
+}
+
+type refusalKey struct{}
+
+var refusing struct {
+	once sync.Once
+	db   *sql.DB
+}
+
+func refusingDB() *sql.DB {
+	refusing.once.Do(func() { refusing.db = sql.OpenDB(refusingConnector{}) })
+	return refusing.db
+}
+
+// refusingConnector, refusingConn: a database/sql driver that refuses every
+// query with the error stored in the query's context.
+type refusingConnector struct{}
+
+func (refusingConnector) Connect(context.Context) (driver.Conn, error) { return refusingConn{}, nil }
+func (refusingConnector) Driver() driver.Driver                        { return refusingDriver{} }
+
+type refusingDriver struct{}
+
+func (refusingDriver) Open(string) (driver.Conn, error) { return refusingConn{}, nil }
+
+type refusingConn struct{}
+
+func (refusingConn) Prepare(string) (driver.Stmt, error) { return nil, ErrBlocked }
+func (refusingConn) Close() error                        { return nil }
+func (refusingConn) Begin() (driver.Tx, error)           { return nil, ErrBlocked }
+
+func (refusingConn) QueryContext(ctx context.Context, _ string, _ []driver.NamedValue) (driver.Rows, error) {
+	if err, ok := ctx.Value(refusalKey{}).(error); ok {
+		return nil, err
+	}
+	return nil, ErrBlocked
+}
+
+var _ driver.QueryerContext = refusingConn{}
