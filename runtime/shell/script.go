@@ -161,7 +161,7 @@ func judgeSpan(script string, s, e int) bool {
 			continue
 		case ctxANSI:
 			if c == '\\' {
-				if in && i+1 >= e && !isPlain(script[i+1]) {
+				if in && i+1 >= e && i+1 < n && !isPlain(script[i+1]) {
 					return true
 				}
 				i += 2
