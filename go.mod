@@ -3,6 +3,7 @@ module github.com/rasp-instrument/rasp-instrument
 go 1.26.0
 
 require (
+	github.com/corazawaf/libinjection-go v0.3.5
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/tools v0.52.0
 	gopkg.in/yaml.v3 v3.0.1

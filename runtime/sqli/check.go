@@ -167,11 +167,11 @@ func judge(q string, s *spanState, t Token) {
 		case KindString, KindQuotedIdent, KindComment, KindVariable:
 			// The range must lie strictly inside the token, away from its
 			// delimiters, and must not itself unbalance the quoting.
-			closeAt := t.End - int(t.Close)
-			if t.Flags&FlagUnterminated != 0 {
+			closeAt := t.End - t.Close()
+			if t.Flags()&FlagUnterminated != 0 {
 				closeAt = t.End
 			}
-			if s.n > 1 || s.a < t.Start+int(t.Open) || s.b > closeAt || !interiorOK(q, s.a, s.b, t) {
+			if s.n > 1 || s.a < t.Start+t.Open() || s.b > closeAt || !interiorOK(q, s.a, s.b, t) {
 				s.bad = true
 				return
 			}
@@ -198,7 +198,7 @@ func judge(q string, s *spanState, t Token) {
 		return
 	}
 	// token fully inside the range: run the list machine
-	if t.Flags&FlagUnterminated != 0 {
+	if t.Flags()&FlagUnterminated != 0 {
 		s.bad = true // the dynamic part opened a quote or comment it never closed
 		return
 	}
@@ -286,8 +286,8 @@ func judge(q string, s *spanState, t Token) {
 func interiorOK(q string, a, b int, t Token) bool {
 	switch t.Kind {
 	case KindComment:
-		if t.Open == 2 && q[t.Start] == '/' {
-			if t.Flags&FlagNested != 0 && strings.Contains(q[a:b], "/*") {
+		if t.Open() == 2 && q[t.Start] == '/' {
+			if t.Flags()&FlagNested != 0 && strings.Contains(q[a:b], "/*") {
 				return false
 			}
 			// a trailing '*' or leading '/' could pair with constant bytes
@@ -301,16 +301,16 @@ func interiorOK(q string, a, b int, t Token) bool {
 	default:
 		return true
 	}
-	if t.Open > 2 || (t.Open == 2 && q[t.Start] == '$') {
+	if t.Open() > 2 || (t.Open() == 2 && q[t.Start] == '$') {
 		// dollar quoting: the body cannot hold the tag by construction;
 		// a '$' at either edge could form one with constant bytes.
 		return q[a] != '$' && q[b-1] != '$'
 	}
-	qc := q[t.Start+int(t.Open)-1]
+	qc := q[t.Start+t.Open()-1]
 	if qc == '[' {
 		qc = ']'
 	}
-	bs := t.Flags&FlagBackslash != 0
+	bs := t.Flags()&FlagBackslash != 0
 	for i := a; i < b; i++ {
 		c := q[i]
 		if bs && c == '\\' {

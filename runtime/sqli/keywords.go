@@ -72,7 +72,7 @@ type kwEntry struct {
 
 // kwTable buckets the words by length and first letter so a lookup
 // compares against at most a handful of candidates.
-var kwTable [24][27][]kwEntry
+var kwTable [32][27][]kwEntry
 
 func init() {
 	add := func(id kw, words ...string) {

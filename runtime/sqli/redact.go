@@ -30,7 +30,7 @@ func Redact(query string, d Dialect) string {
 				continue
 			}
 		case KindVariable:
-			if t.Open == 2 { // @'name'
+			if t.Open() == 2 { // @'name'
 				repl = "@?"
 			} else {
 				continue

@@ -173,13 +173,13 @@ func truncates(q string, tz Tokenizer, prev, c Token) bool {
 	if peek(tz).Kind != KindEOF {
 		return false
 	}
-	if c.Flags&FlagUnterminated != 0 {
+	if c.Flags()&FlagUnterminated != 0 {
 		return true
 	}
-	if c.Close != 0 {
+	if c.Close() != 0 {
 		return false // a closed /* */ comment truncates nothing
 	}
-	i := c.Start + int(c.Open)
+	i := c.Start + c.Open()
 	for i < c.End && (q[i] == ' ' || q[i] == '\t') {
 		i++
 	}
@@ -353,7 +353,7 @@ func numValue(s string) (float64, bool) {
 }
 
 func strBody(q string, t Token) string {
-	a, b := t.Start+int(t.Open), t.End-int(t.Close)
+	a, b := t.Start+t.Open(), t.End-t.Close()
 	if a > b {
 		return ""
 	}

@@ -61,15 +61,27 @@ const (
 )
 
 // Token is one lexical unit of a query: the half-open byte range
-// [Start, End) and how it was classified. Open and Close give the length of
-// the opening and closing delimiters of strings, quoted identifiers and
-// comments (Close is 0 when the token is unterminated or is a line comment).
+// [Start, End) and how it was classified.
 type Token struct {
-	Kind        Kind
-	Flags       uint8
-	Open, Close uint8
-	Start, End  int
+	Start, End int
+	Kind       Kind
+	info       uint32 // flags | open<<8 | close<<16; at most four fields keep Token in registers
 }
+
+func mk(k Kind, flags uint8, open, close, start, end int) Token {
+	return Token{Start: start, End: end, Kind: k, info: uint32(flags) | uint32(open)<<8 | uint32(close)<<16}
+}
+
+// Flags returns the token's flags (FlagUnterminated, FlagBackslash, FlagNested).
+func (t Token) Flags() uint8 { return uint8(t.info) }
+
+// Open returns the length of the token's opening delimiter ("'" is 1,
+// "E'" and "/*" are 2, "$tag$" is 5), 0 for undelimited tokens.
+func (t Token) Open() int { return int(uint8(t.info >> 8)) }
+
+// Close returns the length of the token's closing delimiter, 0 when the
+// token is unterminated, is a line comment or is undelimited.
+func (t Token) Close() int { return int(uint8(t.info >> 16)) }
 
 // Text returns the token's bytes in q.
 func (t Token) Text(q string) string { return q[t.Start:t.End] }
@@ -186,9 +198,22 @@ func (t *Tokenizer) Next() Token {
 	}
 	if i >= len(s) {
 		t.pos = len(s)
-		return Token{Kind: KindEOF, Start: len(s), End: len(s)}
+		return mk(KindEOF, 0, 0, 0, len(s), len(s))
 	}
-	tok := t.lex(i)
+	// fast path for the commonest token: a bare word
+	if c := s[i]; class[c]&cWordStart != 0 && (i+1 >= len(s) || s[i+1] != '\'') {
+		j := i + 1
+		for j < len(s) && class[s[j]]&cWord != 0 {
+			j++
+		}
+		t.pos = j
+		return mk(KindWord, 0, 0, 0, i, j)
+	}
+	return t.lex(i)
+}
+
+// emit records the end of tok as the resume position and returns tok.
+func (t *Tokenizer) emit(tok Token) Token {
 	t.pos = tok.End
 	return tok
 }
@@ -214,7 +239,7 @@ func (t *Tokenizer) lex(i int) Token {
 		for j < len(s) && class[s[j]]&cWord != 0 {
 			j++
 		}
-		return Token{Kind: KindWord, Start: i, End: j}
+		return t.emit(mk(KindWord, 0, 0, 0, i, j))
 	case class[c]&cDigit != 0:
 		return t.number(i)
 	}
@@ -235,14 +260,14 @@ func (t *Tokenizer) lex(i int) Token {
 		if r.brackets {
 			return t.quoted(i, 1, ']', KindQuotedIdent, false)
 		}
-		return Token{Kind: KindPunct, Start: i, End: i + 1}
+		return t.emit(mk(KindPunct, 0, 0, 0, i, i + 1))
 	case ']', '(', ')', ',', ';', '{', '}':
-		return Token{Kind: KindPunct, Start: i, End: i + 1}
+		return t.emit(mk(KindPunct, 0, 0, 0, i, i + 1))
 	case '.':
 		if i+1 < len(s) && class[s[i+1]]&cDigit != 0 {
 			return t.number(i)
 		}
-		return Token{Kind: KindPunct, Start: i, End: i + 1}
+		return t.emit(mk(KindPunct, 0, 0, 0, i, i + 1))
 	case '-':
 		if i+1 < len(s) && s[i+1] == '-' {
 			if !r.dashNeedSpace || i+2 >= len(s) || s[i+2] <= ' ' {
@@ -255,7 +280,7 @@ func (t *Tokenizer) lex(i int) Token {
 			for j < len(s) && (class[s[j]]&cWord != 0 || s[j] == '#') {
 				j++
 			}
-			return Token{Kind: KindWord, Start: i, End: j}
+			return t.emit(mk(KindWord, 0, 0, 0, i, j))
 		}
 		if r.hashComment {
 			return t.lineComment(i, 1)
@@ -268,14 +293,14 @@ func (t *Tokenizer) lex(i int) Token {
 					j++
 				}
 				t.inExec = true
-				return Token{Kind: KindExecOpen, Start: i, End: j}
+				return t.emit(mk(KindExecOpen, 0, 0, 0, i, j))
 			}
 			return t.blockComment(i)
 		}
 	case '*':
 		if t.inExec && i+1 < len(s) && s[i+1] == '/' {
 			t.inExec = false
-			return Token{Kind: KindExecClose, Start: i, End: i + 2}
+			return t.emit(mk(KindExecClose, 0, 0, 0, i, i + 2))
 		}
 	case '$':
 		if i+1 < len(s) {
@@ -285,7 +310,7 @@ func (t *Tokenizer) lex(i int) Token {
 				for j < len(s) && class[s[j]]&cDigit != 0 {
 					j++
 				}
-				return Token{Kind: KindPlaceholder, Start: i, End: j}
+				return t.emit(mk(KindPlaceholder, 0, 0, 0, i, j))
 			}
 			if r.dollarQuote && (n == '$' || (class[n]&cWordStart != 0 && n < 0x80)) {
 				if tok, ok := t.dollar(i); ok {
@@ -293,7 +318,7 @@ func (t *Tokenizer) lex(i int) Token {
 				}
 			}
 		}
-		return Token{Kind: KindInvalid, Start: i, End: i + 1}
+		return t.emit(mk(KindInvalid, 0, 0, 0, i, i + 1))
 	case '?':
 		if r.qParam {
 			// ?| ?& ?? stay operators (PostgreSQL JSON) only when not a param dialect
@@ -301,7 +326,7 @@ func (t *Tokenizer) lex(i int) Token {
 			for j < len(s) && class[s[j]]&cDigit != 0 {
 				j++
 			}
-			return Token{Kind: KindPlaceholder, Start: i, End: j}
+			return t.emit(mk(KindPlaceholder, 0, 0, 0, i, j))
 		}
 	case ':':
 		if r.colonParam && i+1 < len(s) && class[s[i+1]]&cWordStart != 0 && (i == 0 || s[i-1] != ':') {
@@ -309,7 +334,7 @@ func (t *Tokenizer) lex(i int) Token {
 			for j < len(s) && class[s[j]]&cWord != 0 {
 				j++
 			}
-			return Token{Kind: KindPlaceholder, Start: i, End: j}
+			return t.emit(mk(KindPlaceholder, 0, 0, 0, i, j))
 		}
 	case '@':
 		if i+1 < len(s) {
@@ -319,18 +344,18 @@ func (t *Tokenizer) lex(i int) Token {
 				for j < len(s) && (class[s[j]]&cWord != 0 || s[j] == '.') {
 					j++
 				}
-				return Token{Kind: KindVariable, Start: i, End: j}
+				return t.emit(mk(KindVariable, 0, 0, 0, i, j))
 			}
 			if class[n]&cWordStart != 0 && (r.atVar || r.atParam) {
 				j := i + 2
 				for j < len(s) && (class[s[j]]&cWord != 0 || (r.atVar && s[j] == '.')) {
 					j++
 				}
-				k := KindPlaceholder
-				if r.atVar {
-					k = KindVariable
+				k := KindVariable
+				if r.atParam {
+					k = KindPlaceholder
 				}
-				return Token{Kind: k, Start: i, End: j}
+				return t.emit(mk(k, 0, 0, 0, i, j))
 			}
 			if r.atVar && (n == '\'' || n == '"' || n == '`') {
 				tok := t.quoted(i, 2, n, KindVariable, r.backslash && n != '`')
@@ -339,9 +364,9 @@ func (t *Tokenizer) lex(i int) Token {
 		}
 	}
 	if class[c]&cOp != 0 {
-		return Token{Kind: KindOperator, Start: i, End: i + opLen(s, i)}
+		return t.emit(mk(KindOperator, 0, 0, 0, i, i + opLen(s, i)))
 	}
-	return Token{Kind: KindInvalid, Start: i, End: i + 1}
+	return t.emit(mk(KindInvalid, 0, 0, 0, i, i + 1))
 }
 
 // opLen returns the length of the operator starting at s[i].
@@ -430,7 +455,7 @@ func (t *Tokenizer) quoted(i, open int, q byte, k Kind, bs bool) Token {
 					j += 2
 					continue
 				}
-				return Token{Kind: k, Flags: fl, Open: uint8(open), Close: 1, Start: i, End: j + 1}
+				return t.emit(mk(k, fl, open, 1, i, j + 1))
 			}
 			j++
 		}
@@ -445,10 +470,10 @@ func (t *Tokenizer) quoted(i, open int, q byte, k Kind, bs bool) Token {
 				j += 2
 				continue
 			}
-			return Token{Kind: k, Open: uint8(open), Start: i, End: j + 1, Close: 1}
+			return t.emit(mk(k, 0, open, 1, i, j + 1))
 		}
 	}
-	return Token{Kind: k, Flags: fl | FlagUnterminated, Open: uint8(open), Start: i, End: len(s)}
+	return t.emit(mk(k, fl | FlagUnterminated, open, 0, i, len(s)))
 }
 
 func (t *Tokenizer) lineComment(i, open int) Token {
@@ -457,7 +482,7 @@ func (t *Tokenizer) lineComment(i, open int) Token {
 	for j < len(s) && s[j] != '\n' && s[j] != '\r' {
 		j++
 	}
-	return Token{Kind: KindComment, Open: uint8(open), Start: i, End: j}
+	return t.emit(mk(KindComment, 0, open, 0, i, j))
 }
 
 func (t *Tokenizer) blockComment(i int) Token {
@@ -474,13 +499,13 @@ func (t *Tokenizer) blockComment(i int) Token {
 				depth--
 				j += 2
 				if depth == 0 {
-					return Token{Kind: KindComment, Flags: FlagNested, Open: 2, Close: 2, Start: i, End: j}
+					return t.emit(mk(KindComment, FlagNested, 2, 2, i, j))
 				}
 			default:
 				j++
 			}
 		}
-		return Token{Kind: KindComment, Flags: FlagNested | FlagUnterminated, Open: 2, Start: i, End: len(s)}
+		return t.emit(mk(KindComment, FlagNested | FlagUnterminated, 2, 0, i, len(s)))
 	}
 	for j < len(s) {
 		n := strings.IndexByte(s[j:], '*')
@@ -489,11 +514,11 @@ func (t *Tokenizer) blockComment(i int) Token {
 		}
 		j += n
 		if j+1 < len(s) && s[j+1] == '/' {
-			return Token{Kind: KindComment, Open: 2, Close: 2, Start: i, End: j + 2}
+			return t.emit(mk(KindComment, 0, 2, 2, i, j + 2))
 		}
 		j++
 	}
-	return Token{Kind: KindComment, Flags: FlagUnterminated, Open: 2, Start: i, End: len(s)}
+	return t.emit(mk(KindComment, FlagUnterminated, 2, 0, i, len(s)))
 }
 
 // dollar scans $tag$...$tag$.
@@ -510,9 +535,9 @@ func (t *Tokenizer) dollar(i int) (Token, bool) {
 	body := j + 1
 	n := strings.Index(s[body:], tag)
 	if n < 0 {
-		return Token{Kind: KindString, Flags: FlagUnterminated, Open: uint8(len(tag)), Start: i, End: len(s)}, true
+		return t.emit(mk(KindString, FlagUnterminated, len(tag), 0, i, len(s))), true
 	}
-	return Token{Kind: KindString, Open: uint8(len(tag)), Close: uint8(len(tag)), Start: i, End: body + n + len(tag)}, true
+	return t.emit(mk(KindString, 0, len(tag), len(tag), i, body + n + len(tag))), true
 }
 
 func (t *Tokenizer) number(i int) Token {
@@ -526,7 +551,7 @@ func (t *Tokenizer) number(i int) Token {
 				k++
 			}
 			if k > j+2 {
-				return Token{Kind: KindNumber, Start: i, End: k}
+				return t.emit(mk(KindNumber, 0, 0, 0, i, k))
 			}
 		case 'b':
 			k := j + 2
@@ -534,7 +559,7 @@ func (t *Tokenizer) number(i int) Token {
 				k++
 			}
 			if k > j+2 && (k == len(s) || class[s[k]]&cWord == 0) {
-				return Token{Kind: KindNumber, Start: i, End: k}
+				return t.emit(mk(KindNumber, 0, 0, 0, i, k))
 			}
 		}
 	}
@@ -559,7 +584,7 @@ func (t *Tokenizer) number(i int) Token {
 			j = k
 		}
 	}
-	return Token{Kind: KindNumber, Start: i, End: j}
+	return t.emit(mk(KindNumber, 0, 0, 0, i, j))
 }
 
 func isHex(c byte) bool {

@@ -1,0 +1,87 @@
+package sqli
+
+import (
+	"strings"
+	"testing"
+)
+
+var (
+	q60  = "SELECT id, name FROM users WHERE email = 'a@b.c' AND id = 42"
+	q250 = "SELECT u.id, u.name, u.email, o.total, o.created_at FROM users AS u " +
+		"JOIN orders AS o ON o.user_id = u.id WHERE u.email = 'someone@example.com' " +
+		"AND o.status IN ('paid', 'shipped') AND o.total > 100.50 " +
+		"ORDER BY o.created_at DESC LIMIT 20 OFFSET 40"
+	q4k = buildLong(4096)
+)
+
+func buildLong(n int) string {
+	var b strings.Builder
+	b.WriteString("SELECT * FROM events WHERE tenant_id = 7")
+	for i := 0; b.Len() < n-40; i++ {
+		b.WriteString(" AND (kind = 'click' OR kind <> 'view') AND score >= 3.5")
+	}
+	return b.String()
+}
+
+func dynSpan(q, v string) []Span {
+	i := strings.Index(q, v)
+	return []Span{{i, i + len(v)}}
+}
+
+func benchCheck(b *testing.B, q string, dyn []Span) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(q)))
+	for i := 0; i < b.N; i++ {
+		if _, ok := Check(q, dyn, Generic); ok {
+			b.Fatal("flagged")
+		}
+	}
+}
+
+func BenchmarkCheckRules60(b *testing.B)   { benchCheck(b, q60, nil) }
+func BenchmarkCheckRules250(b *testing.B)  { benchCheck(b, q250, nil) }
+func BenchmarkCheckRules4K(b *testing.B)   { benchCheck(b, q4k, nil) }
+func BenchmarkCheckDynamic60(b *testing.B) { benchCheck(b, q60, dynSpan(q60, "a@b.c")) }
+func BenchmarkCheckDynamic250(b *testing.B) {
+	benchCheck(b, q250, dynSpan(q250, "someone@example.com"))
+}
+func BenchmarkCheckDynamic4K(b *testing.B) {
+	i := strings.LastIndex(q4k, "'click'") + 1
+	benchCheck(b, q4k, []Span{{i, i + 5}})
+}
+
+func BenchmarkTokenize250(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(q250)))
+	for i := 0; i < b.N; i++ {
+		tz := NewTokenizer(q250, Generic)
+		for tz.Next().Kind != KindEOF {
+		}
+	}
+}
+
+func BenchmarkRedact250(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = Redact(q250, Generic)
+	}
+}
+
+func TestBenchQueriesSizes(t *testing.T) {
+	if len(q60) != 60 || len(q250) < 240 || len(q250) > 260 || len(q4k) < 4000 || len(q4k) > 4096 {
+		t.Fatalf("sizes %d %d %d", len(q60), len(q250), len(q4k))
+	}
+}
+
+func TestZeroAllocs(t *testing.T) {
+	dyn := dynSpan(q250, "someone@example.com")
+	for _, c := range []struct {
+		q   string
+		dyn []Span
+	}{{q250, nil}, {q250, dyn}, {"SELECT * FROM u WHERE id=1 OR 1=1 UNION SELECT 1,2 -- x", nil}} {
+		n := testing.AllocsPerRun(100, func() { Check(c.q, c.dyn, Generic) })
+		if n != 0 {
+			t.Errorf("%d allocs for %q", int(n), c.q)
+		}
+	}
+}
