@@ -95,14 +95,18 @@ type spanState struct {
 const maxBatch = 8
 
 // checkDynamic runs the dynamic-part check over at most maxBatch spans at a
-// time so the state stays on the stack.
+// time so the state stays on the stack. Batches of ranges given in query
+// order share one tokenizer pass, so the check stays linear in the query
+// length however many ranges there are.
 func checkDynamic(q string, dyn []Span, d Dialect, bs bool) (Finding, bool) {
+	var sc dynScan
+	sc.tz = newTokenizerBS(q, d, bs)
 	for len(dyn) > 0 {
 		n := len(dyn)
 		if n > maxBatch {
 			n = maxBatch
 		}
-		if f, ok := checkBatch(q, dyn[:n], d, bs); ok {
+		if f, ok := sc.batch(q, dyn[:n], d, bs); ok {
 			return f, true
 		}
 		dyn = dyn[n:]
@@ -110,24 +114,52 @@ func checkDynamic(q string, dyn []Span, d Dialect, bs bool) (Finding, bool) {
 	return Finding{}, false
 }
 
-func checkBatch(q string, dyn []Span, d Dialect, bs bool) (Finding, bool) {
+// dynScan carries a tokenizer pass from one batch of ranges to the next.
+type dynScan struct {
+	tz        Tokenizer
+	carry     Token // first token not yet judged
+	haveCarry bool
+	doneEnd   int // end of the last token judged
+}
+
+func (sc *dynScan) batch(q string, dyn []Span, d Dialect, bs bool) (Finding, bool) {
 	var st [maxBatch]spanState
-	maxEnd := 0
+	maxEnd, minStart := 0, len(q)
 	for i, s := range dyn {
 		a, b := clamp(s, len(q))
 		st[i] = spanState{a: a, b: b, expect: true, pendSign: -1, fs: a, fe: b}
-		if b > maxEnd && a < b {
-			maxEnd = b
+		if a < b {
+			if b > maxEnd {
+				maxEnd = b
+			}
+			if a < minStart {
+				minStart = a
+			}
 		}
 	}
 	if maxEnd == 0 {
 		return Finding{}, false
 	}
-	tz := newTokenizerBS(q, d, bs)
+	if minStart < sc.doneEnd {
+		// ranges out of order: start the pass again
+		sc.tz = newTokenizerBS(q, d, bs)
+		sc.haveCarry = false
+		sc.doneEnd = 0
+	}
 	for {
-		t := tz.Next()
+		var t Token
+		if sc.haveCarry {
+			t = sc.carry
+			sc.haveCarry = false
+		} else {
+			t = sc.tz.Next()
+		}
 		if t.Kind == KindEOF || t.Start >= maxEnd {
+			sc.carry, sc.haveCarry = t, true
 			break
+		}
+		if t.End > sc.doneEnd {
+			sc.doneEnd = t.End
 		}
 		for i := range dyn {
 			s := &st[i]

@@ -170,8 +170,8 @@ func truncates(q string, tz Tokenizer, prev, c Token) bool {
 			return false
 		}
 	}
-	if peek(tz).Kind != KindEOF {
-		return false
+	if tz.Next().Kind != KindEOF {
+		return false // something follows (checked one token ahead: stays linear)
 	}
 	if c.Flags()&FlagUnterminated != 0 {
 		return true
@@ -515,7 +515,7 @@ func unionProbe(q string, tz Tokenizer, prev Token, depth int) (int, bool) {
 	}
 	// select list: constants only, or a catalog / system variable read
 	items, consts := 0, true
-	for i := 0; i < 256; i++ {
+	for i := 0; i < 64; i++ {
 		n := nextCode(&tz)
 		switch n.Kind {
 		case KindEOF:

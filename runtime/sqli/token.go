@@ -260,14 +260,14 @@ func (t *Tokenizer) lex(i int) Token {
 		if r.brackets {
 			return t.quoted(i, 1, ']', KindQuotedIdent, false)
 		}
-		return t.emit(mk(KindPunct, 0, 0, 0, i, i + 1))
+		return t.emit(mk(KindPunct, 0, 0, 0, i, i+1))
 	case ']', '(', ')', ',', ';', '{', '}':
-		return t.emit(mk(KindPunct, 0, 0, 0, i, i + 1))
+		return t.emit(mk(KindPunct, 0, 0, 0, i, i+1))
 	case '.':
 		if i+1 < len(s) && class[s[i+1]]&cDigit != 0 {
 			return t.number(i)
 		}
-		return t.emit(mk(KindPunct, 0, 0, 0, i, i + 1))
+		return t.emit(mk(KindPunct, 0, 0, 0, i, i+1))
 	case '-':
 		if i+1 < len(s) && s[i+1] == '-' {
 			if !r.dashNeedSpace || i+2 >= len(s) || s[i+2] <= ' ' {
@@ -300,7 +300,7 @@ func (t *Tokenizer) lex(i int) Token {
 	case '*':
 		if t.inExec && i+1 < len(s) && s[i+1] == '/' {
 			t.inExec = false
-			return t.emit(mk(KindExecClose, 0, 0, 0, i, i + 2))
+			return t.emit(mk(KindExecClose, 0, 0, 0, i, i+2))
 		}
 	case '$':
 		if i+1 < len(s) {
@@ -318,7 +318,7 @@ func (t *Tokenizer) lex(i int) Token {
 				}
 			}
 		}
-		return t.emit(mk(KindInvalid, 0, 0, 0, i, i + 1))
+		return t.emit(mk(KindInvalid, 0, 0, 0, i, i+1))
 	case '?':
 		if r.qParam {
 			// ?| ?& ?? stay operators (PostgreSQL JSON) only when not a param dialect
@@ -364,9 +364,9 @@ func (t *Tokenizer) lex(i int) Token {
 		}
 	}
 	if class[c]&cOp != 0 {
-		return t.emit(mk(KindOperator, 0, 0, 0, i, i + opLen(s, i)))
+		return t.emit(mk(KindOperator, 0, 0, 0, i, i+opLen(s, i)))
 	}
-	return t.emit(mk(KindInvalid, 0, 0, 0, i, i + 1))
+	return t.emit(mk(KindInvalid, 0, 0, 0, i, i+1))
 }
 
 // opLen returns the length of the operator starting at s[i].
@@ -455,7 +455,7 @@ func (t *Tokenizer) quoted(i, open int, q byte, k Kind, bs bool) Token {
 					j += 2
 					continue
 				}
-				return t.emit(mk(k, fl, open, 1, i, j + 1))
+				return t.emit(mk(k, fl, open, 1, i, j+1))
 			}
 			j++
 		}
@@ -470,10 +470,10 @@ func (t *Tokenizer) quoted(i, open int, q byte, k Kind, bs bool) Token {
 				j += 2
 				continue
 			}
-			return t.emit(mk(k, 0, open, 1, i, j + 1))
+			return t.emit(mk(k, 0, open, 1, i, j+1))
 		}
 	}
-	return t.emit(mk(k, fl | FlagUnterminated, open, 0, i, len(s)))
+	return t.emit(mk(k, fl|FlagUnterminated, open, 0, i, len(s)))
 }
 
 func (t *Tokenizer) lineComment(i, open int) Token {
@@ -505,7 +505,7 @@ func (t *Tokenizer) blockComment(i int) Token {
 				j++
 			}
 		}
-		return t.emit(mk(KindComment, FlagNested | FlagUnterminated, 2, 0, i, len(s)))
+		return t.emit(mk(KindComment, FlagNested|FlagUnterminated, 2, 0, i, len(s)))
 	}
 	for j < len(s) {
 		n := strings.IndexByte(s[j:], '*')
@@ -514,7 +514,7 @@ func (t *Tokenizer) blockComment(i int) Token {
 		}
 		j += n
 		if j+1 < len(s) && s[j+1] == '/' {
-			return t.emit(mk(KindComment, 0, 2, 2, i, j + 2))
+			return t.emit(mk(KindComment, 0, 2, 2, i, j+2))
 		}
 		j++
 	}
@@ -537,7 +537,7 @@ func (t *Tokenizer) dollar(i int) (Token, bool) {
 	if n < 0 {
 		return t.emit(mk(KindString, FlagUnterminated, len(tag), 0, i, len(s))), true
 	}
-	return t.emit(mk(KindString, 0, len(tag), len(tag), i, body + n + len(tag))), true
+	return t.emit(mk(KindString, 0, len(tag), len(tag), i, body+n+len(tag))), true
 }
 
 func (t *Tokenizer) number(i int) Token {
