@@ -190,7 +190,7 @@ func check(p string, prefixEnd int, dyn []Span, bases []string) (Finding, bool) 
 			if pe := lastSep(p[:prefixEnd]) + 1; pe > 0 {
 				ref = p[:pe]
 			}
-			escaped = !within([]byte(resolve(p)), []byte(resolve(ref)))
+			escaped = !within(resolve(p), resolve(ref))
 		}
 		if escaped {
 			return Finding{Rule: RuleTraversal, Start: ds, End: de}, true
@@ -207,7 +207,7 @@ func check(p string, prefixEnd int, dyn []Span, bases []string) (Finding, bool) 
 	return Finding{}, false
 }
 
-func inBases(abs []byte, p string, ds, de int, bases []string) bool {
+func inBases(abs string, p string, ds, de int, bases []string) bool {
 	dotdot := hasDotDotSeg(p, ds, de)
 	for _, b := range bases {
 		var bbuf [bufSize]byte
@@ -217,13 +217,13 @@ func inBases(abs []byte, p string, ds, de int, bases []string) bool {
 		}
 	}
 	// Slow path: compare what the kernel will open with the resolved bases.
-	rp := []byte(resolve(p))
+	rp := resolve(p)
 	for _, b := range bases {
-		if within(rp, []byte(resolve(b))) {
+		if within(rp, resolve(b)) {
 			// The decoded view must agree (a %2e%2e that the program may
 			// still decode must not leave the base either).
 			var bbuf [bufSize]byte
-			if within(abs, cleanAbs(bbuf[:0], workDir(), b)) || within(abs, []byte(resolve(b))) {
+			if within(abs, cleanAbs(bbuf[:0], workDir(), b)) || within(abs, resolve(b)) {
 				return true
 			}
 		}
@@ -303,12 +303,41 @@ func climbsAboveRoot(s string) bool {
 
 // cleanAbs writes the lexically cleaned absolute form of p (relative to
 // wd) to dst, with '/' separators and no trailing slash.
-func cleanAbs(dst []byte, wd, p string) []byte {
+// It returns p itself when p is already clean and absolute.
+func cleanAbs(dst []byte, wd, p string) string {
+	if isCleanAbs(p) {
+		return p
+	}
 	dst = append(dst[:0], '/')
 	if !isAbs(p) {
 		dst = appendClean(dst, wd)
 	}
-	return appendClean(dst, p)
+	return bytesString(appendClean(dst, p))
+}
+
+// isCleanAbs reports whether p starts with '/' and has no empty, "." or
+// ".." segment, no backslash and no trailing slash.
+func isCleanAbs(p string) bool {
+	if len(p) == 0 || p[0] != '/' {
+		return false
+	}
+	if len(p) == 1 {
+		return true
+	}
+	segStart := 1
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] == '\\' {
+			return false
+		}
+		if i == len(p) || p[i] == '/' {
+			seg := p[segStart:i]
+			if seg == "" || seg == "." || seg == ".." {
+				return false
+			}
+			segStart = i + 1
+		}
+	}
+	return true
 }
 
 func appendClean(dst []byte, p string) []byte {
@@ -345,11 +374,11 @@ func appendClean(dst []byte, p string) []byte {
 }
 
 // within reports whether clean absolute path p is dir or below it.
-func within(p, dir []byte) bool {
+func within(p, dir string) bool {
 	if len(dir) > 1 && dir[len(dir)-1] == '/' {
 		dir = dir[:len(dir)-1]
 	}
-	if len(p) < len(dir) || string(p[:len(dir)]) != string(dir) {
+	if len(p) < len(dir) || p[:len(dir)] != dir {
 		return false
 	}
 	return len(p) == len(dir) || len(dir) == 1 || p[len(dir)] == '/'

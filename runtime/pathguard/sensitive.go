@@ -2,8 +2,7 @@ package pathguard
 
 // isSensitive reports whether the clean absolute path p ('/' separated)
 // names a sensitive file.
-func isSensitive(p []byte) bool {
-	s := bytesString(p)
+func isSensitive(s string) bool {
 	switch s {
 	case "/etc/shadow", "/etc/passwd", "/etc/gshadow", "/etc/master.passwd",
 		"/etc/sudoers", "/etc/security/opasswd", "/etc/ssh/ssh_host_rsa_key",
