@@ -88,6 +88,7 @@ const (
 	psShell
 	busybox
 	envProg
+	wrapper
 )
 
 func kindOf(prog string) shellKind {
@@ -107,6 +108,10 @@ func kindOf(prog string) shellKind {
 		return busybox
 	case lowerASCIIEq(b, "env"):
 		return envProg
+	case lowerASCIIEq(b, "sudo"), lowerASCIIEq(b, "doas"), lowerASCIIEq(b, "nohup"),
+		lowerASCIIEq(b, "setsid"), lowerASCIIEq(b, "nice"), lowerASCIIEq(b, "timeout"),
+		lowerASCIIEq(b, "stdbuf"), lowerASCIIEq(b, "ionice"), lowerASCIIEq(b, "time"):
+		return wrapper
 	}
 	return notShell
 }
@@ -115,16 +120,21 @@ func kindOf(prog string) shellKind {
 // which argv index holds the script. It handles sh, bash, dash, zsh, ksh and
 // other POSIX-like shells by base name or absolute path with -c (also in
 // combined flags such as -lc, -ec, -xc, and with options before or after
-// -c), busybox/toybox sh -c, env [options] [VAR=x ...] sh -c, cmd.exe /c
+// -c), busybox/toybox sh -c, env [options] [VAR=x ...] sh -c, wrappers
+// (sudo, doas, nohup, setsid, nice, timeout, stdbuf, ionice, time) before
+// any of these, cmd.exe /c
 // (/k, /r), and powershell/pwsh -Command (any unambiguous prefix, -c).
 // For cmd.exe the script is argv[scriptIndex:] joined by spaces; the index of
 // its first element is returned.
 func ShellScript(argv []string) (scriptIndex int, ok bool) {
 	i := 0
-	for hops := 0; i < len(argv) && hops < 4; hops++ {
+	for hops := 0; i < len(argv) && hops < 8; hops++ {
 		switch kindOf(argv[i]) {
 		case envProg:
 			i = skipEnv(argv, i+1)
+			continue
+		case wrapper:
+			i = skipWrapper(argv, i)
 			continue
 		case busybox:
 			if i+1 < len(argv) && kindOf(argv[i+1]) == posixShell {
@@ -163,6 +173,39 @@ func skipEnv(argv []string, i int) int {
 		default:
 			return i
 		}
+	}
+	return i
+}
+
+// skipWrapper skips a command wrapper (sudo, nohup, nice, timeout, ...) at
+// argv[i] and its options, and returns the index of the program it runs.
+func skipWrapper(argv []string, i int) int {
+	w := trimExe(baseName(argv[i]))
+	i++
+	for i < len(argv) {
+		a := argv[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		i++
+		if len(a) == 2 && i < len(argv) {
+			// Options that take a separate value.
+			switch {
+			case (w == "sudo" || w == "doas") && hasByte("ugCDhprtUc", a[1]),
+				w == "nice" && a[1] == 'n',
+				w == "timeout" && (a[1] == 's' || a[1] == 'k'),
+				w == "stdbuf" && hasByte("ioe", a[1]),
+				w == "ionice" && hasByte("cnpP", a[1]):
+				i++
+			}
+		}
+	}
+	if w == "timeout" && i < len(argv) {
+		i++ // duration
 	}
 	return i
 }

@@ -325,15 +325,15 @@ func ParseHostPort(hostport string) (host string, addr netip.Addr, isLiteral boo
 	} else if i := strings.LastIndexByte(h, ':'); i >= 0 {
 		if strings.IndexByte(h[:i], ':') >= 0 {
 			// More than one colon: only a bare IPv6 address is valid.
-			if a, err := netip.ParseAddr(h); err == nil {
-				return h, a, true, nil
+			if _, err := netip.ParseAddr(h); err != nil {
+				return "", netip.Addr{}, false, errTooManyColons
 			}
-			return "", netip.Addr{}, false, errTooManyColons
+		} else {
+			if !validPort(h[i+1:]) {
+				return "", netip.Addr{}, false, errBadPort
+			}
+			h = h[:i]
 		}
-		if !validPort(h[i+1:]) {
-			return "", netip.Addr{}, false, errBadPort
-		}
-		h = h[:i]
 	}
 	host = normalizeHost(h)
 	addr, isLiteral = parseNumericHost(trimDot(host))
