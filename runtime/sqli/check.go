@@ -195,7 +195,11 @@ func (sc *dynScan) batch(q string, dyn []Span, d Dialect, bs bool) (Finding, boo
 func judge(q string, s *spanState, t Token) {
 	contained := s.a <= t.Start && t.End <= s.b
 	if !contained {
-		switch t.Kind {
+		k := t.Kind
+		if k == KindVariable && t.Open() == 0 {
+			k = KindWord // @name: a name, not a quoted form
+		}
+		switch k {
 		case KindString, KindQuotedIdent, KindComment, KindVariable:
 			// The range must lie strictly inside the token, away from its
 			// delimiters, and must not itself unbalance the quoting.
@@ -302,7 +306,12 @@ func judge(q string, s *spanState, t Token) {
 			s.pendSign = t.End
 			return
 		}
-		if t.is(q, '*') && s.afterDot {
+		if t.is(q, '*') && (s.afterDot || s.expect) {
+			// t.* or a bare * column list
+			if s.expect {
+				s.items++
+				s.expect = false
+			}
 			s.afterDot = false
 			return
 		}
@@ -330,6 +339,9 @@ func interiorOK(q string, a, b int, t Token) bool {
 		}
 		return strings.IndexByte(q[a:b], '\n') < 0 && strings.IndexByte(q[a:b], '\r') < 0
 	case KindString, KindQuotedIdent, KindVariable:
+		if t.Open() == 0 {
+			return true
+		}
 	default:
 		return true
 	}

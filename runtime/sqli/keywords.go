@@ -74,11 +74,18 @@ type kwEntry struct {
 // compares against at most a handful of candidates.
 var kwTable [32][27][]kwEntry
 
+// ruleTable holds the same words minus the plain structural ones: the
+// context-free rules look every word up, and most words are not triggers.
+var ruleTable [32][27][]kwEntry
+
 func init() {
 	add := func(id kw, words ...string) {
 		for _, w := range words {
 			b := bucket(w)
 			kwTable[len(w)][b] = append(kwTable[len(w)][b], kwEntry{w, id})
+			if id != kwStructural {
+				ruleTable[len(w)][b] = append(ruleTable[len(w)][b], kwEntry{w, id})
+			}
 		}
 	}
 	add(kwOr, "OR")
@@ -164,6 +171,20 @@ func lookupKw(w string) kw {
 		return kwNone
 	}
 	for _, e := range kwTable[len(w)][bucket(w)] {
+		if eqFold(w, e.word) {
+			return e.id
+		}
+	}
+	return kwNone
+}
+
+// lookupRuleKw is lookupKw restricted to the words the rules act on; it
+// returns kwNone for structural keywords.
+func lookupRuleKw(w string) kw {
+	if len(w) < 2 || len(w) >= len(ruleTable) {
+		return kwNone
+	}
+	for _, e := range ruleTable[len(w)][bucket(w)] {
 		if eqFold(w, e.word) {
 			return e.id
 		}

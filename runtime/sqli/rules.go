@@ -92,7 +92,7 @@ func checkRules(q string, d Dialect, fast bool) (Finding, bool) {
 				}
 			}
 		case KindWord:
-			k := lookupKw(q[t.Start:t.End])
+			k := lookupRuleKw(q[t.Start:t.End])
 			if !stmtStarted {
 				stmtStarted = true
 				stmtFirst = k
