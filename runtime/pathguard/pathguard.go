@@ -84,7 +84,8 @@ const bufSize = 512
 // Check judges path p, as passed to os.Open and friends, given its dynamic
 // spans. bases are the allowed base directories (nil turns the
 // path-outside-base rule off). Rules, in order: path-nul-byte (a NUL byte
-// anywhere), path-traversal, path-sensitive-file, path-outside-base. A path
+// anywhere), path-traversal, path-sensitive-file, path-nul-byte (a literal %00
+// in a dynamic part), path-outside-base. A path
 // without dynamic spans is never a finding except for a NUL byte.
 //
 // The static directory prefix is the part of p before the first dynamic
@@ -199,6 +200,14 @@ func check(p string, prefixEnd int, dyn []Span, bases []string) (Finding, bool) 
 
 	if isSensitive(abs) {
 		return Finding{Rule: RuleSensitive, Start: ds, End: de}, true
+	}
+
+	// A percent-encoded NUL (%00) in a dynamic part: the classic
+	// extension-truncation payload, for code that decodes later.
+	for i := ds; i+2 < de; i++ {
+		if p[i] == '%' && p[i+1] == '0' && p[i+2] == '0' {
+			return Finding{Rule: RuleNulByte, Start: ds, End: de}, true
+		}
 	}
 
 	if len(bases) > 0 && !inBases(abs, p, ds, de, bases) {
