@@ -159,15 +159,18 @@ func check(p string, prefixEnd int, dyn []Span, bases []string) (Finding, bool) 
 	// part holds '%', '\\' or non-ASCII bytes.
 	view := p
 	vds, vde := ds, de
-	var vbuf [bufSize]byte
 	if needsDecode(p, dyn) {
+		var vbuf [bufSize]byte
 		b, s, e := buildView(vbuf[:0], p, dyn)
 		view = bytesString(b)
 		vds, vde = s, e
 	}
 
-	var abuf [bufSize]byte
-	abs := cleanAbs(abuf[:0], workDir(), view)
+	abs := view
+	if !isCleanAbs(view) {
+		var abuf [bufSize]byte
+		abs = cleanAbs(abuf[:0], workDir(), view)
+	}
 
 	// Traversal: a ".." segment in the dynamic part.
 	if hasDotDotSeg(view, vds, vde) {
@@ -218,11 +221,16 @@ func check(p string, prefixEnd int, dyn []Span, bases []string) (Finding, bool) 
 
 func inBases(abs string, p string, ds, de int, bases []string) bool {
 	dotdot := hasDotDotSeg(p, ds, de)
-	for _, b := range bases {
-		var bbuf [bufSize]byte
-		cb := cleanAbs(bbuf[:0], workDir(), b)
-		if within(abs, cb) && !dotdot {
-			return true
+	if !dotdot {
+		for _, b := range bases {
+			cb := b
+			if !isCleanAbs(b) {
+				var bbuf [bufSize]byte
+				cb = cleanAbs(bbuf[:0], workDir(), b)
+			}
+			if within(abs, cb) {
+				return true
+			}
 		}
 	}
 	// Slow path: compare what the kernel will open with the resolved bases.
@@ -271,13 +279,16 @@ func isAbs(p string) bool {
 
 // hasDotDotSeg reports whether s has a ".." segment overlapping [ds,de).
 func hasDotDotSeg(s string, ds, de int) bool {
-	for i := 0; i+1 < len(s); i++ {
-		if s[i] != '.' || s[i+1] != '.' {
-			continue
+	for off := 0; off < len(s); {
+		j := strings.Index(s[off:], "..")
+		if j < 0 {
+			return false
 		}
+		i := off + j
 		if (i == 0 || isSep(s[i-1])) && (i+2 == len(s) || isSep(s[i+2])) && i+2 > ds && i < de {
 			return true
 		}
+		off = i + 1
 	}
 	return false
 }
@@ -333,20 +344,24 @@ func isCleanAbs(p string) bool {
 	if len(p) == 1 {
 		return true
 	}
-	segStart := 1
-	for i := 1; i <= len(p); i++ {
-		if i < len(p) && p[i] == '\\' {
+	if p[len(p)-1] == '/' || strings.IndexByte(p, '\\') >= 0 || strings.Contains(p, "//") {
+		return false
+	}
+	// "/." followed by end, '/' or ".", then end or '/'.
+	for i := 0; ; {
+		j := strings.Index(p[i:], "/.")
+		if j < 0 {
+			return true
+		}
+		k := i + j + 2
+		if k == len(p) || p[k] == '/' {
 			return false
 		}
-		if i == len(p) || p[i] == '/' {
-			seg := p[segStart:i]
-			if seg == "" || seg == "." || seg == ".." {
-				return false
-			}
-			segStart = i + 1
+		if p[k] == '.' && (k+1 == len(p) || p[k+1] == '/') {
+			return false
 		}
+		i = k
 	}
-	return true
 }
 
 func appendClean(dst []byte, p string) []byte {

@@ -1,5 +1,7 @@
 package pathguard
 
+import "strings"
+
 // isSensitive reports whether the clean absolute path p ('/' separated)
 // names a sensitive file.
 func isSensitive(s string) bool {
@@ -11,6 +13,10 @@ func isSensitive(s string) bool {
 	}
 	if hasPrefix(s, "/etc/sudoers.d/") || hasPrefix(s, "/var/run/secrets/") || hasPrefix(s, "/run/secrets/") {
 		return true
+	}
+	if !hasPrefix(s, "/proc/") && !strings.Contains(s, "/.") {
+		// Every other sensitive path has a segment starting with a dot.
+		return false
 	}
 	// /proc/<pid|self|thread-self>/{environ,mem,cmdline,maps,root/...,cwd/...}
 	if hasPrefix(s, "/proc/") {
@@ -68,8 +74,6 @@ func isSensitive(s string) bool {
 			if prev == ".config" {
 				return true
 			}
-		case "application_default_credentials.json", "credentials.db", "access_tokens.db":
-			return true
 		}
 		prev = seg
 	}
