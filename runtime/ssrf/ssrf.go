@@ -183,6 +183,13 @@ func ClassifyHost(host string) Class {
 
 func classifyName(h string) Class {
 	h = trimDot(h)
+	if len(h) < 8 || len(h) > 26 {
+		// All names below are 8 to 26 bytes long, except *.localhost.
+		if len(h) > 10 && hasSuffixFold(h, ".localhost") {
+			return Loopback
+		}
+		return Public
+	}
 	switch {
 	case strings.EqualFold(h, "localhost"), hasSuffixFold(h, ".localhost"),
 		strings.EqualFold(h, "localhost.localdomain"), strings.EqualFold(h, "ip6-localhost"),

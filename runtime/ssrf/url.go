@@ -42,8 +42,7 @@ func ParseURL(raw string) (host string, addr netip.Addr, isLiteral bool, scheme 
 // false when the input needs the full net/url parser.
 func parseURLFast(raw string) (host, scheme string, fast bool, err error) {
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c < 0x21 || c >= 0x7f || c == '%' || c == '\\' || c == '@' || c == '[' || c == ']' {
+		if slowURLByte[raw[i]] {
 			return "", "", false, nil
 		}
 	}
@@ -111,17 +110,25 @@ func parseURLFast(raw string) (host, scheme string, fast bool, err error) {
 		h = auth[:i]
 	}
 	for k := 0; k < len(h); k++ {
-		c := h[k]
-		if isAlpha(c) || '0' <= c && c <= '9' {
-			continue
+		if !hostByte[h[k]] {
+			return "", "", false, nil
 		}
-		switch c {
-		case '-', '.', '_', '~', '!', '$', '&', '\'', '(', ')', '*', '+', ',', ';', '=', '<', '>', '"':
-			continue
-		}
-		return "", "", false, nil
 	}
 	return h, scheme, true, nil
+}
+
+// slowURLByte marks bytes that send a URL to net/url; hostByte marks the
+// bytes net/url accepts unescaped in a host.
+var slowURLByte, hostByte [256]bool
+
+func init() {
+	for c := 0; c < 256; c++ {
+		slowURLByte[c] = c < 0x21 || c >= 0x7f || c == '%' || c == '\\' || c == '@' || c == '[' || c == ']'
+		hostByte[c] = isAlpha(byte(c)) || '0' <= c && c <= '9'
+	}
+	for _, c := range []byte("-._~!$&'()*+,;=<>\"") {
+		hostByte[c] = true
+	}
 }
 
 func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
