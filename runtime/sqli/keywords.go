@@ -78,6 +78,9 @@ var kwTable [32][27][]kwEntry
 // context-free rules look every word up, and most words are not triggers.
 var ruleTable [32][27][]kwEntry
 
+// ruleLens has bit n of entry b set when ruleTable[n][b] is not empty.
+var ruleLens [27]uint32
+
 func init() {
 	add := func(id kw, words ...string) {
 		for _, w := range words {
@@ -85,6 +88,7 @@ func init() {
 			kwTable[len(w)][b] = append(kwTable[len(w)][b], kwEntry{w, id})
 			if id != kwStructural {
 				ruleTable[len(w)][b] = append(ruleTable[len(w)][b], kwEntry{w, id})
+				ruleLens[b] |= 1 << uint(len(w))
 			}
 		}
 	}
@@ -184,7 +188,11 @@ func lookupRuleKw(w string) kw {
 	if len(w) < 2 || len(w) >= len(ruleTable) {
 		return kwNone
 	}
-	for _, e := range ruleTable[len(w)][bucket(w)] {
+	b := bucket(w)
+	if ruleLens[b]&(1<<uint(len(w))) == 0 {
+		return kwNone
+	}
+	for _, e := range ruleTable[len(w)][b] {
 		if eqFold(w, e.word) {
 			return e.id
 		}

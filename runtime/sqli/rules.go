@@ -36,11 +36,6 @@ func checkRules(q string, d Dialect, fast bool) (Finding, bool) {
 	stmtNo := 0
 	var found Finding
 	ok := false
-	hit := func(rule string, a, b int) {
-		if !ok {
-			found, ok = Finding{Rule: rule, Start: a, End: b}, true
-		}
-	}
 	for {
 		t := tz.Next()
 		if t.Kind == KindEOF {
@@ -59,7 +54,7 @@ func checkRules(q string, d Dialect, fast bool) (Finding, bool) {
 		case KindComment:
 			if havePrev {
 				if truncates(q, tz, prev, t) {
-					hit(RuleCommentTruncation, t.Start, t.End)
+					found, ok = Finding{Rule: RuleCommentTruncation, Start: t.Start, End: t.End}, true
 				}
 			}
 			continue
@@ -76,7 +71,7 @@ func checkRules(q string, d Dialect, fast bool) (Finding, bool) {
 					p := tz
 					n := nextCode(&p)
 					if n.Kind != KindEOF && !n.is(q, ';') {
-						hit(RuleStacked, t.Start, n.End)
+						found, ok = Finding{Rule: RuleStacked, Start: t.Start, End: n.End}, true
 					}
 				}
 				if stmtStarted {
@@ -88,7 +83,7 @@ func checkRules(q string, d Dialect, fast bool) (Finding, bool) {
 		case KindOperator:
 			if d == MySQL && t.End-t.Start == 2 && q[t.Start] == '|' && q[t.Start+1] == '|' {
 				if e, yes := tautology(q, tz, d); yes {
-					hit(RuleTautology, t.Start, e)
+					found, ok = Finding{Rule: RuleTautology, Start: t.Start, End: e}, true
 				}
 			}
 		case KindWord:
@@ -103,51 +98,51 @@ func checkRules(q string, d Dialect, fast bool) (Finding, bool) {
 			switch k {
 			case kwOr, kwXor:
 				if e, yes := tautology(q, tz, d); yes {
-					hit(RuleTautology, t.Start, e)
+					found, ok = Finding{Rule: RuleTautology, Start: t.Start, End: e}, true
 				}
 			case kwUnion:
 				if depth <= 0 && havePrev {
 					if e, yes := unionProbe(q, tz, prev, depth); yes {
-						hit(RuleUnion, t.Start, e)
+						found, ok = Finding{Rule: RuleUnion, Start: t.Start, End: e}, true
 					}
 				}
 			case fnSleep, fnBenchmark, fnPgSleep, fnReceiveMessage:
 				if n := peek(tz); n.is(q, '(') {
-					hit(RuleTimeProbe, t.Start, n.End)
+					found, ok = Finding{Rule: RuleTimeProbe, Start: t.Start, End: n.End}, true
 				}
 			case fnRandomblob:
 				if e, yes := bigRandomblob(q, tz); yes {
-					hit(RuleTimeProbe, t.Start, e)
+					found, ok = Finding{Rule: RuleTimeProbe, Start: t.Start, End: e}, true
 				}
 			case kwWaitfor:
 				n := peek(tz)
 				if n.Kind == KindWord {
 					if nk := lookupKw(q[n.Start:n.End]); nk == kwDelay || nk == kwTime {
-						hit(RuleTimeProbe, t.Start, n.End)
+						found, ok = Finding{Rule: RuleTimeProbe, Start: t.Start, End: n.End}, true
 					}
 				}
 			case fnLoadFile, fnPgReadFile, fnLoImport, fnSysExec:
 				if n := peek(tz); n.is(q, '(') {
-					hit(RuleFileAccess, t.Start, n.End)
+					found, ok = Finding{Rule: RuleFileAccess, Start: t.Start, End: n.End}, true
 				}
 			case fnXpCmdshell:
-				hit(RuleFileAccess, t.Start, t.End)
+				found, ok = Finding{Rule: RuleFileAccess, Start: t.Start, End: t.End}, true
 			case kwInto:
 				n := peek(tz)
 				if n.Kind == KindWord {
 					if nk := lookupKw(q[n.Start:n.End]); nk == kwOutfile || nk == kwDumpfile {
-						hit(RuleFileAccess, t.Start, n.End)
+						found, ok = Finding{Rule: RuleFileAccess, Start: t.Start, End: n.End}, true
 					}
 				}
 			case kwCopy, kwLoad:
 				if stmtFirst == k {
 					if e, yes := fileStatement(q, tz, k); yes {
-						hit(RuleFileAccess, t.Start, e)
+						found, ok = Finding{Rule: RuleFileAccess, Start: t.Start, End: e}, true
 					}
 				}
 			case fnExtractvalue, fnUpdatexml, fnNameConst, fnGtid:
 				if n := peek(tz); n.is(q, '(') {
-					hit(RuleErrorExtractor, t.Start, n.End)
+					found, ok = Finding{Rule: RuleErrorExtractor, Start: t.Start, End: n.End}, true
 				}
 			}
 		}

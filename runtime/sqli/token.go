@@ -140,7 +140,18 @@ type Tokenizer struct {
 
 // NewTokenizer returns a Tokenizer over query using the lexical rules of d.
 func NewTokenizer(query string, d Dialect) Tokenizer {
-	return Tokenizer{src: query, r: rulesFor(d, false)}
+	if int(d) < len(dialectRules) {
+		return Tokenizer{src: query, r: dialectRules[d]}
+	}
+	return Tokenizer{src: query, r: dialectRules[Generic]}
+}
+
+var dialectRules [SQLServer + 1]rules
+
+func init() {
+	for d := range dialectRules {
+		dialectRules[d] = rulesFor(Dialect(d), false)
+	}
 }
 
 // newTokenizerBS is NewTokenizer with backslash escapes forced on (used for
