@@ -157,3 +157,41 @@ func TestRulesList(t *testing.T) {
 		t.Fatal(Rules())
 	}
 }
+
+// Redacted queries never carry the values that were put in literals.
+func TestRedactNoLeak(t *testing.T) {
+	vals := []string{"hunter2secret", "O'Brien-42", "x\\'; DROP", "4111111111111111", "a\"b\"c", "$$dollar$$"}
+	tmpls := []struct {
+		d    Dialect
+		tmpl string
+	}{
+		{MySQL, "SELECT * FROM u WHERE name = '%s' AND pin = \"%s\""},
+		{Postgres, "SELECT * FROM u WHERE name = E'%s' OR note = $q$%s$q$"},
+		{SQLServer, "SELECT * FROM u WHERE name = N'%s' -- %s"},
+		{SQLite, "SELECT * FROM u WHERE name = '%s' /* %s */"},
+		{Generic, "SELECT * FROM u WHERE a = '%s' AND b = \"%s\""},
+	}
+	for _, tp := range tmpls {
+		for _, v := range vals {
+			e := strings.ReplaceAll(v, "'", "''")
+			if tp.d == MySQL || tp.d == Generic {
+				e = strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), "'", "''")
+			}
+			e2 := strings.ReplaceAll(e, `"`, `""`)
+			if tp.d == Postgres {
+				e = strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), "'", "''")
+				e2 = strings.ReplaceAll(v, "$q$", "")
+			}
+			if tp.d == SQLServer || tp.d == SQLite {
+				e2 = strings.NewReplacer("\n", " ", "*/", "").Replace(v)
+			}
+			q := strings.Replace(strings.Replace(tp.tmpl, "%s", e, 1), "%s", e2, 1)
+			r := Redact(q, tp.d)
+			for _, part := range []string{"hunter2", "Brien", "DROP", "41111", "b\"c", "dollar"} {
+				if strings.Contains(v, part) && strings.Contains(r, part) {
+					t.Errorf("%v: %q redacted to %q leaks %q", tp.d, q, r, part)
+				}
+			}
+		}
+	}
+}
