@@ -42,7 +42,10 @@ func Rules() []string {
 //     (written by the programmer): no finding, ever.
 //   - nil: provenance unknown. A query holding a bind placeholder is taken
 //     as parameterised and gets no finding (fast path); otherwise the
-//     context-free rules run.
+//     context-free rules run. (A placeholder an attacker slips into a
+//     concatenated query also takes the fast path; most drivers then reject
+//     the query for a missing argument, but callers that can tell the
+//     dynamic ranges should pass them.)
 func Check(query string, dyn []Span, d Dialect) (f Finding, ok bool) {
 	if dyn == nil {
 		return checkRules(query, d, true)
