@@ -78,8 +78,9 @@ var kwTable [32][27][]kwEntry
 // context-free rules look every word up, and most words are not triggers.
 var ruleTable [32][27][]kwEntry
 
-// ruleLens has bit n of entry b set when ruleTable[n][b] is not empty.
-var ruleLens [27]uint32
+// ruleLens has bit n of entry [f][l] set when some rule word of length n
+// starts with letter f and ends with letter l: most words stop there.
+var ruleLens [27][27]uint32
 
 func init() {
 	add := func(id kw, words ...string) {
@@ -88,7 +89,7 @@ func init() {
 			kwTable[len(w)][b] = append(kwTable[len(w)][b], kwEntry{w, id})
 			if id != kwStructural {
 				ruleTable[len(w)][b] = append(ruleTable[len(w)][b], kwEntry{w, id})
-				ruleLens[b] |= 1 << uint(len(w))
+				ruleLens[b][bucket(w[len(w)-1:])] |= 1 << uint(len(w))
 			}
 		}
 	}
@@ -189,7 +190,7 @@ func lookupRuleKw(w string) kw {
 		return kwNone
 	}
 	b := bucket(w)
-	if ruleLens[b]&(1<<uint(len(w))) == 0 {
+	if ruleLens[b][bucket(w[len(w)-1:])]&(1<<uint(len(w))) == 0 {
 		return kwNone
 	}
 	for _, e := range ruleTable[len(w)][b] {
