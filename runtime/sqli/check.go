@@ -84,15 +84,15 @@ func clamp(s Span, n int) (int, int) {
 
 // span verdict state
 type spanState struct {
-	a, b      int  // clamped range
-	n         int  // tokens overlapping the range
-	bad       bool // a violation was seen
-	expect    bool // list machine: expecting an item
-	afterDot  bool // list machine: after '.' in a qualified name
-	pendSign  int  // end of a sign operator awaiting an adjacent number, or -1
-	items     int
-	fs, fe    int // union of overlapping token spans
-	lastPunct bool
+	a, b     int  // clamped range
+	n        int  // tokens overlapping the range
+	bad      bool // a violation was seen
+	expect   bool // list machine: expecting an item
+	afterDot bool // list machine: after '.' in a qualified name
+	pendSign int  // end of a sign operator awaiting an adjacent number, or -1
+	items    int
+	fs, fe   int  // union of overlapping token spans
+	modSeen  bool // list machine: ASC or DESC already follows the current item
 }
 
 const maxBatch = 8
@@ -271,8 +271,8 @@ func judge(q string, s *spanState, t Token) {
 			return
 		}
 		if !s.expect {
-			if (k == kwAsc || k == kwDesc) && !s.lastPunct {
-				s.lastPunct = true // at most one modifier per item
+			if (k == kwAsc || k == kwDesc) && !s.modSeen {
+				s.modSeen = true // at most one modifier per item
 				return
 			}
 			s.bad = true
@@ -284,7 +284,7 @@ func judge(q string, s *spanState, t Token) {
 		}
 		s.items++
 		s.expect = false
-		s.lastPunct = false
+		s.modSeen = false
 		return
 	case KindPunct:
 		switch {
@@ -294,7 +294,7 @@ func judge(q string, s *spanState, t Token) {
 				return
 			}
 			s.expect = true
-			s.lastPunct = false
+			s.modSeen = false
 			return
 		case t.is(q, '.'):
 			if s.expect || s.afterDot {
