@@ -59,6 +59,9 @@ func (x *Toolexec) compile() error {
 		return fmt.Errorf("cannot type-check %s to instrument it, so it would build without protection:\n\t%v\n"+
 			"Report this, or exclude the package in the sink table (exclude: [%s]) to build it unprotected on purpose", ip, err, ip)
 	}
+	if err := verifySinks(t, pkg.Types.Imports()); err != nil {
+		return err
+	}
 	results, err := Rewrite(pkg, t, raspinstrument.RuntimePath)
 	if err != nil {
 		return fmt.Errorf("instrumenting %s: %w", ip, err)
@@ -73,6 +76,9 @@ func (x *Toolexec) compile() error {
 	rt, err := x.EnsureRuntime(args)
 	if err != nil {
 		return fmt.Errorf("instrumenting %s: %w", ip, err)
+	}
+	if err := verifyHooks(rt, results, t); err != nil {
+		return err
 	}
 	out, _ := flagValue(args, "-o")
 	dir := filepath.Join(filepath.Dir(out), "rasp")

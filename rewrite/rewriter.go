@@ -52,6 +52,7 @@ type Package struct {
 	Srcs  [][]byte // content of each file, same order as Files
 	Names []string // path of each file
 	Info  *types.Info
+	Types *types.Package // may be nil (diff does not need it)
 }
 
 // Rewrite reroutes every reference to a sink of t in pkg. It returns one
@@ -86,11 +87,12 @@ func Rewrite(pkg *Package, t *Table, runtimePath string) ([]FileResult, error) {
 	return results, nil
 }
 
-// mentionsSink is a cheap filter: a file that never spells a sink's name
-// cannot reference it.
+// mentionsSink is a cheap filter: a file can reference a sink function only
+// if it imports the sink's package, and a sink method only if it spells
+// ".Name".
 func mentionsSink(src []byte, t *Table) bool {
-	for name := range t.names {
-		if bytes.Contains(src, []byte(name)) {
+	for _, m := range t.markers {
+		if bytes.Contains(src, m) {
 			return true
 		}
 	}
@@ -113,6 +115,7 @@ type fileRewriter struct {
 	edits   []edit
 	sites   []SiteReport
 	decls   []string          // site variable declarations
+	keep    map[string]bool   // "pkg.Func" references kept alive so imports stay used
 	aliases map[string]string // import path -> alias, for types named in closures
 }
 
@@ -141,7 +144,7 @@ func (fr *fileRewriter) run() error {
 			if fn == nil {
 				return true
 			}
-			s := fr.t.Lookup(fn.FullName())
+			s := fr.t.Lookup(FuncKey(fn))
 			if s == nil {
 				return true
 			}
@@ -159,7 +162,7 @@ func (fr *fileRewriter) run() error {
 			if fn == nil {
 				return true
 			}
-			s := fr.t.Lookup(fn.FullName())
+			s := fr.t.Lookup(FuncKey(fn))
 			if s == nil {
 				return true
 			}
@@ -170,6 +173,36 @@ func (fr *fileRewriter) run() error {
 		return true
 	})
 	return err
+}
+
+// FuncKey names fn the way the sink table does: "os/exec.Command",
+// "database/sql.(*DB).Query", "example.com/p.T.Method".
+func FuncKey(fn *types.Func) string {
+	if fn.Pkg() == nil {
+		return fn.Name()
+	}
+	sig, _ := fn.Type().(*types.Signature)
+	if sig == nil || sig.Recv() == nil {
+		return fn.Pkg().Path() + "." + fn.Name()
+	}
+	t := sig.Recv().Type()
+	ptr := false
+	if p, ok := t.(*types.Pointer); ok {
+		t, ptr = p.Elem(), true
+	}
+	var name string
+	switch t := t.(type) {
+	case *types.Named:
+		name = t.Obj().Name()
+	case *types.Alias:
+		name = t.Obj().Name()
+	default:
+		return fn.FullName() // interface methods: not a sink of the table's shape
+	}
+	if ptr {
+		return fn.Pkg().Path() + ".(*" + name + ")." + fn.Name()
+	}
+	return fn.Pkg().Path() + "." + name + "." + fn.Name()
 }
 
 // markHandled records that e, and the name it selects, are rewritten.
@@ -202,13 +235,13 @@ func (fr *fileRewriter) resolve(e ast.Expr) (*types.Func, *types.Selection, type
 	return nil, nil, 0
 }
 
-func (fr *fileRewriter) newSite(pos token.Pos, s *Sink, mechanism string) string {
+func (fr *fileRewriter) newSite(pos token.Pos, s *Sink, mechanism string, static bool) string {
 	p := fr.pkg.Fset.Position(pos)
 	name := fmt.Sprintf("__rasp_site_%d", *fr.seq)
 	*fr.seq++
-	fr.decls = append(fr.decls, fmt.Sprintf("var %s = %s.NewSite(%s, %s, %d, %d, %s, %s)",
+	fr.decls = append(fr.decls, fmt.Sprintf("var %s = %s.NewSite(%s, %s, %d, %d, %s, %s, %t)",
 		name, RuntimeAlias, strconv.Quote(fr.pkg.Path), strconv.Quote(filepath.Base(p.Filename)),
-		p.Line, p.Column, strconv.Quote(s.Key()), strconv.Quote(s.Family)))
+		p.Line, p.Column, strconv.Quote(s.Key()), strconv.Quote(s.Family), static))
 	fr.sites = append(fr.sites, SiteReport{File: p.Filename, Line: p.Line, Column: p.Column,
 		Sink: s.Key(), Family: s.Family, Hook: s.Hook, Mechanism: mechanism})
 	return name
@@ -258,13 +291,40 @@ func derefStruct(t types.Type) (*types.Struct, bool) {
 
 func (fr *fileRewriter) hook(s *Sink) string { return RuntimeAlias + "." + s.Hook }
 
+// staticArgs reports whether every string argument of a call to a sink
+// function is a constant, so the runtime knows the programmer wrote the
+// whole value. Method sinks whose value comes from the receiver (Cmd.Run,
+// Client.Do) are never static.
+func (fr *fileRewriter) staticArgs(call *ast.CallExpr) bool {
+	if call.Ellipsis.IsValid() {
+		return false
+	}
+	strs := 0
+	for _, a := range call.Args {
+		tv, ok := fr.pkg.Info.Types[a]
+		if !ok {
+			return false
+		}
+		b, isBasic := tv.Type.Underlying().(*types.Basic)
+		if !isBasic || b.Info()&types.IsString == 0 {
+			continue
+		}
+		if tv.Value == nil {
+			return false
+		}
+		strs++
+	}
+	return strs > 0
+}
+
 func (fr *fileRewriter) rewriteCall(call *ast.CallExpr, fun ast.Expr, sel *types.Selection, fn *types.Func, s *Sink) error {
-	site := fr.newSite(call.Lparen, s, MechanismCall)
+	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call))
 	sep := ""
 	if len(call.Args) > 0 {
 		sep = ", "
 	}
 	if sel == nil { // package function
+		fr.keepImport(fun)
 		fr.add(call.Pos(), call.Lparen+1, fr.hook(s)+"("+site+sep)
 		return nil
 	}
@@ -286,12 +346,13 @@ func (fr *fileRewriter) rewriteValue(e ast.Expr, sel *types.Selection, kind type
 	if kind == types.MethodExpr {
 		mech = MechanismMethod
 	}
-	site := fr.newSite(e.Pos(), s, mech)
+	site := fr.newSite(e.Pos(), s, mech, false)
 	params, args := fr.params(sig, "__p")
 	results := fr.typeString(sig.Results())
 	call := fr.hook(s) + "(" + site
 	switch {
 	case sel == nil: // function value
+		fr.keepImport(e)
 		fr.add(e.Pos(), e.End(), "func("+params+") "+results+" { return "+call+joinArgs(args)+") }")
 	case kind == types.MethodVal:
 		recvT := fr.typeString(sig.Recv().Type())
@@ -321,6 +382,16 @@ func (fr *fileRewriter) rewriteValue(e ast.Expr, sel *types.Selection, kind type
 		return fmt.Errorf("unexpected reference to %s", s.Key())
 	}
 	return nil
+}
+
+// keepImport remembers a package-qualified (or dot-imported) function that
+// the rewrite replaces, so that the file can still use its import: the
+// output declares "var _ = pkg.Func" for each.
+func (fr *fileRewriter) keepImport(fun ast.Expr) {
+	if fr.keep == nil {
+		fr.keep = map[string]bool{}
+	}
+	fr.keep[fr.text(fun.Pos(), fun.End())] = true
 }
 
 func joinArgs(args []string) string {
@@ -413,6 +484,14 @@ func (fr *fileRewriter) output(runtimePath string) ([]byte, error) {
 	out.Write(fr.src[pos:])
 	if len(fr.src) > 0 && fr.src[len(fr.src)-1] != '\n' {
 		out.WriteByte('\n')
+	}
+	keep := make([]string, 0, len(fr.keep))
+	for k := range fr.keep {
+		keep = append(keep, k)
+	}
+	sort.Strings(keep)
+	for _, k := range keep {
+		out.WriteString("var _ = " + k + "\n")
 	}
 	for _, d := range fr.decls {
 		out.WriteString(d)

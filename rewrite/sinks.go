@@ -49,6 +49,10 @@ type Table struct {
 
 	byKey map[string]*Sink
 	names map[string]bool
+	// markers are byte strings that a file must contain to reference a
+	// sink: the quoted import path of a function sink's package, or
+	// ".Name" for a method sink.
+	markers [][]byte
 }
 
 // Lookup returns the sink with the given full name (see Sink.Key).
@@ -148,6 +152,17 @@ func ParseTable(file string, data []byte) (*Table, error) {
 		}
 	}
 	t.Exclude = doc.Exclude
+	seen := map[string]bool{}
+	for _, s := range t.Sinks {
+		m := "." + s.Name
+		if s.Receiver == "" {
+			m = `"` + s.Package + `"`
+		}
+		if !seen[m] {
+			seen[m] = true
+			t.markers = append(t.markers, []byte(m))
+		}
+	}
 	return t, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 )
@@ -142,6 +143,15 @@ func (x *Toolexec) Run() int {
 }
 
 func (x *Toolexec) run() error {
+	if trace := os.Getenv("RASP_TRACE"); trace != "" {
+		start := time.Now()
+		defer func() {
+			if f, err := os.OpenFile(trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+				fmt.Fprintf(f, "%s\t%s\t%.3f\n", x.ToolName(), os.Getenv("TOOLEXEC_IMPORTPATH"), time.Since(start).Seconds())
+				f.Close()
+			}
+		}()
+	}
 	if len(x.Args) == 1 && x.Args[0] == "-V=full" {
 		return x.version()
 	}

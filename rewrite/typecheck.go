@@ -48,9 +48,11 @@ func CheckFiles(importPath string, names []string, cfg *ImportCfg, goarch, lang 
 			}
 		},
 	}
-	if _, err := conf.Check(importPath, fset, pkg.Files, pkg.Info); err != nil {
+	tpkg, err := conf.Check(importPath, fset, pkg.Files, pkg.Info)
+	if err != nil {
 		return nil, errors.Join(errs...)
 	}
+	pkg.Types = tpkg
 	return pkg, nil
 }
 
@@ -61,4 +63,16 @@ func newInfo() *types.Info {
 		Defs:       map[*ast.Ident]types.Object{},
 		Selections: map[*ast.SelectorExpr]*types.Selection{},
 	}
+}
+
+// importArchives loads the export data of path from the archives in files.
+func importArchives(files map[string]string, path string) (*types.Package, error) {
+	imp := importer.ForCompiler(token.NewFileSet(), "gc", func(p string) (io.ReadCloser, error) {
+		f, ok := files[p]
+		if !ok {
+			return nil, fmt.Errorf("no archive for %s", p)
+		}
+		return os.Open(f)
+	})
+	return imp.Import(path)
 }

@@ -125,3 +125,24 @@ func VerifyTable(t *Table) error {
 	}
 	return nil
 }
+
+// verifyHooks checks that the runtime built for this build has the hook of
+// every sink the rewrite used.
+func verifyHooks(rt RuntimeArchives, results []FileResult, t *Table) error {
+	rtPkg, err := importArchives(rt, raspinstrument.RuntimePath)
+	if err != nil {
+		return fmt.Errorf("loading the runtime: %w", err)
+	}
+	for _, r := range results {
+		for _, site := range r.Sites {
+			s := t.Lookup(site.Sink)
+			if s == nil {
+				continue
+			}
+			if _, ok := rtPkg.Scope().Lookup(s.Hook).(*types.Func); !ok {
+				return fmt.Errorf("%s: sink %s: the runtime has no hook %s", s.Pos, s.Key(), s.Hook)
+			}
+		}
+	}
+	return nil
+}

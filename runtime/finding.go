@@ -44,7 +44,7 @@ func InternalErrors() int64 { return internalErrors.Load() }
 // detector is recovered, counted and logged, and the call goes ahead.
 func check(site *Site, detect func() (Finding, bool)) (err error) {
 	m := CurrentMode()
-	if m == ModeOff {
+	if m == ModeOff || site.Static {
 		return nil
 	}
 	defer func() {

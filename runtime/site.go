@@ -25,6 +25,10 @@ type Site struct {
 	Column  int
 	Sink    string // the sink called, e.g. "database/sql.(*DB).Query"
 	Family  Family
+	// Static is true when every value the sink judges was a constant at the
+	// call site: the programmer wrote the whole query, command, path or
+	// address, so no detector runs for it.
+	Static bool
 }
 
 // String returns "package/file.go:line".
@@ -42,8 +46,8 @@ var sites struct {
 
 // NewSite registers a rewritten call site. Generated code calls it once per
 // site, at package initialisation.
-func NewSite(pkg, file string, line, col int, sink string, family Family) *Site {
-	s := &Site{Package: pkg, File: file, Line: line, Column: col, Sink: sink, Family: family}
+func NewSite(pkg, file string, line, col int, sink string, family Family, static bool) *Site {
+	s := &Site{Package: pkg, File: file, Line: line, Column: col, Sink: sink, Family: family, Static: static}
 	sites.Lock()
 	if sites.byFamily == nil {
 		sites.byFamily = make(map[Family]int)

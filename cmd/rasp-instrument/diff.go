@@ -97,12 +97,11 @@ func runDiff(t *rewrite.Table, patterns []string, tests bool) (*diffReport, erro
 	for _, f := range rewrite.Families {
 		rep.Summary[f] = &summary{}
 	}
-	seen := map[string]bool{}
+	// With tests, a package's files come twice: in the package and in its
+	// test variant. Report each file once, from the variant with most files.
+	sort.SliceStable(pkgs, func(i, j int) bool { return len(pkgs[i].CompiledGoFiles) > len(pkgs[j].CompiledGoFiles) })
+	seenFile := map[string]bool{}
 	for _, p := range pkgs {
-		if seen[p.ID] {
-			continue
-		}
-		seen[p.ID] = true
 		dp := diffPackage{ImportPath: p.ID, Diffs: map[string]string{}}
 		if len(p.Errors) > 0 {
 			dp.Error = p.Errors[0].Error()
@@ -115,15 +114,25 @@ func runDiff(t *rewrite.Table, patterns []string, tests bool) (*diffReport, erro
 			rep.Packages = append(rep.Packages, dp)
 			continue
 		}
-		rp := &rewrite.Package{Path: p.PkgPath, Fset: p.Fset, Files: p.Syntax, Info: p.TypesInfo}
+		rp := &rewrite.Package{Path: p.PkgPath, Fset: p.Fset, Info: p.TypesInfo}
 		for i := range p.Syntax {
 			name := p.CompiledGoFiles[i]
+			if seenFile[name] {
+				continue
+			}
 			src, err := os.ReadFile(name)
 			if err != nil {
 				return nil, err
 			}
+			rp.Files = append(rp.Files, p.Syntax[i])
 			rp.Srcs = append(rp.Srcs, src)
 			rp.Names = append(rp.Names, name)
+		}
+		for _, name := range rp.Names {
+			seenFile[name] = true
+		}
+		if len(rp.Files) == 0 {
+			continue
 		}
 		results, err := rewrite.Rewrite(rp, t, raspinstrument.RuntimePath)
 		if err != nil {
@@ -149,7 +158,6 @@ func runDiff(t *rewrite.Table, patterns []string, tests bool) (*diffReport, erro
 	sort.Slice(rep.Packages, func(i, j int) bool { return rep.Packages[i].ImportPath < rep.Packages[j].ImportPath })
 	return rep, nil
 }
-
 
 func printDiff(w io.Writer, rep *diffReport) {
 	for _, p := range rep.Packages {

@@ -1,0 +1,261 @@
+// Package integration builds the programs of testdata/src with
+// `go build -toolexec=rasp-instrument`, runs them, attacks them and checks
+// what they answer and what they report. The scenarios are txtar scripts in
+// testdata/, run by github.com/rogpeppe/go-internal/testscript.
+package integration
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var (
+	binDir   string // holds the rasp-instrument binary built for this run
+	goCache  string // a fresh GOCACHE shared by every script of the run
+	raspDir  string // a fresh RASP_CACHE
+	repoRoot string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	repoRoot = filepath.Dir(wd)
+	tmp, err := os.MkdirTemp("", "rasp-integration-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(tmp)
+	binDir = filepath.Join(tmp, "bin")
+	goCache = filepath.Join(tmp, "gocache")
+	raspDir = filepath.Join(tmp, "raspcache")
+	if c := os.Getenv("RASP_TEST_GOCACHE"); c != "" {
+		goCache = c // keep a cache across runs while developing
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "rasp-instrument"+exeSuffix()), "./cmd/rasp-instrument")
+	build.Dir = repoRoot
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building rasp-instrument:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+func exeSuffix() string {
+	if runtime.GOOS == "windows" {
+		return ".exe"
+	}
+	return ""
+}
+
+func goEnv(key string) string {
+	out, err := exec.Command("go", "env", key).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestScripts(t *testing.T) {
+	modCache := goEnv("GOMODCACHE")
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			env.Setenv("GOCACHE", goCache)
+			env.Setenv("GOMODCACHE", modCache)
+			env.Setenv("GOPROXY", goEnv("GOPROXY"))
+			env.Setenv("GOFLAGS", "-buildvcs=false")
+			env.Setenv("GOTOOLCHAIN", "local")
+			env.Setenv("RASP_CACHE", raspDir)
+			env.Setenv("CGO_ENABLED", goEnv("CGO_ENABLED"))
+			env.Setenv("SRC", filepath.Join(repoRoot, "testdata", "src"))
+			env.Setenv("GOROOT_TOOLDIR", filepath.Join(goEnv("GOROOT"), "pkg", "tool", goEnv("GOOS")+"_"+goEnv("GOARCH")))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"copysrc": cmdCopySrc,
+			"serve":   cmdServe,
+			"http":    cmdHTTP,
+			"stop":    cmdStop,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "race": // the race detector needs cgo on a supported platform
+				return goEnv("CGO_ENABLED") == "1" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"), nil
+			case "cgo":
+				return goEnv("CGO_ENABLED") == "1", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		RequireExplicitExec: true,
+	})
+}
+
+// copysrc NAME... copies testdata/src/NAME into the script's work directory.
+func cmdCopySrc(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: copysrc NAME...")
+	}
+	for _, name := range args {
+		src := filepath.Join(repoRoot, "testdata", "src", name)
+		err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			dst := ts.MkAbs(filepath.Join(name, rel))
+			if info.IsDir() {
+				return os.MkdirAll(dst, 0o755)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(dst, data, 0o644)
+		})
+		ts.Check(err)
+	}
+}
+
+type server struct {
+	cmd    *exec.Cmd
+	addr   string
+	stdout *os.File
+	stderr *os.File
+	done   chan error
+}
+
+var (
+	serversMu sync.Mutex
+	servers   = map[*testscript.TestScript]map[string]*server{}
+)
+
+func lookupServer(ts *testscript.TestScript, name string) *server {
+	serversMu.Lock()
+	defer serversMu.Unlock()
+	return servers[ts][name]
+}
+
+// serve NAME [K=V...] -- PROGRAM [ARGS...] starts PROGRAM, waits for it to
+// print "listening on ADDR", and remembers ADDR for http. Its standard error
+// goes to NAME.stderr in the work directory.
+func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: serve NAME [K=V...] -- PROGRAM [ARGS...]")
+	}
+	name := args[0]
+	var env []string
+	i := 1
+	for ; i < len(args) && args[i] != "--"; i++ {
+		env = append(env, os.Expand(args[i], ts.Getenv))
+	}
+	if i >= len(args)-1 {
+		ts.Fatalf("serve: missing -- PROGRAM")
+	}
+	prog := args[i+1]
+	cmd := exec.Command(ts.MkAbs(prog), args[i+2:]...)
+	cmd.Dir = ts.Getenv("PWD")
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := os.Create(ts.MkAbs(name + ".stderr"))
+	ts.Check(err)
+	cmd.Stderr = stderr
+	pipe, err := cmd.StdoutPipe()
+	ts.Check(err)
+	ts.Check(cmd.Start())
+	s := &server{cmd: cmd, stderr: stderr, done: make(chan error, 1)}
+	serversMu.Lock()
+	if servers[ts] == nil {
+		servers[ts] = map[string]*server{}
+	}
+	servers[ts][name] = s
+	serversMu.Unlock()
+	ts.Defer(func() { cmd.Process.Kill(); <-s.done; stderr.Close() })
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				addr <- a
+			}
+		}
+		io.Copy(io.Discard, pipe)
+		s.done <- cmd.Wait()
+		close(s.done)
+	}()
+	select {
+	case s.addr = <-addr:
+	case <-time.After(30 * time.Second):
+		ts.Fatalf("serve %s: no \"listening on\" line within 30s", name)
+	case err := <-s.done:
+		data, _ := os.ReadFile(stderr.Name())
+		ts.Fatalf("serve %s: exited before listening: %v\n%s", name, err, data)
+	}
+}
+
+// http NAME PATH WANT-STATUS sends GET PATH to server NAME, checks the
+// status, and writes the body to stdout for the stdout command.
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: http NAME PATH WANT-STATUS")
+	}
+	s := lookupServer(ts, args[0])
+	if s == nil {
+		ts.Fatalf("http: no server %s", args[0])
+	}
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+s.addr+args[1], nil)
+	ts.Check(err)
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Fprintf(ts.Stdout(), "%s", body)
+	if resp.StatusCode != want {
+		ts.Fatalf("GET %s: status %d, want %d; body: %s", args[1], resp.StatusCode, want, body)
+	}
+}
+
+// stop NAME stops server NAME and waits for it to exit.
+func cmdStop(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: stop NAME")
+	}
+	s := lookupServer(ts, args[0])
+	if s == nil {
+		ts.Fatalf("stop: no server %s", args[0])
+	}
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+	serversMu.Lock()
+	delete(servers[ts], args[0])
+	serversMu.Unlock()
+}

@@ -1,0 +1,133 @@
+package rewrite
+
+import (
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"strings"
+	"testing"
+
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
+)
+
+func defaultTable(t *testing.T) *Table {
+	t.Helper()
+	tab, err := ParseTable("sinks.yaml", raspinstrument.DefaultSinks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+// rewriteSource type-checks src as package p and rewrites it.
+func rewriteSource(t *testing.T, src string) FileResult {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "/src/p/a.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := newInfo()
+	conf := types.Config{Importer: importer.Default()}
+	tp, err := conf.Check("example.com/p", fset, []*ast.File{f}, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := &Package{Path: "example.com/p", Fset: fset, Files: []*ast.File{f}, Srcs: [][]byte{[]byte(src)}, Names: []string{"/src/p/a.go"}, Info: info, Types: tp}
+	res, err := Rewrite(pkg, defaultTable(t), raspinstrument.RuntimePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	if r.Out != nil {
+		if _, err := parser.ParseFile(token.NewFileSet(), "out.go", r.Out, 0); err != nil {
+			t.Fatalf("rewritten file does not parse: %v\n%s", err, r.Out)
+		}
+	}
+	return r
+}
+
+func TestRewrite(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string   // body of func f, after the imports
+		want []string // substrings of the rewritten file
+		not  []string
+	}{
+		{"db method", `func f(db *sql.DB, q string) { db.Query(q) }`,
+			[]string{`__rasp.DBQuery(__rasp_site_0, db, q)`, `"database/sql.(*DB).Query", "sql", false)`}, nil},
+		{"context variant on tx", `func f(tx *sql.Tx, ctx context.Context) { tx.ExecContext(ctx, "DELETE FROM t") }`,
+			[]string{`__rasp.TxExecContext(__rasp_site_0, tx, ctx, "DELETE FROM t")`, `"sql", true)`}, nil},
+		{"conn", `func f(c *sql.Conn, ctx context.Context, q string) { c.QueryRowContext(ctx, q) }`,
+			[]string{`__rasp.ConnQueryRowContext(__rasp_site_0, c, ctx, q)`}, nil},
+		{"addressable value receiver", `func f(q string) { var db sql.DB; db.Exec(q) }`,
+			[]string{`__rasp.DBExec(__rasp_site_0, &(db), q)`}, nil},
+		{"embedded", `type store struct{ *sql.DB }
+func f(s store, q string) { s.Query(q) }`,
+			[]string{`__rasp.DBQuery(__rasp_site_0, (s).DB, q)`}, nil},
+		{"embedded value", `type store struct{ sql.DB }
+func f(s *store, q string) { s.Query(q) }`,
+			[]string{`__rasp.DBQuery(__rasp_site_0, &(s).DB, q)`}, nil},
+		{"nested calls", `func f(x string) { exec.Command("sh", "-c", x).Run() }`,
+			[]string{`__rasp.CmdRun(__rasp_site_0, __rasp.ExecCommand(__rasp_site_1, "sh", "-c", x))`, "var _ = exec.Command"}, nil},
+		{"variadic forward", `func f(args []string) { exec.Command("ls", args...) }`,
+			[]string{`__rasp.ExecCommand(__rasp_site_0, "ls", args...)`}, nil},
+		{"function value", `var open = os.Open`,
+			[]string{`var open = func(__p0 string) (*__rasp_p0.File, error) { return __rasp.OSOpen(__rasp_site_0, __p0) }`, `import __rasp_p0 "os"`}, nil},
+		{"method value", `func f(db *sql.DB) func(string, ...any) (*sql.Rows, error) { return db.Query }`,
+			[]string{`return func(__r *__rasp_p0.DB) func(string, ...any) (*__rasp_p0.Rows, error) { return func(__p0 string, __p1 ...any) (*__rasp_p0.Rows, error) { return __rasp.DBQuery(__rasp_site_0, __r, __p0, __p1...) } }(db)`}, nil},
+		{"method expression", `var q = (*sql.DB).Query`,
+			[]string{`var q = func(__r *__rasp_p0.DB, __p0 string, __p1 ...any) (*__rasp_p0.Rows, error) { return __rasp.DBQuery(__rasp_site_0, __r, __p0, __p1...) }`}, nil},
+		{"struct literal cmd", `func f() error { c := &exec.Cmd{Path: "/bin/sh"}; return c.Start() }`,
+			[]string{`return __rasp.CmdStart(__rasp_site_0, c)`}, nil},
+		{"http client", `func f(c *http.Client, r *http.Request) { c.Do(r) }`,
+			[]string{`__rasp.ClientDo(__rasp_site_0, c, r)`}, nil},
+		{"dialer", `func f(d *net.Dialer, ctx context.Context, a string) { d.DialContext(ctx, "tcp", a) }`,
+			[]string{`__rasp.DialerDialContext(__rasp_site_0, d, ctx, "tcp", a)`}, nil},
+		{"not a sink", `func f(db *sql.DB) { db.Ping(); db.Stats() }`, nil, []string{"__rasp"}},
+		{"deferred and go", `func f(c *exec.Cmd) { defer c.Run(); go c.Start() }`,
+			[]string{`defer __rasp.CmdRun(__rasp_site_0, c)`, `go __rasp.CmdStart(__rasp_site_1, c)`}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "package p\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n\t\"net\"\n\t\"net/http\"\n\t\"os\"\n\t\"os/exec\"\n)\n\nvar _ = context.Background\nvar _ *sql.DB\nvar _ net.Conn\nvar _ http.Header\nvar _ = os.Getenv\nvar _ exec.Cmd\n\n" + tc.body + "\n"
+			r := rewriteSource(t, src)
+			out := string(r.Out)
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %s\n---\n%s", w, out)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %s\n---\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestRewriteKeepsLines(t *testing.T) {
+	src := "package p\n\nimport \"os\"\n\nfunc f(n string) {\n\tos.Open(n)\n\n\n\tos.Remove(n)\n}\n"
+	r := rewriteSource(t, src)
+	lines := strings.Split(string(r.Out), "\n")
+	if !strings.Contains(lines[5], "__rasp.OSOpen(") || !strings.Contains(lines[8], "__rasp.OSRemove(") {
+		t.Fatalf("calls moved:\n%s", r.Out)
+	}
+	if r.Sites[0].Line != 6 || r.Sites[1].Line != 9 {
+		t.Fatalf("site lines = %d, %d; want 6, 9", r.Sites[0].Line, r.Sites[1].Line)
+	}
+}
+
+func TestFuncKey(t *testing.T) {
+	pkg, err := importer.Default().Import("database/sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := pkg.Scope().Lookup("DB").Type()
+	m, _, _ := types.LookupFieldOrMethod(types.NewPointer(db), true, pkg, "Query")
+	if got := FuncKey(m.(*types.Func)); got != "database/sql.(*DB).Query" {
+		t.Fatalf("FuncKey = %q", got)
+	}
+}

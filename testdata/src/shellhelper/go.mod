@@ -1,0 +1,3 @@
+module example.com/shellhelper
+
+go 1.22
