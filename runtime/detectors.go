@@ -5,11 +5,14 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
-// SQLDetector judges a SQL query about to be sent to a database.
+// SQLDetector judges a SQL query about to be sent to a database. dialect is
+// the SQL dialect of the driver in use, when the hook can tell it.
 type SQLDetector interface {
-	CheckSQL(site *Site, query string) (Finding, bool)
+	CheckSQL(site *Site, query string, dialect sqli.Dialect) (Finding, bool)
 }
 
 // CommandDetector judges the argv of a command about to be built or started.
@@ -38,7 +41,7 @@ type Detectors struct {
 }
 
 var detectors = Detectors{
-	SQL:  basicSQL{},
+	SQL:  structuralSQL{},
 	Exec: basicExec{},
 	File: basicPath{},
 	Net:  basicNet{},
@@ -61,76 +64,18 @@ func SetDetectors(d Detectors) {
 	}
 }
 
-// basicSQL is the built-in structural rule set: an unterminated string, a
-// tautology after OR, UNION SELECT and stacked statements.
-type basicSQL struct{}
+// structuralSQL judges a query by its structure with the context-free rules
+// of package sqli: tautologies, UNION SELECT after a complete statement,
+// stacked statements, truncating comments, time probes, file access and
+// error-based extractors. Parameterised queries take sqli's fast path.
+type structuralSQL struct{}
 
-func (basicSQL) CheckSQL(_ *Site, q string) (Finding, bool) {
-	var prev, prev2, prev3 string
-	stmts := 0
-	for i := 0; i < len(q); {
-		c := q[i]
-		switch {
-		case c == '\'' || c == '"' || c == '`':
-			j := i + 1
-			for ; j < len(q); j++ {
-				if q[j] == c {
-					if j+1 < len(q) && q[j+1] == c {
-						j++
-						continue
-					}
-					break
-				}
-				if q[j] == '\\' && c != '`' {
-					j++
-				}
-			}
-			if j >= len(q) {
-				return Finding{Rule: "sqli-unterminated-string", Detail: "a string literal is never closed"}, true
-			}
-			tok := q[i : j+1]
-			if prev == "=" && prev2 == tok && strings.EqualFold(prev3, "OR") {
-				return Finding{Rule: "sqli-tautology", Detail: "OR compares a literal with itself"}, true
-			}
-			prev3, prev2, prev = prev2, prev, tok
-			i = j + 1
-		case c == '-' && i+1 < len(q) && q[i+1] == '-':
-			for i < len(q) && q[i] != '\n' {
-				i++
-			}
-		case c == ';':
-			stmts++
-			i++
-			rest := strings.TrimSpace(q[i:])
-			if rest != "" {
-				return Finding{Rule: "sqli-stacked", Detail: "a second statement follows ;"}, true
-			}
-		case isWordByte(c):
-			j := i
-			for j < len(q) && isWordByte(q[j]) {
-				j++
-			}
-			tok := q[i:j]
-			if prev == "=" && prev2 == tok && strings.EqualFold(prev3, "OR") {
-				return Finding{Rule: "sqli-tautology", Detail: "OR compares a literal with itself"}, true
-			}
-			if strings.EqualFold(tok, "SELECT") && (strings.EqualFold(prev, "UNION") || strings.EqualFold(prev, "ALL") && strings.EqualFold(prev2, "UNION")) {
-				return Finding{Rule: "sqli-union", Detail: "UNION SELECT"}, true
-			}
-			prev3, prev2, prev = prev2, prev, tok
-			i = j
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			i++
-		default:
-			prev3, prev2, prev = prev2, prev, q[i:i+1]
-			i++
-		}
+func (structuralSQL) CheckSQL(_ *Site, q string, d sqli.Dialect) (Finding, bool) {
+	f, ok := sqli.Check(q, nil, d)
+	if !ok {
+		return Finding{}, false
 	}
-	return Finding{}, false
-}
-
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c >= 0x80
+	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d)}, true
 }
 
 // basicExec flags a shell script (sh -c) that chains or substitutes commands.

@@ -41,9 +41,11 @@ func init() {
 	}
 }
 
-// SetEventWriter sends events to w (stderr by default, or the file named by
-// RASP_EVENTS).
+// SetEventWriter sends events to w; nil restores stderr.
 func SetEventWriter(w io.Writer) {
+	if w == nil {
+		w = os.Stderr
+	}
 	events.Lock()
 	events.w = w
 	events.Unlock()

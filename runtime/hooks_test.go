@@ -1,0 +1,150 @@
+package rasp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func site(family Family, sink string) *Site {
+	return &Site{Package: "example.com/p", File: "a.go", Line: 7, Sink: sink, Family: family}
+}
+
+// withMode runs f in mode m with events captured.
+func withMode(t *testing.T, m Mode, f func()) []Event {
+	t.Helper()
+	old := CurrentMode()
+	var buf bytes.Buffer
+	SetMode(m)
+	SetEventWriter(&buf)
+	defer func() { SetMode(old); SetEventWriter(nil) }()
+	f()
+	var evs []Event
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var e Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("event %q: %v", line, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+const attack = "SELECT * FROM users WHERE name = '' OR '1'='1'"
+
+func TestQueryRowBlocked(t *testing.T) {
+	evs := withMode(t, ModeBlock, func() {
+		var name string
+		err := DBQueryRowContext(site(FamilySQL, "database/sql.(*DB).QueryRowContext"), nil, context.Background(), attack).Scan(&name)
+		if !errors.Is(err, ErrBlocked) {
+			t.Fatalf("Scan error = %v, want ErrBlocked", err)
+		}
+		var be *BlockedError
+		if !errors.As(err, &be) || be.Rule != "sqli-tautology" {
+			t.Fatalf("error %v is not a tautology block", err)
+		}
+		if _, err := TxExec(site(FamilySQL, "database/sql.(*Tx).Exec"), nil, attack); !errors.Is(err, ErrBlocked) {
+			t.Fatalf("TxExec error = %v", err)
+		}
+	})
+	if len(evs) != 2 || evs[0].Verdict != "blocked" || evs[0].Site != "example.com/p/a.go:7" {
+		t.Fatalf("events = %+v", evs)
+	}
+	if strings.Contains(evs[0].Value, "'1'") {
+		t.Fatalf("event leaks literals: %q", evs[0].Value)
+	}
+}
+
+func TestStaticSiteSkipped(t *testing.T) {
+	s := site(FamilySQL, "database/sql.(*DB).Exec")
+	s.Static = true
+	evs := withMode(t, ModeBlock, func() {
+		if err := checkSQL(s, nil, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(evs) != 0 {
+		t.Fatalf("events for a static query: %+v", evs)
+	}
+}
+
+func TestCommandBlockedAtStart(t *testing.T) {
+	withMode(t, ModeBlock, func() {
+		c := ExecCommand(site(FamilyExec, "os/exec.Command"), "sh", "-c", "echo x; id")
+		if err := CmdRun(site(FamilyExec, "os/exec.(*Cmd).Run"), c); !errors.Is(err, ErrBlocked) {
+			t.Fatalf("Run error = %v", err)
+		}
+		c = ExecCommand(site(FamilyExec, "os/exec.Command"), "sh", "-c", "echo x; id")
+		if err := c.Start(); !errors.Is(err, ErrBlocked) { // started outside the hooks, too
+			t.Fatalf("Start error = %v", err)
+		}
+		if out, err := ExecCommand(site(FamilyExec, "os/exec.Command"), "echo", "a;b").Output(); err != nil || string(out) != "a;b\n" {
+			t.Fatalf("argv without a shell: %q, %v", out, err)
+		}
+	})
+}
+
+func TestDetectModeAllows(t *testing.T) {
+	evs := withMode(t, ModeDetect, func() {
+		_, err := OSReadFile(site(FamilyFile, "os.ReadFile"), "/nonexistent/../etc/hostname-rasp-test")
+		if errors.Is(err, ErrBlocked) {
+			t.Fatal("detect mode blocked")
+		}
+	})
+	if len(evs) != 1 || evs[0].Verdict != "detected" || evs[0].Rule != "path-traversal" {
+		t.Fatalf("events = %+v", evs)
+	}
+}
+
+func TestErrorShapes(t *testing.T) {
+	withMode(t, ModeBlock, func() {
+		_, err := OSOpen(site(FamilyFile, "os.Open"), "../../etc/passwd")
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || !errors.Is(err, ErrBlocked) {
+			t.Fatalf("OSOpen error = %#v", err)
+		}
+		_, err = HTTPGet(site(FamilyNet, "net/http.Get"), "http://169.254.169.254/latest/meta-data/")
+		var ue *url.Error
+		if !errors.As(err, &ue) || !errors.Is(err, ErrBlocked) {
+			t.Fatalf("HTTPGet error = %#v", err)
+		}
+	})
+}
+
+type panicky struct{}
+
+func (panicky) CheckPath(*Site, string) (Finding, bool) { panic("detector bug") }
+
+func TestDetectorPanicFailsOpen(t *testing.T) {
+	old := detectors.File
+	SetDetectors(Detectors{File: panicky{}})
+	defer SetDetectors(Detectors{File: old})
+	before := InternalErrors()
+	withMode(t, ModeBlock, func() {
+		if _, err := OSStat(site(FamilyFile, "os.Stat"), "."); err != nil {
+			t.Fatalf("a panicking detector broke the call: %v", err)
+		}
+	})
+	if InternalErrors() != before+1 {
+		t.Fatal("the panic was not counted")
+	}
+}
+
+func BenchmarkCheckSQLClean(b *testing.B) {
+	s := site(FamilySQL, "database/sql.(*DB).Query")
+	q := "SELECT id, name, price FROM products WHERE category = 'fruit' AND price < 10 ORDER BY name LIMIT 20"
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := checkSQL(s, nil, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
