@@ -34,9 +34,6 @@ func (x *Toolexec) compile() error {
 		fmt.Fprintf(x.Stderr, "rasp-instrument: warning: %s is excluded from instrumentation by %s; its sink calls are not protected\n", ip, t.File)
 		return x.passThrough(args)
 	}
-	if !filesMentionSinks(files, t) {
-		return x.compileWithRuntimeOverride(args)
-	}
 	cfgPath, cfgIdx := flagValue(args, "-importcfg")
 	if cfgIdx < 0 {
 		return fmt.Errorf("compiling %s: no -importcfg in the compiler's arguments; cannot type-check it", ip)
@@ -45,12 +42,21 @@ func (x *Toolexec) compile() error {
 	if err != nil {
 		return fmt.Errorf("compiling %s: %w", ip, err)
 	}
+	srcs := make([][]byte, len(files))
+	for i, f := range files {
+		if srcs[i], err = os.ReadFile(f); err != nil {
+			return err
+		}
+	}
+	if !mayReachSinks(srcs, cfg, t) {
+		return x.compileWithRuntimeOverride(args)
+	}
 	lang, _ := flagValue(args, "-lang")
 	goarch := os.Getenv("GOARCH")
 	if goarch == "" {
 		goarch = runtime.GOARCH
 	}
-	pkg, err := CheckFiles(ip, files, cfg, goarch, lang)
+	pkg, err := CheckFiles(ip, files, srcs, cfg, goarch, lang)
 	if err != nil {
 		// Compile as written: if the code is wrong, the compiler says so.
 		if cerr := x.passThroughQuiet(args); cerr != nil {
@@ -148,19 +154,4 @@ func (x *Toolexec) compileWithRuntimeOverride(args []string) error {
 
 func (x *Toolexec) passThroughQuiet(args []string) error {
 	return exec.Command(x.Tool, args...).Run()
-}
-
-// filesMentionSinks is a cheap filter: a package whose files never spell a
-// sink's name has no sink call to rewrite.
-func filesMentionSinks(files []string, t *Table) bool {
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return true // let the type checker report it
-		}
-		if mentionsSink(src, t) {
-			return true
-		}
-	}
-	return false
 }

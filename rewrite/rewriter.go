@@ -89,10 +89,10 @@ func Rewrite(pkg *Package, t *Table, runtimePath string) ([]FileResult, error) {
 
 // mentionsSink is a cheap filter: a file can reference a sink function only
 // if it imports the sink's package, and a sink method only if it spells
-// ".Name".
+// ".Name" followed by something that ends the name.
 func mentionsSink(src []byte, t *Table) bool {
 	for _, m := range t.markers {
-		if bytes.Contains(src, m) {
+		if markerIn(src, m) {
 			return true
 		}
 	}

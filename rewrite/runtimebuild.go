@@ -178,12 +178,12 @@ func readRecord(file string) (RuntimeArchives, bool) {
 }
 
 func (x *Toolexec) listRuntime(mod string, flags BuildFlags) (RuntimeArchives, error) {
-	args := []string{"list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", "-toolexec=" + x.selfCommand()}
+	args := []string{"list", "-mod=mod", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", "-toolexec=" + x.selfCommand()}
 	args = append(args, flags.Args()...)
 	args = append(args, raspinstrument.RuntimePath+"/...")
 	cmd := exec.Command(x.goCommand(), args...)
 	cmd.Dir = mod
-	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GO111MODULE=on", "GOPROXY=off", "GOTOOLCHAIN=local", "GOENV=off")
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GO111MODULE=on", "GOPROXY=off", "GOTOOLCHAIN=local", nestedEnv+"=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

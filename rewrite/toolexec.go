@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,10 @@ import (
 // Version is the tool's version, reported by `rasp-instrument version` and
 // folded into the build cache key.
 var Version = "v0.1.0-dev"
+
+// nestedEnv is set in the environment of the go command that builds the
+// runtime, so that its own tool runs do not try to build the runtime again.
+const nestedEnv = "RASP_NESTED"
 
 // Options are the tool's own flags, given before the tool path in -toolexec:
 // -toolexec="rasp-instrument --sinks sinks.yaml".
@@ -116,10 +121,7 @@ func (x *Toolexec) ID() string {
 	x.idOnce.Do(func() {
 		h := sha256.New()
 		fmt.Fprintf(h, "rasp-instrument %s\n", Version)
-		if f, err := os.Open(x.Self); err == nil {
-			io.Copy(h, f)
-			f.Close()
-		}
+		fmt.Fprintf(h, "exe %s\n", executableHash(x.Self))
 		if t, err := x.Table(); err == nil {
 			fmt.Fprintf(h, "sinks %s\n", t.Hash)
 		}
@@ -147,7 +149,7 @@ func (x *Toolexec) run() error {
 		start := time.Now()
 		defer func() {
 			if f, err := os.OpenFile(trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
-				fmt.Fprintf(f, "%s\t%s\t%.3f\n", x.ToolName(), os.Getenv("TOOLEXEC_IMPORTPATH"), time.Since(start).Seconds())
+				fmt.Fprintf(f, "%s\t%s\t%.3f\t%d\n", x.ToolName(), os.Getenv("TOOLEXEC_IMPORTPATH"), time.Since(start).Seconds(), selfMaxRSS())
 				f.Close()
 			}
 		}()
@@ -186,6 +188,17 @@ func (x *Toolexec) version() error {
 	if name := x.ToolName(); name == "compile" || name == "link" {
 		if _, err := x.Table(); err != nil {
 			return err // a broken table fails the first step of the build
+		}
+		if name == "compile" && os.Getenv(nestedEnv) == "" {
+			// The go command asks for the compiler's identity once, before
+			// its first compile, and holds every compile until it has the
+			// answer. Building the runtime now, alone, puts the standard
+			// library packages it needs into the build cache under the
+			// same keys the build is about to use, so they are compiled
+			// once, not twice in parallel.
+			if _, err := x.EnsureRuntime(nil); err != nil {
+				return err
+			}
 		}
 		f := strings.Fields(line)
 		if len(f) >= 3 && strings.Contains(f[2], "devel") && strings.HasPrefix(f[len(f)-1], "buildID=") {
@@ -240,4 +253,41 @@ func hasFlag(args []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// executableHash returns a hash of the file at path, remembered in the
+// tool's cache under the file's path, size and modification time so that
+// the go command's identity probes do not read the whole executable each
+// time.
+func executableHash(path string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "unknown"
+	}
+	dir, err := cacheDir()
+	var memo string
+	if err == nil {
+		k := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%d", path, st.Size(), st.ModTime().UnixNano())))
+		memo = filepath.Join(dir, "exe-"+hex.EncodeToString(k[:])[:24])
+		if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
+			return string(b)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if memo != "" {
+		tmp := memo + ".tmp" + strconv.Itoa(os.Getpid())
+		if os.WriteFile(tmp, []byte(sum), 0o644) == nil {
+			os.Rename(tmp, memo)
+		}
+	}
+	return sum
 }

@@ -12,16 +12,14 @@ import (
 	"os"
 )
 
-// CheckFiles parses and type-checks the files of one package against the
-// export data named by cfg, as the compiler would see them.
-func CheckFiles(importPath string, names []string, cfg *ImportCfg, goarch, lang string) (*Package, error) {
+// CheckFiles parses and type-checks the files of one package, whose
+// contents are srcs, against the export data named by cfg, as the compiler
+// would see them.
+func CheckFiles(importPath string, names []string, srcs [][]byte, cfg *ImportCfg, goarch, lang string) (*Package, error) {
 	fset := token.NewFileSet()
 	pkg := &Package{Path: importPath, Fset: fset, Names: names}
-	for _, name := range names {
-		src, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
+	for i, name := range names {
+		src := srcs[i]
 		f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution|parser.ParseComments)
 		if err != nil {
 			return nil, err

@@ -75,7 +75,8 @@ func (structuralSQL) CheckSQL(_ *Site, q string, d sqli.Dialect) (Finding, bool)
 	if !ok {
 		return Finding{}, false
 	}
-	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d)}, true
+	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
+		Start: f.Start, End: f.End}, true
 }
 
 // basicExec flags a shell script (sh -c) that chains or substitutes commands.

@@ -20,6 +20,7 @@ type Event struct {
 	Sink    string    `json:"sink"`
 	Value   string    `json:"value,omitempty"`
 	Detail  string    `json:"detail,omitempty"`
+	Span    []int     `json:"span,omitempty"` // [start, end) of the offending part of the raw value
 }
 
 var events struct {
@@ -68,6 +69,9 @@ func record(site *Site, f Finding, m Mode, verdict string) {
 		Sink:    site.Sink,
 		Value:   f.Value,
 		Detail:  f.Detail,
+	}
+	if f.End > f.Start {
+		e.Span = []int{f.Start, f.End}
 	}
 	b, err := json.Marshal(e)
 	if err != nil {

@@ -16,6 +16,9 @@ type Finding struct {
 	Rule   string // stable rule name, e.g. "sqli-tautology"
 	Detail string // short human explanation; never raw user data
 	Value  string // the redacted sink value (query with literals as ?, path, address)
+	// Start and End delimit the offending part of the raw value, when the
+	// detector can tell (End > Start).
+	Start, End int
 }
 
 // BlockedError is the error a hook returns when it refuses a call.

@@ -58,6 +58,9 @@ func TestQueryRowBlocked(t *testing.T) {
 	if len(evs) != 2 || evs[0].Verdict != "blocked" || evs[0].Site != "example.com/p/a.go:7" {
 		t.Fatalf("events = %+v", evs)
 	}
+	if len(evs[0].Span) != 2 || evs[0].Span[1] <= evs[0].Span[0] {
+		t.Fatalf("event has no offending span: %+v", evs[0])
+	}
 	if strings.Contains(evs[0].Value, "'1'") {
 		t.Fatalf("event leaks literals: %q", evs[0].Value)
 	}
