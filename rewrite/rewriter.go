@@ -33,6 +33,10 @@ type SiteReport struct {
 	Hook      string `json:"hook,omitempty"`
 	Mechanism string `json:"mechanism"`
 	Reason    string `json:"reason,omitempty"`
+	// Templates describe how the judged arguments were built, e.g.
+	// "SELECT * FROM t WHERE name='{dyn}'"; "{opaque}" where the build cannot
+	// tell (a parameter, a field, a function result).
+	Templates []string `json:"templates,omitempty"`
 }
 
 // FileResult is the outcome of rewriting one file.
@@ -117,6 +121,7 @@ type fileRewriter struct {
 	decls   []string          // site variable declarations
 	keep    map[string]bool   // "pkg.Func" references kept alive so imports stay used
 	aliases map[string]string // import path -> alias, for types named in closures
+	bodies  []*ast.BlockStmt  // function bodies of the file, for template inference
 }
 
 func (fr *fileRewriter) off(p token.Pos) int { return fr.tf.Offset(p) }
@@ -131,6 +136,17 @@ func (fr *fileRewriter) add(from, to token.Pos, text string) {
 
 func (fr *fileRewriter) run() error {
 	fr.tf = fr.pkg.Fset.File(fr.file.Pos())
+	ast.Inspect(fr.file, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			if n.Body != nil {
+				fr.bodies = append(fr.bodies, n.Body)
+			}
+		case *ast.FuncLit:
+			fr.bodies = append(fr.bodies, n.Body)
+		}
+		return true
+	})
 	handled := map[ast.Expr]bool{}
 	var err error
 	ast.Inspect(fr.file, func(n ast.Node) bool {
@@ -235,16 +251,48 @@ func (fr *fileRewriter) resolve(e ast.Expr) (*types.Func, *types.Selection, type
 	return nil, nil, 0
 }
 
-func (fr *fileRewriter) newSite(pos token.Pos, s *Sink, mechanism string, static bool) string {
+func (fr *fileRewriter) newSite(pos token.Pos, s *Sink, mechanism string, static bool, tmpls []Template) string {
 	p := fr.pkg.Fset.Position(pos)
 	name := fmt.Sprintf("__rasp_site_%d", *fr.seq)
 	*fr.seq++
-	fr.decls = append(fr.decls, fmt.Sprintf("var %s = %s.NewSite(%s, %s, %d, %d, %s, %s, %t)",
+	var targs, shown []string
+	for _, t := range tmpls {
+		shown = append(shown, t.String())
+		if !t.Known {
+			continue
+		}
+		a := fmt.Sprintf("%s.T(%d, %t", RuntimeAlias, t.Arg, t.Join)
+		for _, seg := range t.Segs {
+			a += ", " + strconv.Quote(seg)
+		}
+		targs = append(targs, a+")")
+	}
+	decl := fmt.Sprintf("var %s = %s.NewSite(%s, %s, %d, %d, %s, %s, %t",
 		name, RuntimeAlias, strconv.Quote(fr.pkg.Path), strconv.Quote(filepath.Base(p.Filename)),
-		p.Line, p.Column, strconv.Quote(s.Key()), strconv.Quote(s.Family), static))
+		p.Line, p.Column, strconv.Quote(s.Key()), strconv.Quote(s.Family), static)
+	for _, a := range targs {
+		decl += ", " + a
+	}
+	fr.decls = append(fr.decls, decl+")")
 	fr.sites = append(fr.sites, SiteReport{File: p.Filename, Line: p.Line, Column: p.Column,
-		Sink: s.Key(), Family: s.Family, Hook: s.Hook, Mechanism: mechanism})
+		Sink: s.Key(), Family: s.Family, Hook: s.Hook, Mechanism: mechanism, Templates: shown})
 	return name
+}
+
+// templates infers how each string argument of a sink call was built.
+func (fr *fileRewriter) templates(call *ast.CallExpr) []Template {
+	in := &inferrer{info: fr.pkg.Info, body: innermost(fr.bodies, call.Pos())}
+	var out []Template
+	for i, a := range call.Args {
+		if call.Ellipsis.IsValid() && i == len(call.Args)-1 {
+			break
+		}
+		if t := fr.pkg.Info.TypeOf(a); t == nil || !isString(t) {
+			continue
+		}
+		out = append(out, in.template(i, a, call.Pos()))
+	}
+	return out
 }
 
 // receiver returns the text to put before and after the receiver expression
@@ -318,7 +366,7 @@ func (fr *fileRewriter) staticArgs(call *ast.CallExpr) bool {
 }
 
 func (fr *fileRewriter) rewriteCall(call *ast.CallExpr, fun ast.Expr, sel *types.Selection, fn *types.Func, s *Sink) error {
-	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call))
+	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call), fr.templates(call))
 	sep := ""
 	if len(call.Args) > 0 {
 		sep = ", "
@@ -346,7 +394,7 @@ func (fr *fileRewriter) rewriteValue(e ast.Expr, sel *types.Selection, kind type
 	if kind == types.MethodExpr {
 		mech = MechanismMethod
 	}
-	site := fr.newSite(e.Pos(), s, mech, false)
+	site := fr.newSite(e.Pos(), s, mech, false, nil)
 	params, args := fr.params(sig, "__p")
 	results := fr.typeString(sig.Results())
 	call := fr.hook(s) + "(" + site

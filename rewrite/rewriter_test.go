@@ -59,7 +59,7 @@ func TestRewrite(t *testing.T) {
 		{"db method", `func f(db *sql.DB, q string) { db.Query(q) }`,
 			[]string{`__rasp.DBQuery(__rasp_site_0, db, q)`, `"database/sql.(*DB).Query", "sql", false)`}, nil},
 		{"context variant on tx", `func f(tx *sql.Tx, ctx context.Context) { tx.ExecContext(ctx, "DELETE FROM t") }`,
-			[]string{`__rasp.TxExecContext(__rasp_site_0, tx, ctx, "DELETE FROM t")`, `"sql", true)`}, nil},
+			[]string{`__rasp.TxExecContext(__rasp_site_0, tx, ctx, "DELETE FROM t")`, `"sql", true, __rasp.T(1, false, "DELETE FROM t"))`}, nil},
 		{"conn", `func f(c *sql.Conn, ctx context.Context, q string) { c.QueryRowContext(ctx, q) }`,
 			[]string{`__rasp.ConnQueryRowContext(__rasp_site_0, c, ctx, q)`}, nil},
 		{"addressable value receiver", `func f(q string) { var db sql.DB; db.Exec(q) }`,
@@ -129,5 +129,41 @@ func TestFuncKey(t *testing.T) {
 	m, _, _ := types.LookupFieldOrMethod(types.NewPointer(db), true, pkg, "Query")
 	if got := FuncKey(m.(*types.Func)); got != "database/sql.(*DB).Query" {
 		t.Fatalf("FuncKey = %q", got)
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       string // the rendered templates of the only site
+	}{
+		{"concat", `func f(db *sql.DB, q string) { db.Query("SELECT * FROM t WHERE name='" + q + "'") }`, "SELECT * FROM t WHERE name='{dyn}'"},
+		{"constant ident", `const base = "SELECT * FROM t"
+func f(db *sql.DB, q string) { db.Query(base + " WHERE id=" + q) }`, "SELECT * FROM t WHERE id={dyn}"},
+		{"sprintf", `func f(db *sql.DB, id int, n string) { db.Query(fmt.Sprintf("SELECT * FROM t WHERE id=%d AND n='%s' -- 100%%", id, n)) }`, "SELECT * FROM t WHERE id={dyn} AND n='{dyn}' -- 100%"},
+		{"sprintf index and width", `func f(db *sql.DB, a, b string) { db.Query(fmt.Sprintf("%[2]s x %-5s", a, b)) }`, "{dyn} x {dyn}"},
+		{"sprintf constant arg", `func f(db *sql.DB, id int) { db.Query(fmt.Sprintf("SELECT * FROM %s WHERE id=%d", "users", id)) }`, "SELECT * FROM users WHERE id={dyn}"},
+		{"local once", `func f(db *sql.DB, q string) { s := "SELECT " + q; db.Query(s) }`, "SELECT {dyn}"},
+		{"plus-assign", `func f(db *sql.DB, q string) { s := "SELECT * FROM t"; s += " WHERE a='"; s += q; s += "'"; db.Query(s) }`, "SELECT * FROM t WHERE a='{dyn}'"},
+		{"reassigned in a branch", `func f(db *sql.DB, q string, b bool) { s := "SELECT 1"; if b { s = q }; db.Query(s) }`, "{opaque}"},
+		{"loop accumulation", `func f(db *sql.DB, qs []string) { s := "SELECT 1"; for _, q := range qs { s += q }; db.Query(s) }`, "{opaque}"},
+		{"parameter", `func f(db *sql.DB, q string) { db.Query(q) }`, "{opaque}"},
+		{"bytes conversion", `func f(db *sql.DB, b []byte) { db.Query("SELECT '" + string(b) + "'") }`, "SELECT '{dyn}'"},
+		{"rune conversion", `func f(db *sql.DB, r rune) { db.Query("SELECT '" + string(r) + "'") }`, "SELECT '{dyn}'"},
+		{"strings.Join", `func f(db *sql.DB, c string) { db.Query(strings.Join([]string{"SELECT", c, "FROM t"}, " ")) }`, "SELECT {dyn} FROM t"},
+		{"address taken", `func f(db *sql.DB, q string) { s := "SELECT " + q; p := &s; _ = p; db.Query(s) }`, "{opaque}"},
+		{"filepath.Join", `func f(name string) { os.Open(filepath.Join("/app/uploads", name)) }`, "join(/app/uploads/{dyn})"},
+		{"exec args", `func f(host string) { exec.Command("sh", "-c", "ping -c1 "+host) }`, "sh | -c | ping -c1 {dyn}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "package p\n\nimport (\n\t\"database/sql\"\n\t\"fmt\"\n\t\"os\"\n\t\"os/exec\"\n\t\"path/filepath\"\n\t\"strings\"\n)\n\nvar _ = fmt.Sprint\nvar _ *sql.DB\nvar _ = os.Getenv\nvar _ exec.Cmd\nvar _ = filepath.Base\nvar _ = strings.Join\n\n" + tc.body + "\n"
+			r := rewriteSource(t, src)
+			if len(r.Sites) != 1 {
+				t.Fatalf("%d sites", len(r.Sites))
+			}
+			if got := strings.Join(r.Sites[0].Templates, " | "); got != tc.want {
+				t.Errorf("template = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -6,30 +6,39 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
+	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
+	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
+
+// The detectors receive the call site, which carries the build's templates
+// (Site.Tmpls), and the index among the sink's parameters of the value they
+// judge, so they can tell the bytes the programmer wrote from the bytes that
+// came from variables.
 
 // SQLDetector judges a SQL query about to be sent to a database. dialect is
 // the SQL dialect of the driver in use, when the hook can tell it.
 type SQLDetector interface {
-	CheckSQL(site *Site, query string, dialect sqli.Dialect) (Finding, bool)
+	CheckSQL(site *Site, arg int, query string, dialect sqli.Dialect) (Finding, bool)
 }
 
-// CommandDetector judges the argv of a command about to be built or started.
+// CommandDetector judges the argv of a command about to be built or
+// started; argv[i] is the sink's parameter argOffset+i, when it came as one.
 type CommandDetector interface {
-	CheckCommand(site *Site, argv []string) (Finding, bool)
+	CheckCommand(site *Site, argOffset int, argv []string) (Finding, bool)
 }
 
 // PathDetector judges a file path about to be opened, created or changed.
 type PathDetector interface {
-	CheckPath(site *Site, path string) (Finding, bool)
+	CheckPath(site *Site, arg int, path string) (Finding, bool)
 }
 
 // NetDetector judges an address about to be dialed or a URL about to be
 // fetched.
 type NetDetector interface {
-	CheckAddr(site *Site, network, address string) (Finding, bool)
-	CheckURL(site *Site, rawURL string) (Finding, bool)
+	CheckAddr(site *Site, arg int, network, address string) (Finding, bool)
+	CheckURL(site *Site, arg int, rawURL string) (Finding, bool)
 }
 
 // Detectors holds the detector in force for each family.
@@ -42,9 +51,9 @@ type Detectors struct {
 
 var detectors = Detectors{
 	SQL:  structuralSQL{},
-	Exec: basicExec{},
-	File: basicPath{},
-	Net:  basicNet{},
+	Exec: templateExec{},
+	File: templatePath{},
+	Net:  templateNet{},
 }
 
 // SetDetectors replaces the detectors; nil fields keep the current ones. It
@@ -70,8 +79,19 @@ func SetDetectors(d Detectors) {
 // error-based extractors. Parameterised queries take sqli's fast path.
 type structuralSQL struct{}
 
-func (structuralSQL) CheckSQL(_ *Site, q string, d sqli.Dialect) (Finding, bool) {
-	f, ok := sqli.Check(q, nil, d)
+func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect) (Finding, bool) {
+	var dyn []sqli.Span // nil: origin unknown, the context-free rules run
+	var buf [maxSpans]Span
+	var sbuf [maxSpans]sqli.Span
+	if t := site.template(arg); t != nil && !t.Join {
+		if n, ok := t.spans(q, &buf); ok {
+			for i := 0; i < n; i++ {
+				sbuf[i] = sqli.Span(buf[i])
+			}
+			dyn = sbuf[:n] // the dynamic-part check; none: all static
+		}
+	}
+	f, ok := sqli.Check(q, dyn, d)
 	if !ok {
 		return Finding{}, false
 	}
@@ -84,7 +104,7 @@ type basicExec struct{}
 
 var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "ash": true}
 
-func (basicExec) CheckCommand(_ *Site, argv []string) (Finding, bool) {
+func (basicExec) CheckCommand(_ *Site, _ int, argv []string) (Finding, bool) {
 	if len(argv) < 3 || !shells[filepath.Base(argv[0])] {
 		return Finding{}, false
 	}
@@ -104,7 +124,7 @@ type basicPath struct{}
 
 var sensitiveFiles = map[string]bool{"/etc/shadow": true, "/etc/passwd": true, "/proc/self/environ": true}
 
-func (basicPath) CheckPath(_ *Site, p string) (Finding, bool) {
+func (basicPath) CheckPath(_ *Site, _ int, p string) (Finding, bool) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
 	}
@@ -127,7 +147,7 @@ var metadataHosts = map[string]bool{
 	"168.63.129.16": true, "metadata.google.internal": true,
 }
 
-func (basicNet) CheckAddr(_ *Site, _, address string) (Finding, bool) {
+func (basicNet) CheckAddr(_ *Site, _ int, _, address string) (Finding, bool) {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		host = address
@@ -138,10 +158,164 @@ func (basicNet) CheckAddr(_ *Site, _, address string) (Finding, bool) {
 	return Finding{}, false
 }
 
-func (b basicNet) CheckURL(site *Site, raw string) (Finding, bool) {
+func (b basicNet) CheckURL(site *Site, arg int, raw string) (Finding, bool) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return Finding{}, false
 	}
-	return b.CheckAddr(site, "tcp", u.Host)
+	return b.CheckAddr(site, arg, "tcp", u.Host)
+}
+
+// templateExec judges commands with package shell where the call site's
+// template tells the dynamic parts of the argv, and with basicExec where it
+// does not.
+type templateExec struct{}
+
+func (templateExec) CheckCommand(site *Site, off int, argv []string) (Finding, bool) {
+	var buf [maxSpans]Span
+	known := false
+	var dyn [][]shell.Span
+	for i, a := range argv {
+		t := site.template(off + i)
+		if t == nil || t.Join {
+			continue
+		}
+		n, ok := t.spans(a, &buf)
+		if !ok {
+			continue
+		}
+		if dyn == nil {
+			dyn = make([][]shell.Span, len(argv))
+		}
+		known = true
+		for j := 0; j < n; j++ {
+			dyn[i] = append(dyn[i], shell.Span(buf[j]))
+		}
+	}
+	if idx, isShell := shell.ShellScript(argv); isShell {
+		if t := site.template(off + idx); t != nil && dyn != nil && dyn[idx] != nil {
+			if f, ok := shell.CheckScript(argv[idx], dyn[idx]); ok {
+				return Finding{Rule: f.Rule, Detail: "a dynamic part of the shell script is not confined to one word", Start: f.Start, End: f.End}, true
+			}
+			return Finding{}, false
+		}
+		if t := site.template(off + idx); t != nil {
+			return Finding{}, false // a known template with no dynamic part left
+		}
+		return basicExec{}.CheckCommand(site, off, argv)
+	}
+	if known {
+		if f, ok := shell.CheckArgv(argv, dyn); ok {
+			return Finding{Rule: f.Rule, Detail: "a dynamic part chose the program or an option", Start: f.Start, End: f.End}, true
+		}
+	}
+	return Finding{}, false
+}
+
+// templatePath judges paths with package pathguard where the call site's
+// template tells the dynamic parts, and with basicPath where it does not.
+type templatePath struct{}
+
+func (templatePath) CheckPath(site *Site, arg int, p string) (Finding, bool) {
+	t := site.template(arg)
+	if t == nil {
+		return basicPath{}.CheckPath(site, arg, p)
+	}
+	var buf [maxSpans]Span
+	var pbuf [maxSpans]pathguard.Span
+	n, ok := t.spans(p, &buf)
+	for i := 0; i < n; i++ {
+		pbuf[i] = pathguard.Span(buf[i])
+	}
+	var f pathguard.Finding
+	var found bool
+	switch {
+	case t.Join && len(t.Segs) > 1:
+		// Join cleaned the result, so a dynamic ".." is gone from it: a
+		// result outside the prefix written at the call site is the proof.
+		prefix := strings.TrimSuffix(t.Segs[0], "/")
+		switch {
+		case prefix == "" || prefix == ".":
+			f, found = pathguard.Check(p, []pathguard.Span{{Start: 0, End: len(p)}}, nil)
+		case p == prefix:
+			return Finding{}, false
+		case strings.HasPrefix(p, prefix+"/"):
+			f, found = pathguard.Check(p, []pathguard.Span{{Start: len(prefix) + 1, End: len(p)}}, nil)
+		default:
+			return Finding{Rule: pathguard.RuleTraversal, Detail: "a dynamic part took the joined path out of " + prefix, Value: p}, true
+		}
+	case ok:
+		f, found = pathguard.Check(p, pbuf[:n], nil)
+	default:
+		return basicPath{}.CheckPath(site, arg, p)
+	}
+	if !found {
+		return Finding{}, false
+	}
+	return Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End}, true
+}
+
+// templateNet judges addresses and URLs with package ssrf: a host that came
+// from a dynamic part may not be internal; a metadata address never may,
+// unless the programmer wrote it.
+type templateNet struct{}
+
+func (n templateNet) CheckAddr(site *Site, arg int, _, address string) (Finding, bool) {
+	return n.judge(site, arg, address)
+}
+
+func (n templateNet) CheckURL(site *Site, arg int, raw string) (Finding, bool) {
+	return n.judge(site, arg, raw)
+}
+
+func (templateNet) judge(site *Site, arg int, raw string) (Finding, bool) {
+	t := site.template(arg)
+	if t == nil {
+		if f, ok := (basicNet{}).CheckAddr(site, arg, "tcp", hostPortOf(raw)); ok {
+			return f, true
+		}
+		return Finding{}, false
+	}
+	var buf [maxSpans]Span
+	n, ok := t.spans(raw, &buf)
+	hostDynamic := !ok
+	if ok {
+		hs, he := hostRange(raw)
+		for i := 0; i < n; i++ {
+			if buf[i].Start < he && buf[i].End > hs {
+				hostDynamic = true
+			}
+		}
+	}
+	f, found := ssrf.Check(raw, hostDynamic, nil)
+	if !found {
+		return Finding{}, false
+	}
+	return Finding{Rule: f.Rule, Detail: "the host came from a dynamic part", Value: raw}, true
+}
+
+// hostRange returns the byte range of the authority of a URL, or the whole
+// of a host:port.
+func hostRange(raw string) (int, int) {
+	i := strings.Index(raw, "//")
+	if i < 0 {
+		return 0, len(raw)
+	}
+	start := i + 2
+	end := len(raw)
+	if j := strings.IndexAny(raw[start:], "/?#"); j >= 0 {
+		end = start + j
+	}
+	return start, end
+}
+
+func hostPortOf(raw string) string {
+	if !strings.Contains(raw, "//") {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host
 }

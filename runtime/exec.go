@@ -33,7 +33,9 @@ func takeChecked(c *exec.Cmd) bool {
 	return ok
 }
 
-func checkCmd(site *Site, c *exec.Cmd) error {
+// checkCmd judges c; argv[i] was the sink's parameter off+i (off < 0: the
+// argv did not come from the call's arguments).
+func checkCmd(site *Site, off int, c *exec.Cmd) error {
 	if c == nil {
 		return nil
 	}
@@ -41,7 +43,7 @@ func checkCmd(site *Site, c *exec.Cmd) error {
 	if len(argv) == 0 {
 		argv = []string{c.Path}
 	}
-	return check(site, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, argv) })
+	return check(site, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv) })
 }
 
 // ExecCommand is the hook for exec.Command. A command judged an attack in
@@ -49,22 +51,22 @@ func checkCmd(site *Site, c *exec.Cmd) error {
 // CombinedOutput fail with the blocked error.
 func ExecCommand(site *Site, name string, arg ...string) *exec.Cmd {
 	c := exec.Command(name, arg...)
-	guardCmd(site, c)
+	guardCmd(site, 0, c)
 	return c
 }
 
 // ExecCommandContext is the hook for exec.CommandContext.
 func ExecCommandContext(site *Site, ctx context.Context, name string, arg ...string) *exec.Cmd {
 	c := exec.CommandContext(ctx, name, arg...)
-	guardCmd(site, c)
+	guardCmd(site, 1, c)
 	return c
 }
 
-func guardCmd(site *Site, c *exec.Cmd) {
+func guardCmd(site *Site, off int, c *exec.Cmd) {
 	if CurrentMode() == ModeOff {
 		return
 	}
-	if err := checkCmd(site, c); err != nil {
+	if err := checkCmd(site, off, c); err != nil {
 		c.Err = err
 		return
 	}
@@ -77,7 +79,7 @@ func startCheck(site *Site, c *exec.Cmd) error {
 	if takeChecked(c) || c.Err != nil {
 		return nil
 	}
-	return checkCmd(site, c)
+	return checkCmd(site, -1<<20, c)
 }
 
 // CmdStart is the hook for (*exec.Cmd).Start; it also catches commands built

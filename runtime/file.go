@@ -6,8 +6,9 @@ import (
 	"os"
 )
 
-func checkPath(site *Site, name string) error {
-	return check(site, func() (Finding, bool) { return detectors.File.CheckPath(site, name) })
+// checkPath judges a path; arg is its index among the sink's parameters.
+func checkPath(site *Site, arg int, name string) error {
+	return check(site, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name) })
 }
 
 func pathErr(op, name string, err error) error {
@@ -16,7 +17,7 @@ func pathErr(op, name string, err error) error {
 
 // OSOpen is the hook for os.Open.
 func OSOpen(site *Site, name string) (*os.File, error) {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.Open(name)
@@ -24,7 +25,7 @@ func OSOpen(site *Site, name string) (*os.File, error) {
 
 // OSOpenFile is the hook for os.OpenFile.
 func OSOpenFile(site *Site, name string, flag int, perm fs.FileMode) (*os.File, error) {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.OpenFile(name, flag, perm)
@@ -32,7 +33,7 @@ func OSOpenFile(site *Site, name string, flag int, perm fs.FileMode) (*os.File, 
 
 // OSCreate is the hook for os.Create.
 func OSCreate(site *Site, name string) (*os.File, error) {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.Create(name)
@@ -40,7 +41,7 @@ func OSCreate(site *Site, name string) (*os.File, error) {
 
 // OSReadFile is the hook for os.ReadFile.
 func OSReadFile(site *Site, name string) ([]byte, error) {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.ReadFile(name)
@@ -48,7 +49,7 @@ func OSReadFile(site *Site, name string) ([]byte, error) {
 
 // OSWriteFile is the hook for os.WriteFile.
 func OSWriteFile(site *Site, name string, data []byte, perm fs.FileMode) error {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return pathErr("open", name, err)
 	}
 	return os.WriteFile(name, data, perm)
@@ -56,7 +57,7 @@ func OSWriteFile(site *Site, name string, data []byte, perm fs.FileMode) error {
 
 // OSRemove is the hook for os.Remove.
 func OSRemove(site *Site, name string) error {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return pathErr("remove", name, err)
 	}
 	return os.Remove(name)
@@ -64,7 +65,7 @@ func OSRemove(site *Site, name string) error {
 
 // OSRemoveAll is the hook for os.RemoveAll.
 func OSRemoveAll(site *Site, path string) error {
-	if err := checkPath(site, path); err != nil {
+	if err := checkPath(site, 0, path); err != nil {
 		return pathErr("removeall", path, err)
 	}
 	return os.RemoveAll(path)
@@ -72,10 +73,10 @@ func OSRemoveAll(site *Site, path string) error {
 
 // OSRename is the hook for os.Rename; both paths are judged.
 func OSRename(site *Site, oldpath, newpath string) error {
-	if err := checkPath(site, oldpath); err != nil {
+	if err := checkPath(site, 0, oldpath); err != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
-	if err := checkPath(site, newpath); err != nil {
+	if err := checkPath(site, 1, newpath); err != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
 	return os.Rename(oldpath, newpath)
@@ -83,7 +84,7 @@ func OSRename(site *Site, oldpath, newpath string) error {
 
 // OSMkdir is the hook for os.Mkdir.
 func OSMkdir(site *Site, name string, perm fs.FileMode) error {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return pathErr("mkdir", name, err)
 	}
 	return os.Mkdir(name, perm)
@@ -91,7 +92,7 @@ func OSMkdir(site *Site, name string, perm fs.FileMode) error {
 
 // OSMkdirAll is the hook for os.MkdirAll.
 func OSMkdirAll(site *Site, path string, perm fs.FileMode) error {
-	if err := checkPath(site, path); err != nil {
+	if err := checkPath(site, 0, path); err != nil {
 		return pathErr("mkdir", path, err)
 	}
 	return os.MkdirAll(path, perm)
@@ -99,7 +100,7 @@ func OSMkdirAll(site *Site, path string, perm fs.FileMode) error {
 
 // OSReadDir is the hook for os.ReadDir.
 func OSReadDir(site *Site, name string) ([]os.DirEntry, error) {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.ReadDir(name)
@@ -107,7 +108,7 @@ func OSReadDir(site *Site, name string) ([]os.DirEntry, error) {
 
 // OSStat is the hook for os.Stat.
 func OSStat(site *Site, name string) (fs.FileInfo, error) {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return nil, pathErr("stat", name, err)
 	}
 	return os.Stat(name)
@@ -115,7 +116,7 @@ func OSStat(site *Site, name string) (fs.FileInfo, error) {
 
 // OSLstat is the hook for os.Lstat.
 func OSLstat(site *Site, name string) (fs.FileInfo, error) {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return nil, pathErr("lstat", name, err)
 	}
 	return os.Lstat(name)
@@ -123,7 +124,7 @@ func OSLstat(site *Site, name string) (fs.FileInfo, error) {
 
 // OSChmod is the hook for os.Chmod.
 func OSChmod(site *Site, name string, mode fs.FileMode) error {
-	if err := checkPath(site, name); err != nil {
+	if err := checkPath(site, 0, name); err != nil {
 		return pathErr("chmod", name, err)
 	}
 	return os.Chmod(name, mode)
@@ -131,7 +132,7 @@ func OSChmod(site *Site, name string, mode fs.FileMode) error {
 
 // IoutilReadFile is the hook for ioutil.ReadFile.
 func IoutilReadFile(site *Site, filename string) ([]byte, error) {
-	if err := checkPath(site, filename); err != nil {
+	if err := checkPath(site, 0, filename); err != nil {
 		return nil, pathErr("open", filename, err)
 	}
 	return ioutil.ReadFile(filename)
@@ -139,7 +140,7 @@ func IoutilReadFile(site *Site, filename string) ([]byte, error) {
 
 // IoutilWriteFile is the hook for ioutil.WriteFile.
 func IoutilWriteFile(site *Site, filename string, data []byte, perm fs.FileMode) error {
-	if err := checkPath(site, filename); err != nil {
+	if err := checkPath(site, 0, filename); err != nil {
 		return pathErr("open", filename, err)
 	}
 	return ioutil.WriteFile(filename, data, perm)
@@ -147,7 +148,7 @@ func IoutilWriteFile(site *Site, filename string, data []byte, perm fs.FileMode)
 
 // IoutilReadDir is the hook for ioutil.ReadDir.
 func IoutilReadDir(site *Site, dirname string) ([]fs.FileInfo, error) {
-	if err := checkPath(site, dirname); err != nil {
+	if err := checkPath(site, 0, dirname); err != nil {
 		return nil, pathErr("open", dirname, err)
 	}
 	return ioutil.ReadDir(dirname)

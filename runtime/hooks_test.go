@@ -70,7 +70,7 @@ func TestStaticSiteSkipped(t *testing.T) {
 	s := site(FamilySQL, "database/sql.(*DB).Exec")
 	s.Static = true
 	evs := withMode(t, ModeBlock, func() {
-		if err := checkSQL(s, nil, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
+		if err := checkSQL(s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -124,7 +124,7 @@ func TestErrorShapes(t *testing.T) {
 
 type panicky struct{}
 
-func (panicky) CheckPath(*Site, string) (Finding, bool) { panic("detector bug") }
+func (panicky) CheckPath(*Site, int, string) (Finding, bool) { panic("detector bug") }
 
 func TestDetectorPanicFailsOpen(t *testing.T) {
 	old := detectors.File
@@ -146,7 +146,7 @@ func BenchmarkCheckSQLClean(b *testing.B) {
 	q := "SELECT id, name, price FROM products WHERE category = 'fruit' AND price < 10 ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := checkSQL(s, nil, q); err != nil {
+		if err := checkSQL(s, nil, 0, q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,12 +9,15 @@ import (
 	"time"
 )
 
-func checkAddr(site *Site, network, address string) error {
-	return check(site, func() (Finding, bool) { return detectors.Net.CheckAddr(site, network, address) })
+// checkAddr judges an address; arg is its index among the sink's parameters.
+func checkAddr(site *Site, arg int, network, address string) error {
+	return check(site, func() (Finding, bool) { return detectors.Net.CheckAddr(site, arg, network, address) })
 }
 
-func checkURL(site *Site, rawURL string) error {
-	return check(site, func() (Finding, bool) { return detectors.Net.CheckURL(site, rawURL) })
+// checkURL judges a URL; arg is its index among the sink's parameters (< 0:
+// not one of them).
+func checkURL(site *Site, arg int, rawURL string) error {
+	return check(site, func() (Finding, bool) { return detectors.Net.CheckURL(site, arg, rawURL) })
 }
 
 func dialErr(network, address string, err error) error {
@@ -23,7 +26,7 @@ func dialErr(network, address string, err error) error {
 
 // NetDial is the hook for net.Dial.
 func NetDial(site *Site, network, address string) (net.Conn, error) {
-	if err := checkAddr(site, network, address); err != nil {
+	if err := checkAddr(site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
 	return net.Dial(network, address)
@@ -31,7 +34,7 @@ func NetDial(site *Site, network, address string) (net.Conn, error) {
 
 // NetDialTimeout is the hook for net.DialTimeout.
 func NetDialTimeout(site *Site, network, address string, timeout time.Duration) (net.Conn, error) {
-	if err := checkAddr(site, network, address); err != nil {
+	if err := checkAddr(site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
 	return net.DialTimeout(network, address, timeout)
@@ -39,7 +42,7 @@ func NetDialTimeout(site *Site, network, address string, timeout time.Duration) 
 
 // DialerDial is the hook for (*net.Dialer).Dial.
 func DialerDial(site *Site, d *net.Dialer, network, address string) (net.Conn, error) {
-	if err := checkAddr(site, network, address); err != nil {
+	if err := checkAddr(site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
 	return d.Dial(network, address)
@@ -47,7 +50,7 @@ func DialerDial(site *Site, d *net.Dialer, network, address string) (net.Conn, e
 
 // DialerDialContext is the hook for (*net.Dialer).DialContext.
 func DialerDialContext(site *Site, d *net.Dialer, ctx context.Context, network, address string) (net.Conn, error) {
-	if err := checkAddr(site, network, address); err != nil {
+	if err := checkAddr(site, 2, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
 	return d.DialContext(ctx, network, address)
@@ -59,7 +62,7 @@ func urlErr(method, rawURL string, err error) error {
 
 // HTTPGet is the hook for http.Get.
 func HTTPGet(site *Site, url string) (*http.Response, error) {
-	if err := checkURL(site, url); err != nil {
+	if err := checkURL(site, 0, url); err != nil {
 		return nil, urlErr("Get", url, err)
 	}
 	return http.Get(url)
@@ -67,7 +70,7 @@ func HTTPGet(site *Site, url string) (*http.Response, error) {
 
 // HTTPHead is the hook for http.Head.
 func HTTPHead(site *Site, url string) (*http.Response, error) {
-	if err := checkURL(site, url); err != nil {
+	if err := checkURL(site, 0, url); err != nil {
 		return nil, urlErr("Head", url, err)
 	}
 	return http.Head(url)
@@ -75,7 +78,7 @@ func HTTPHead(site *Site, url string) (*http.Response, error) {
 
 // HTTPPost is the hook for http.Post.
 func HTTPPost(site *Site, url, contentType string, body io.Reader) (*http.Response, error) {
-	if err := checkURL(site, url); err != nil {
+	if err := checkURL(site, 0, url); err != nil {
 		return nil, urlErr("Post", url, err)
 	}
 	return http.Post(url, contentType, body)
@@ -83,7 +86,7 @@ func HTTPPost(site *Site, url, contentType string, body io.Reader) (*http.Respon
 
 // HTTPPostForm is the hook for http.PostForm.
 func HTTPPostForm(site *Site, url string, data url.Values) (*http.Response, error) {
-	if err := checkURL(site, url); err != nil {
+	if err := checkURL(site, 0, url); err != nil {
 		return nil, urlErr("Post", url, err)
 	}
 	return http.PostForm(url, data)
@@ -92,7 +95,7 @@ func HTTPPostForm(site *Site, url string, data url.Values) (*http.Response, erro
 // ClientDo is the hook for (*http.Client).Do.
 func ClientDo(site *Site, c *http.Client, req *http.Request) (*http.Response, error) {
 	if req != nil && req.URL != nil {
-		if err := checkURL(site, req.URL.String()); err != nil {
+		if err := checkURL(site, -1, req.URL.String()); err != nil {
 			return nil, urlErr(req.Method, req.URL.String(), err)
 		}
 	}
@@ -101,7 +104,7 @@ func ClientDo(site *Site, c *http.Client, req *http.Request) (*http.Response, er
 
 // ClientGet is the hook for (*http.Client).Get.
 func ClientGet(site *Site, c *http.Client, url string) (*http.Response, error) {
-	if err := checkURL(site, url); err != nil {
+	if err := checkURL(site, 0, url); err != nil {
 		return nil, urlErr("Get", url, err)
 	}
 	return c.Get(url)
@@ -109,7 +112,7 @@ func ClientGet(site *Site, c *http.Client, url string) (*http.Response, error) {
 
 // ClientHead is the hook for (*http.Client).Head.
 func ClientHead(site *Site, c *http.Client, url string) (*http.Response, error) {
-	if err := checkURL(site, url); err != nil {
+	if err := checkURL(site, 0, url); err != nil {
 		return nil, urlErr("Head", url, err)
 	}
 	return c.Head(url)
@@ -117,7 +120,7 @@ func ClientHead(site *Site, c *http.Client, url string) (*http.Response, error) 
 
 // ClientPost is the hook for (*http.Client).Post.
 func ClientPost(site *Site, c *http.Client, url, contentType string, body io.Reader) (*http.Response, error) {
-	if err := checkURL(site, url); err != nil {
+	if err := checkURL(site, 0, url); err != nil {
 		return nil, urlErr("Post", url, err)
 	}
 	return c.Post(url, contentType, body)
@@ -125,7 +128,7 @@ func ClientPost(site *Site, c *http.Client, url, contentType string, body io.Rea
 
 // ClientPostForm is the hook for (*http.Client).PostForm.
 func ClientPostForm(site *Site, c *http.Client, url string, data url.Values) (*http.Response, error) {
-	if err := checkURL(site, url); err != nil {
+	if err := checkURL(site, 0, url); err != nil {
 		return nil, urlErr("Post", url, err)
 	}
 	return c.PostForm(url, data)

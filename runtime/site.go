@@ -29,6 +29,9 @@ type Site struct {
 	// call site: the programmer wrote the whole query, command, path or
 	// address, so no detector runs for it.
 	Static bool
+	// Tmpls describe how the judged string arguments were built, where the
+	// build could tell.
+	Tmpls []Tmpl
 }
 
 // String returns "package/file.go:line".
@@ -46,8 +49,8 @@ var sites struct {
 
 // NewSite registers a rewritten call site. Generated code calls it once per
 // site, at package initialisation.
-func NewSite(pkg, file string, line, col int, sink string, family Family, static bool) *Site {
-	s := &Site{Package: pkg, File: file, Line: line, Column: col, Sink: sink, Family: family, Static: static}
+func NewSite(pkg, file string, line, col int, sink string, family Family, static bool, tmpls ...Tmpl) *Site {
+	s := &Site{Package: pkg, File: file, Line: line, Column: col, Sink: sink, Family: family, Static: static, Tmpls: tmpls}
 	sites.Lock()
 	if sites.byFamily == nil {
 		sites.byFamily = make(map[Family]int)

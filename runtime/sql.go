@@ -12,8 +12,9 @@ import (
 
 // checkSQL judges a query about to be sent through site, in the dialect of
 // db's driver (db may be nil: the union of all dialects is used).
-func checkSQL(site *Site, db *sql.DB, query string) error {
-	return check(site, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, query, dialectOf(db)) })
+// arg is the query's index among the sink's parameters.
+func checkSQL(site *Site, db *sql.DB, arg int, query string) error {
+	return check(site, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, dialectOf(db)) })
 }
 
 var dialects sync.Map // *sql.DB -> sqli.Dialect
@@ -33,7 +34,7 @@ func dialectOf(db *sql.DB) sqli.Dialect {
 
 // DBQuery is the hook for (*sql.DB).Query.
 func DBQuery(site *Site, db *sql.DB, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, db, query); err != nil {
+	if err := checkSQL(site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Query(query, args...)
@@ -41,7 +42,7 @@ func DBQuery(site *Site, db *sql.DB, query string, args ...any) (*sql.Rows, erro
 
 // DBQueryContext is the hook for (*sql.DB).QueryContext.
 func DBQueryContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, db, query); err != nil {
+	if err := checkSQL(site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.QueryContext(ctx, query, args...)
@@ -49,7 +50,7 @@ func DBQueryContext(site *Site, db *sql.DB, ctx context.Context, query string, a
 
 // DBQueryRow is the hook for (*sql.DB).QueryRow.
 func DBQueryRow(site *Site, db *sql.DB, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, db, query); err != nil {
+	if err := checkSQL(site, db, 0, query); err != nil {
 		return blockedRow(context.Background(), err)
 	}
 	return db.QueryRow(query, args...)
@@ -57,7 +58,7 @@ func DBQueryRow(site *Site, db *sql.DB, query string, args ...any) *sql.Row {
 
 // DBQueryRowContext is the hook for (*sql.DB).QueryRowContext.
 func DBQueryRowContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, db, query); err != nil {
+	if err := checkSQL(site, db, 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return db.QueryRowContext(ctx, query, args...)
@@ -65,7 +66,7 @@ func DBQueryRowContext(site *Site, db *sql.DB, ctx context.Context, query string
 
 // DBExec is the hook for (*sql.DB).Exec.
 func DBExec(site *Site, db *sql.DB, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, db, query); err != nil {
+	if err := checkSQL(site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Exec(query, args...)
@@ -73,7 +74,7 @@ func DBExec(site *Site, db *sql.DB, query string, args ...any) (sql.Result, erro
 
 // DBExecContext is the hook for (*sql.DB).ExecContext.
 func DBExecContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, db, query); err != nil {
+	if err := checkSQL(site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.ExecContext(ctx, query, args...)
@@ -81,7 +82,7 @@ func DBExecContext(site *Site, db *sql.DB, ctx context.Context, query string, ar
 
 // DBPrepare is the hook for (*sql.DB).Prepare.
 func DBPrepare(site *Site, db *sql.DB, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, db, query); err != nil {
+	if err := checkSQL(site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Prepare(query)
@@ -89,7 +90,7 @@ func DBPrepare(site *Site, db *sql.DB, query string) (*sql.Stmt, error) {
 
 // DBPrepareContext is the hook for (*sql.DB).PrepareContext.
 func DBPrepareContext(site *Site, db *sql.DB, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, db, query); err != nil {
+	if err := checkSQL(site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.PrepareContext(ctx, query)
@@ -97,7 +98,7 @@ func DBPrepareContext(site *Site, db *sql.DB, ctx context.Context, query string)
 
 // TxQuery is the hook for (*sql.Tx).Query.
 func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Query(query, args...)
@@ -105,7 +106,7 @@ func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, erro
 
 // TxQueryContext is the hook for (*sql.Tx).QueryContext.
 func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return tx.QueryContext(ctx, query, args...)
@@ -113,7 +114,7 @@ func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, a
 
 // TxQueryRow is the hook for (*sql.Tx).QueryRow.
 func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 0, query); err != nil {
 		return blockedRow(context.Background(), err)
 	}
 	return tx.QueryRow(query, args...)
@@ -121,7 +122,7 @@ func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
 
 // TxQueryRowContext is the hook for (*sql.Tx).QueryRowContext.
 func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return tx.QueryRowContext(ctx, query, args...)
@@ -129,7 +130,7 @@ func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string
 
 // TxExec is the hook for (*sql.Tx).Exec.
 func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Exec(query, args...)
@@ -137,7 +138,7 @@ func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, erro
 
 // TxExecContext is the hook for (*sql.Tx).ExecContext.
 func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return tx.ExecContext(ctx, query, args...)
@@ -145,7 +146,7 @@ func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, ar
 
 // TxPrepare is the hook for (*sql.Tx).Prepare.
 func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Prepare(query)
@@ -153,7 +154,7 @@ func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
 
 // TxPrepareContext is the hook for (*sql.Tx).PrepareContext.
 func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return tx.PrepareContext(ctx, query)
@@ -161,7 +162,7 @@ func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string)
 
 // ConnQueryContext is the hook for (*sql.Conn).QueryContext.
 func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return c.QueryContext(ctx, query, args...)
@@ -169,7 +170,7 @@ func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string
 
 // ConnQueryRowContext is the hook for (*sql.Conn).QueryRowContext.
 func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return c.QueryRowContext(ctx, query, args...)
@@ -177,7 +178,7 @@ func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query str
 
 // ConnExecContext is the hook for (*sql.Conn).ExecContext.
 func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return c.ExecContext(ctx, query, args...)
@@ -185,7 +186,7 @@ func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string,
 
 // ConnPrepareContext is the hook for (*sql.Conn).PrepareContext.
 func ConnPrepareContext(site *Site, c *sql.Conn, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, nil, query); err != nil {
+	if err := checkSQL(site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return c.PrepareContext(ctx, query)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/tools/go/packages"
@@ -174,6 +175,14 @@ func printDiff(w io.Writer, rep *diffReport) {
 	for _, f := range rewrite.Families {
 		s := rep.Summary[f]
 		fmt.Fprintf(w, "%-5s rewritten %d, not rewritten %d\n", f, s.Rewritten, s.Skipped)
+	}
+	fmt.Fprintln(w, "\n# call sites (how each judged argument is built)")
+	for _, p := range rep.Packages {
+		for _, s := range p.Sites {
+			if len(s.Templates) > 0 {
+				fmt.Fprintf(w, "%s:%d: %s: %s\n", s.File, s.Line, s.Sink, strings.Join(s.Templates, " | "))
+			}
+		}
 	}
 	fmt.Fprintln(w, "\n# not rewritten")
 	n := 0

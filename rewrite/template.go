@@ -1,0 +1,375 @@
+package rewrite
+
+import (
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Template is what the build knows about how one argument of a sink call
+// is built: static segments written by the programmer around dynamic holes
+// (len(Segs) = holes + 1). A template whose static segments are all empty
+// says nothing and is not Known: the call site is opaque for that argument.
+type Template struct {
+	Arg   int      // index of the argument among the sink's parameters
+	Known bool     // the construction is known
+	Segs  []string // static text around the holes
+	Join  bool     // built by filepath.Join or path.Join: the result was cleaned
+}
+
+// String renders the template for people: SELECT ... WHERE name='{dyn}'.
+func (t Template) String() string {
+	if !t.Known {
+		return "{opaque}"
+	}
+	s := strings.Join(t.Segs, "{dyn}")
+	if t.Join {
+		s = "join(" + s + ")"
+	}
+	return s
+}
+
+// holes is a template under construction.
+type holes struct {
+	segs []string
+	ok   bool
+}
+
+func static(s string) holes { return holes{segs: []string{s}, ok: true} }
+func hole() holes           { return holes{segs: []string{"", ""}, ok: true} }
+func opaque() holes         { return holes{} }
+
+func (a holes) cat(b holes) holes {
+	if !a.ok || !b.ok {
+		return opaque()
+	}
+	segs := append(append([]string(nil), a.segs[:len(a.segs)-1]...), a.segs[len(a.segs)-1]+b.segs[0])
+	return holes{segs: append(segs, b.segs[1:]...), ok: true}
+}
+
+// inferrer infers templates in one function body.
+type inferrer struct {
+	info  *types.Info
+	body  *ast.BlockStmt // innermost function body around the call; nil at package level
+	depth int
+}
+
+const maxInferDepth = 8
+
+func (in *inferrer) template(arg int, e ast.Expr, use token.Pos) Template {
+	h, join := in.infer(e, use)
+	t := Template{Arg: arg}
+	if !h.ok {
+		return t
+	}
+	for _, s := range h.segs {
+		if s != "" {
+			t.Known = true
+		}
+	}
+	if t.Known {
+		t.Segs, t.Join = h.segs, join
+	}
+	return t
+}
+
+func (in *inferrer) infer(e ast.Expr, use token.Pos) (h holes, join bool) {
+	if in.depth > maxInferDepth {
+		return opaque(), false
+	}
+	in.depth++
+	defer func() { in.depth-- }()
+	if tv, ok := in.info.Types[e]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
+		return static(constant.StringVal(tv.Value)), false
+	}
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return in.infer(e.X, use)
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD || !isString(in.info.TypeOf(e)) {
+			return hole(), false
+		}
+		x, _ := in.infer(e.X, use)
+		y, _ := in.infer(e.Y, use)
+		return x.cat(y), false
+	case *ast.Ident:
+		return in.local(e, use), false
+	case *ast.CallExpr:
+		fn := calledFunc(in.info, e)
+		if fn == nil {
+			return hole(), false
+		}
+		switch FuncKey(fn) {
+		case "fmt.Sprintf":
+			return in.sprintf(e, use), false
+		case "strings.Join":
+			return in.stringsJoin(e, use), false
+		case "path/filepath.Join", "path.Join":
+			return in.pathJoin(e, use), true
+		}
+	}
+	return hole(), false
+}
+
+func isString(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsString != 0
+}
+
+func calledFunc(info *types.Info, call *ast.CallExpr) *types.Func {
+	switch f := ast.Unparen(call.Fun).(type) {
+	case *ast.SelectorExpr:
+		fn, _ := info.Uses[f.Sel].(*types.Func)
+		return fn
+	case *ast.Ident:
+		fn, _ := info.Uses[f].(*types.Func)
+		return fn
+	}
+	return nil
+}
+
+// sprintf reads a constant format: its text is static, every verb a hole.
+// Arguments of %s and %v that are constant strings are static too.
+func (in *inferrer) sprintf(call *ast.CallExpr, use token.Pos) holes {
+	if len(call.Args) == 0 || call.Ellipsis.IsValid() {
+		return hole()
+	}
+	tv, ok := in.info.Types[call.Args[0]]
+	if !ok || tv.Value == nil || tv.Value.Kind() != constant.String {
+		return hole()
+	}
+	format := constant.StringVal(tv.Value)
+	args := call.Args[1:]
+	out := static("")
+	var lit strings.Builder
+	argNum := 0
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' {
+			lit.WriteByte(c)
+			continue
+		}
+		i++
+		if i < len(format) && format[i] == '%' {
+			lit.WriteByte('%')
+			continue
+		}
+		plain := true
+		for i < len(format) && strings.IndexByte("+-# 0123456789.*[]", format[i]) >= 0 {
+			if format[i] == '[' {
+				j := strings.IndexByte(format[i:], ']')
+				if j < 0 {
+					return hole()
+				}
+				n, err := strconv.Atoi(format[i+1 : i+j])
+				if err != nil {
+					return hole()
+				}
+				argNum = n - 1
+				i += j
+			} else {
+				plain = false
+			}
+			i++
+		}
+		if i >= len(format) {
+			return hole()
+		}
+		verb := format[i]
+		out = out.cat(static(lit.String()))
+		lit.Reset()
+		if plain && (verb == 's' || verb == 'v') && argNum < len(args) {
+			if a := in.info.Types[args[argNum]]; a.Value != nil && a.Value.Kind() == constant.String {
+				out = out.cat(static(constant.StringVal(a.Value)))
+				argNum++
+				continue
+			}
+		}
+		out = out.cat(hole())
+		argNum++
+	}
+	return out.cat(static(lit.String()))
+}
+
+// stringsJoin reads strings.Join([]string{...}, sep) with a constant sep.
+func (in *inferrer) stringsJoin(call *ast.CallExpr, use token.Pos) holes {
+	if len(call.Args) != 2 {
+		return hole()
+	}
+	lit, ok := ast.Unparen(call.Args[0]).(*ast.CompositeLit)
+	sep := in.info.Types[call.Args[1]]
+	if !ok || sep.Value == nil || sep.Value.Kind() != constant.String {
+		return hole()
+	}
+	out := static("")
+	for i, el := range lit.Elts {
+		if _, kv := el.(*ast.KeyValueExpr); kv {
+			return hole()
+		}
+		if i > 0 {
+			out = out.cat(static(constant.StringVal(sep.Value)))
+		}
+		h, _ := in.infer(el, use)
+		if !h.ok {
+			h = hole()
+		}
+		out = out.cat(h)
+	}
+	return out
+}
+
+// pathJoin reads filepath.Join and path.Join: the leading constant elements
+// make the static directory prefix, the rest is dynamic (Join cleans the
+// result, so only the prefix is worth knowing).
+func (in *inferrer) pathJoin(call *ast.CallExpr, use token.Pos) holes {
+	if call.Ellipsis.IsValid() {
+		return hole()
+	}
+	var prefix []string
+	for _, a := range call.Args {
+		tv := in.info.Types[a]
+		if tv.Value == nil || tv.Value.Kind() != constant.String {
+			break
+		}
+		prefix = append(prefix, constant.StringVal(tv.Value))
+	}
+	if len(prefix) == len(call.Args) {
+		return static(path.Join(prefix...))
+	}
+	if len(prefix) == 0 {
+		return hole()
+	}
+	p := path.Join(prefix...)
+	if !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	return static(p).cat(hole())
+}
+
+// local follows a local variable to the expression that built it: a single
+// assignment, or a first assignment followed by += in the same block, all
+// before the use. Anything else (a reassignment in a branch or a loop, an
+// address taken, a parameter) is opaque.
+func (in *inferrer) local(id *ast.Ident, use token.Pos) holes {
+	v, ok := in.info.Uses[id].(*types.Var)
+	if !ok || in.body == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
+		return hole()
+	}
+	type assign struct {
+		stmt  ast.Stmt
+		rhs   ast.Expr
+		op    token.Token
+		block *ast.BlockStmt
+	}
+	var assigns []assign
+	escaped := false
+	var blocks []*ast.BlockStmt
+	ast.Inspect(in.body, func(n ast.Node) bool {
+		if n == nil {
+			return true
+		}
+		switch n := n.(type) {
+		case *ast.BlockStmt:
+			blocks = append(blocks, n)
+		case *ast.UnaryExpr:
+			if x, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND && in.obj(x) == v {
+				escaped = true
+			}
+		case *ast.IncDecStmt:
+			if x, ok := ast.Unparen(n.X).(*ast.Ident); ok && in.obj(x) == v {
+				escaped = true
+			}
+		case *ast.RangeStmt:
+			for _, e := range []ast.Expr{n.Key, n.Value} {
+				if x, ok := e.(*ast.Ident); ok && in.obj(x) == v {
+					escaped = true
+				}
+			}
+		case *ast.AssignStmt:
+			for i, l := range n.Lhs {
+				x, ok := ast.Unparen(l).(*ast.Ident)
+				if !ok || in.obj(x) != v {
+					continue
+				}
+				if len(n.Lhs) != len(n.Rhs) {
+					escaped = true // v, err := f()
+					continue
+				}
+				assigns = append(assigns, assign{stmt: n, rhs: n.Rhs[i], op: n.Tok, block: innermost(blocks, n.Pos())})
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if in.info.Defs[name] == v {
+					if len(n.Values) != len(n.Names) {
+						if len(n.Values) == 0 {
+							assigns = append(assigns, assign{rhs: nil, op: token.DEFINE, block: innermost(blocks, n.Pos())})
+						} else {
+							escaped = true
+						}
+						continue
+					}
+					assigns = append(assigns, assign{rhs: n.Values[i], op: token.DEFINE, block: innermost(blocks, n.Pos())})
+				}
+			}
+		}
+		return true
+	})
+	if escaped || len(assigns) == 0 {
+		return hole()
+	}
+	useBlock := innermost(blocks, use)
+	out := opaque()
+	for i, a := range assigns {
+		if a.stmt != nil && a.stmt.Pos() > use {
+			return hole() // assigned after the use: a loop could bring it back
+		}
+		if i > 0 && (a.op != token.ADD_ASSIGN || a.block != assigns[0].block || a.block != useBlock) {
+			return hole()
+		}
+		if i == 0 {
+			if a.op != token.DEFINE && a.op != token.ASSIGN {
+				return hole()
+			}
+			if len(assigns) > 1 && a.block != useBlock {
+				return hole()
+			}
+			if a.rhs == nil {
+				out = static("")
+				continue
+			}
+		}
+		h, _ := in.infer(a.rhs, use)
+		if i == 0 {
+			out = h
+		} else {
+			out = out.cat(h)
+		}
+	}
+	if !out.ok {
+		return hole()
+	}
+	return out
+}
+
+func (in *inferrer) obj(id *ast.Ident) types.Object {
+	if o := in.info.Uses[id]; o != nil {
+		return o
+	}
+	return in.info.Defs[id]
+}
+
+// innermost returns the innermost block of blocks (in visiting order)
+// containing pos.
+func innermost(blocks []*ast.BlockStmt, pos token.Pos) *ast.BlockStmt {
+	var best *ast.BlockStmt
+	for _, b := range blocks {
+		if b.Pos() <= pos && pos < b.End() && (best == nil || b.Pos() >= best.Pos()) {
+			best = b
+		}
+	}
+	return best
+}

@@ -1,0 +1,117 @@
+package rasp
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestTemplateSpans(t *testing.T) {
+	for _, tc := range []struct {
+		segs []string
+		v    string
+		want []Span
+		ok   bool
+	}{
+		{[]string{"SELECT * FROM t WHERE a='", "'"}, "SELECT * FROM t WHERE a='x'", []Span{{25, 26}}, true},
+		{[]string{"SELECT * FROM t WHERE a='", "'"}, "SELECT * FROM t WHERE a=''", nil, true},
+		{[]string{"a=", " AND b=", ""}, "a=1 AND b=2", []Span{{2, 3}, {10, 11}}, true},
+		{[]string{"a=", "", " AND b"}, "a=12 AND b", []Span{{2, 4}}, true}, // two holes side by side
+		{[]string{"x", "y"}, "zzz", nil, false},
+		{[]string{"ab", "ba"}, "aba", nil, false}, // prefix and suffix overlap
+		{[]string{"echo ", ""}, "echo hi; id", []Span{{5, 11}}, true},
+	} {
+		tm := T(0, false, tc.segs...)
+		var buf [maxSpans]Span
+		n, ok := tm.spans(tc.v, &buf)
+		if ok != tc.ok || len(tc.want) != n && tc.ok {
+			t.Errorf("%q on %q: n=%d ok=%v, want %v %v", tc.segs, tc.v, n, ok, tc.want, tc.ok)
+			continue
+		}
+		for i := 0; ok && i < n; i++ {
+			if buf[i] != tc.want[i] {
+				t.Errorf("%q on %q: span %d = %v, want %v", tc.segs, tc.v, i, buf[i], tc.want[i])
+			}
+		}
+	}
+}
+
+// Values that did not come from the request are judged by the template
+// alone: the same code is blocked with an attack and quiet with safe values.
+func TestTemplateDetection(t *testing.T) {
+	sqlSite := &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT price FROM products WHERE name = '", "'")}}
+	shSite := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
+	pathSite := &Site{Sink: "os.ReadFile", Family: FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
+	netSite := &Site{Sink: "net/http.Get", Family: FamilyNet, Tmpls: []Tmpl{T(0, false, "http://", "/status")}}
+	staticHostSite := &Site{Sink: "net/http.Get", Family: FamilyNet, Tmpls: []Tmpl{T(0, false, "http://127.0.0.1:8080/items/", "")}}
+	withMode(t, ModeBlock, func() {
+		for _, q := range []string{"apple", "O''Brien", "x' OR '1'='1", "x' UNION SELECT secret FROM products--"} {
+			err := checkSQL(sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
+			if attack := strings.Contains(q, "OR") || strings.Contains(q, "UNION"); (err != nil) != attack {
+				t.Errorf("sql %q: err = %v, attack %v", q, err, attack)
+			}
+		}
+		for _, who := range []string{"world", "O-Brien", "x; id", "$(id)"} {
+			err := checkCmd(shSite, 0, exec.Command("sh", "-c", "echo hello "+who))
+			if attack := strings.ContainsAny(who, ";$"); (err != nil) != attack {
+				t.Errorf("sh %q: err = %v, attack %v", who, err, attack)
+			}
+		}
+		for _, p := range []string{"/srv/files/report.pdf", "/srv/files/a/../b.txt", "/etc/passwd"} {
+			err := checkPath(pathSite, 0, p)
+			if attack := p == "/etc/passwd"; (err != nil) != attack {
+				t.Errorf("path %q: err = %v, attack %v", p, err, attack)
+			}
+		}
+		for _, u := range []string{"http://example.com/status", "http://169.254.169.254/status", "http://127.0.0.1/status"} {
+			err := checkURL(netSite, 0, u)
+			if attack := !strings.Contains(u, "example"); (err != nil) != attack {
+				t.Errorf("url %q: err = %v, attack %v", u, err, attack)
+			}
+		}
+		if err := checkURL(staticHostSite, 0, "http://127.0.0.1:8080/items/42"); err != nil {
+			t.Errorf("a host the programmer wrote was judged: %v", err)
+		}
+	})
+}
+
+var sink string
+
+// The build leaves the argument's expression as the programmer wrote it
+// and adds the template to the call site, so a rewritten call costs the
+// original construction plus the check. These benchmarks show the three:
+// the construction alone, with the context-free check (what an opaque site
+// gets), and with the template check.
+func benchSQL(b *testing.B, build func(string) string, site *Site, check bool) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		q := build("apple")
+		if check {
+			if err := checkSQL(site, nil, 0, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sink = q
+	}
+}
+
+func concatQuery(name string) string {
+	return "SELECT id, name, price FROM products WHERE category = 'fruit' AND name = '" + name + "' ORDER BY price LIMIT 20"
+}
+
+func sprintfQuery(name string) string {
+	return fmt.Sprintf("SELECT id, name, price FROM products WHERE category = 'fruit' AND name = '%s' ORDER BY price LIMIT 20", name)
+}
+
+var (
+	concatSite  = &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT id, name, price FROM products WHERE category = 'fruit' AND name = '", "' ORDER BY price LIMIT 20")}}
+	opaqueSite  = &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL}
+	sprintfSite = concatSite
+)
+
+func BenchmarkConcatOriginal(b *testing.B)   { benchSQL(b, concatQuery, nil, false) }
+func BenchmarkConcatRewritten(b *testing.B)  { benchSQL(b, concatQuery, concatSite, true) }
+func BenchmarkConcatOpaque(b *testing.B)     { benchSQL(b, concatQuery, opaqueSite, true) }
+func BenchmarkSprintfOriginal(b *testing.B)  { benchSQL(b, sprintfQuery, nil, false) }
+func BenchmarkSprintfRewritten(b *testing.B) { benchSQL(b, sprintfQuery, sprintfSite, true) }
