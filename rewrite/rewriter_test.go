@@ -153,6 +153,9 @@ func f(db *sql.DB, q string) { db.Query(base + " WHERE id=" + q) }`, "SELECT * F
 		{"strings.Join", `func f(db *sql.DB, c string) { db.Query(strings.Join([]string{"SELECT", c, "FROM t"}, " ")) }`, "SELECT {dyn} FROM t"},
 		{"address taken", `func f(db *sql.DB, q string) { s := "SELECT " + q; p := &s; _ = p; db.Query(s) }`, "{opaque}"},
 		{"filepath.Join", `func f(name string) { os.Open(filepath.Join("/app/uploads", name)) }`, "join(/app/uploads/{dyn})"},
+		{"strings.Builder", `func f(db *sql.DB, q string, id int) { var b strings.Builder; b.WriteString("SELECT * FROM t WHERE a='"); b.WriteString(q); b.WriteString("'"); b.WriteByte(' '); fmt.Fprintf(&b, "AND id=%d", id); db.Query(b.String()) }`, "SELECT * FROM t WHERE a='{dyn}' AND id={dyn}"},
+		{"builder passed away", `func f(db *sql.DB, q string) { var b strings.Builder; b.WriteString("SELECT "); g(&b); db.Query(b.String()) }
+func g(b *strings.Builder) {}`, "{opaque}"},
 		{"exec args", `func f(host string) { exec.Command("sh", "-c", "ping -c1 "+host) }`, "sh | -c | ping -c1 {dyn}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

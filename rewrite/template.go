@@ -106,6 +106,8 @@ func (in *inferrer) infer(e ast.Expr, use token.Pos) (h holes, join bool) {
 		switch FuncKey(fn) {
 		case "fmt.Sprintf":
 			return in.sprintf(e, use), false
+		case "(*strings.Builder).String", "(*bytes.Buffer).String", "strings.(*Builder).String", "bytes.(*Buffer).String":
+			return in.builder(e, use), false
 		case "strings.Join":
 			return in.stringsJoin(e, use), false
 		case "path/filepath.Join", "path.Join":
@@ -372,4 +374,104 @@ func innermost(blocks []*ast.BlockStmt, pos token.Pos) *ast.BlockStmt {
 		}
 	}
 	return best
+}
+
+// builder reads b.String() of a local strings.Builder or bytes.Buffer
+// written in straight-line code: the writes in the block of the use, before
+// it (WriteString, WriteByte and WriteRune of any value, fmt.Fprintf with a
+// constant format, Reset and Grow). Any other use of b makes it opaque.
+func (in *inferrer) builder(call *ast.CallExpr, use token.Pos) holes {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || in.body == nil {
+		return hole()
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return hole()
+	}
+	v, ok := in.info.Uses[id].(*types.Var)
+	if !ok || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
+		return hole()
+	}
+	if _, isPtr := v.Type().(*types.Pointer); isPtr {
+		return hole() // may be shared with other code
+	}
+	var blocks []*ast.BlockStmt
+	ast.Inspect(in.body, func(n ast.Node) bool {
+		if b, ok := n.(*ast.BlockStmt); ok {
+			blocks = append(blocks, b)
+		}
+		return true
+	})
+	block := innermost(blocks, use)
+	if block == nil {
+		return hole()
+	}
+	// Every mention of v must be one of the straight-line statements read
+	// below, or the use itself.
+	allowed := map[*ast.Ident]bool{id: true}
+	out := static("")
+	for _, st := range block.List {
+		if st.Pos() >= use {
+			break
+		}
+		if ds, ok := st.(*ast.DeclStmt); ok {
+			if gd, ok := ds.Decl.(*ast.GenDecl); ok && len(gd.Specs) == 1 {
+				if vs, ok := gd.Specs[0].(*ast.ValueSpec); ok && len(vs.Names) == 1 && in.info.Defs[vs.Names[0]] == v && len(vs.Values) == 0 {
+					continue
+				}
+			}
+		}
+		es, ok := st.(*ast.ExprStmt)
+		if !ok {
+			continue
+		}
+		c, ok := es.X.(*ast.CallExpr)
+		if !ok {
+			continue
+		}
+		if m, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok {
+			if x, ok := ast.Unparen(m.X).(*ast.Ident); ok && in.info.Uses[x] == v {
+				allowed[x] = true
+				switch m.Sel.Name {
+				case "WriteString", "WriteByte", "WriteRune":
+					if len(c.Args) != 1 {
+						return hole()
+					}
+					h, _ := in.infer(c.Args[0], use)
+					if tv := in.info.Types[c.Args[0]]; tv.Value != nil && tv.Value.Kind() == constant.Int {
+						r, _ := constant.Int64Val(tv.Value)
+						h = static(string(rune(r)))
+					}
+					out = out.cat(h)
+				case "Reset":
+					out = static("")
+				case "Grow":
+				default:
+					out = out.cat(hole())
+				}
+				continue
+			}
+		}
+		if fn := calledFunc(in.info, c); fn != nil && FuncKey(fn) == "fmt.Fprintf" && len(c.Args) >= 2 {
+			if u, ok := c.Args[0].(*ast.UnaryExpr); ok && u.Op == token.AND {
+				if x, ok := ast.Unparen(u.X).(*ast.Ident); ok && in.info.Uses[x] == v {
+					allowed[x] = true
+					fake := &ast.CallExpr{Fun: c.Fun, Args: c.Args[1:], Ellipsis: c.Ellipsis}
+					out = out.cat(in.sprintf(fake, use))
+				}
+			}
+		}
+	}
+	clean := true
+	ast.Inspect(in.body, func(n ast.Node) bool {
+		if x, ok := n.(*ast.Ident); ok && in.info.Uses[x] == v && !allowed[x] {
+			clean = false
+		}
+		return clean
+	})
+	if !clean || !out.ok {
+		return hole()
+	}
+	return out
 }

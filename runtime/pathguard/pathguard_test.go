@@ -1,7 +1,6 @@
 package pathguard
 
 import (
-	"bufio"
 	"os"
 	"path"
 	"path/filepath"
@@ -10,24 +9,13 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-)
 
-const corpusDir = "../../../shared/corpus"
+	"github.com/rasp-instrument/rasp-instrument/internal/corpustest"
+)
 
 func readLines(t testing.TB, rel string) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, rel))
-	if err != nil {
-		t.Skipf("corpus not available: %v", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out
+	return corpustest.Lines(t, rel)
 }
 
 // ---- Ground truth, written independently of the detector: regular
@@ -119,7 +107,7 @@ func gtEscapes(tp tmpl, v string) bool {
 }
 
 func TestTraversalCorpus(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "traversal", "*.txt"))
+	files, _ := filepath.Glob(filepath.Join(corpustest.Dir(t), "traversal", "*.txt"))
 	if len(files) == 0 {
 		t.Skip("corpus not available")
 	}

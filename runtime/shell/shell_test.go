@@ -1,29 +1,16 @@
 package shell
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-const corpusDir = "../../../shared/corpus"
+	"github.com/rasp-instrument/rasp-instrument/internal/corpustest"
+)
 
 func readLines(t testing.TB, rel string) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, rel))
-	if err != nil {
-		t.Skipf("corpus not available: %v", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out
+	return corpustest.Lines(t, rel)
 }
 
 // ---- An independent, deliberately simple shell lexer used as ground truth.
@@ -219,7 +206,7 @@ func changes(tp template, v string) bool {
 }
 
 func TestCmdiCorpus(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "cmdi", "*.txt"))
+	files, _ := filepath.Glob(filepath.Join(corpustest.Dir(t), "cmdi", "*.txt"))
 	if len(files) == 0 {
 		t.Skip("corpus not available")
 	}
