@@ -79,7 +79,15 @@ func (x *Toolexec) compile() error {
 	if !changed {
 		return x.compileWithRuntimeOverride(args)
 	}
-	rt, err := x.EnsureRuntime(args)
+	var hookPkgs []string
+	for _, r := range results {
+		for _, p := range r.Imports {
+			if isRuntimePackage(p) {
+				hookPkgs = append(hookPkgs, p)
+			}
+		}
+	}
+	rt, err := x.EnsureRuntime(args, hookPkgs...)
 	if err != nil {
 		return fmt.Errorf("instrumenting %s: %w", ip, err)
 	}
@@ -131,10 +139,19 @@ func (x *Toolexec) compileWithRuntimeOverride(args []string) error {
 		return x.passThrough(args)
 	}
 	cfg, err := ReadImportCfg(cfgPath)
-	if err != nil || cfg.PackageFile[raspinstrument.RuntimePath] == "" {
+	if err != nil {
 		return x.passThrough(args)
 	}
-	rt, err := x.EnsureRuntime(args)
+	var uses []string
+	for p := range cfg.PackageFile {
+		if isRuntimePackage(p) {
+			uses = append(uses, p)
+		}
+	}
+	if len(uses) == 0 {
+		return x.passThrough(args)
+	}
+	rt, err := x.EnsureRuntime(args, uses...)
 	if err != nil {
 		return err
 	}

@@ -14,13 +14,30 @@ func (x *Toolexec) link() error {
 	if cfgIdx < 0 {
 		return x.passThrough(args)
 	}
-	rt, err := x.EnsureRuntime(args)
-	if err != nil {
-		return fmt.Errorf("linking %s: %w", importPath(), err)
-	}
 	cfg, err := ReadImportCfg(cfgPath)
 	if err != nil {
 		return err
+	}
+	// A hook package can only be used by a program that links the sink
+	// packages whose calls go there.
+	t, _ := x.Table()
+	var need []string
+	for hp, sinkPkgs := range t.HookPackages() {
+		for _, sp := range sinkPkgs {
+			if _, ok := cfg.PackageFile[sp]; ok {
+				need = append(need, hp)
+				break
+			}
+		}
+	}
+	for p := range cfg.PackageFile {
+		if isRuntimePackage(p) {
+			need = append(need, p)
+		}
+	}
+	rt, err := x.EnsureRuntime(args, need...)
+	if err != nil {
+		return fmt.Errorf("linking %s: %w", importPath(), err)
 	}
 	for p, a := range rt {
 		if _, ok := cfg.PackageFile[p]; !ok || isRuntimePackage(p) {

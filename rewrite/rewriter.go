@@ -70,7 +70,7 @@ func Rewrite(pkg *Package, t *Table, runtimePath string) ([]FileResult, error) {
 		if !mentionsSink(r.Src, t) {
 			continue
 		}
-		fr := &fileRewriter{pkg: pkg, t: t, file: f, src: r.Src, seq: &seq, aliases: map[string]string{}}
+		fr := &fileRewriter{pkg: pkg, t: t, file: f, src: r.Src, seq: &seq, aliases: map[string]string{}, runtimePath: runtimePath}
 		if err := fr.run(); err != nil {
 			return nil, fmt.Errorf("%s: %w", r.Path, err)
 		}
@@ -84,6 +84,9 @@ func Rewrite(pkg *Package, t *Table, runtimePath string) ([]FileResult, error) {
 		}
 		r.Out = out
 		for p := range fr.aliases {
+			r.Imports = append(r.Imports, p)
+		}
+		for p := range fr.hooks {
 			r.Imports = append(r.Imports, p)
 		}
 		sort.Strings(r.Imports)
@@ -110,18 +113,20 @@ type edit struct {
 }
 
 type fileRewriter struct {
-	pkg     *Package
-	t       *Table
-	file    *ast.File
-	src     []byte
-	tf      *token.File
-	seq     *int
-	edits   []edit
-	sites   []SiteReport
-	decls   []string          // site variable declarations
-	keep    map[string]bool   // "pkg.Func" references kept alive so imports stay used
-	aliases map[string]string // import path -> alias, for types named in closures
-	bodies  []*ast.BlockStmt  // function bodies of the file, for template inference
+	pkg         *Package
+	t           *Table
+	runtimePath string
+	file        *ast.File
+	src         []byte
+	tf          *token.File
+	seq         *int
+	edits       []edit
+	sites       []SiteReport
+	decls       []string          // site variable declarations
+	keep        map[string]bool   // "pkg.Func" references kept alive so imports stay used
+	aliases     map[string]string // import path -> alias, for types named in closures
+	bodies      []*ast.BlockStmt  // function bodies of the file, for template inference
+	hooks       map[string]string // hook package import path -> alias, besides the runtime's
 }
 
 func (fr *fileRewriter) off(p token.Pos) int { return fr.tf.Offset(p) }
@@ -337,7 +342,21 @@ func derefStruct(t types.Type) (*types.Struct, bool) {
 	return st, ok
 }
 
-func (fr *fileRewriter) hook(s *Sink) string { return RuntimeAlias + "." + s.Hook }
+// hook spells the hook of s in the rewritten file.
+func (fr *fileRewriter) hook(s *Sink) string {
+	if s.HookPkg == "" || s.HookPkg == fr.runtimePath {
+		return RuntimeAlias + "." + s.Hook
+	}
+	if fr.hooks == nil {
+		fr.hooks = map[string]string{}
+	}
+	a, ok := fr.hooks[s.HookPkg]
+	if !ok {
+		a = RuntimeAlias + "_" + filepath.Base(s.HookPkg)
+		fr.hooks[s.HookPkg] = a
+	}
+	return a + "." + s.Hook
+}
 
 // staticArgs reports whether every string argument of a call to a sink
 // function is a constant, so the runtime knows the programmer wrote the
@@ -499,13 +518,20 @@ func (fr *fileRewriter) typeString(t types.Type) string {
 // the package clause's line, and site declarations follow the last line.
 func (fr *fileRewriter) output(runtimePath string) ([]byte, error) {
 	imports := "; import " + RuntimeAlias + " " + strconv.Quote(runtimePath)
-	paths := make([]string, 0, len(fr.aliases))
-	for p := range fr.aliases {
+	all := map[string]string{}
+	for p, a := range fr.hooks {
+		all[p] = a
+	}
+	for p, a := range fr.aliases {
+		all[p] = a
+	}
+	paths := make([]string, 0, len(all))
+	for p := range all {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		imports += "; import " + fr.aliases[p] + " " + strconv.Quote(p)
+		imports += "; import " + all[p] + " " + strconv.Quote(p)
 	}
 	edits := append(fr.edits, edit{start: fr.off(fr.file.Name.End()), end: fr.off(fr.file.Name.End()), text: imports, seq: -1})
 	sort.SliceStable(edits, func(i, j int) bool {

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	raspinstrument "github.com/rasp-instrument/rasp-instrument"
@@ -118,7 +120,13 @@ func unpackRuntime(dir string) (string, error) {
 // a configuration runs `go list -export -deps` on the runtime through this
 // same tool (so the standard library packages it shares with the program come
 // from the same cache entries); later calls read the recorded list.
-func (x *Toolexec) EnsureRuntime(toolArgs []string) (RuntimeArchives, error) {
+//
+// pkgs are the runtime packages needed (the runtime itself is always
+// built); each set is built and recorded once.
+func (x *Toolexec) EnsureRuntime(toolArgs []string, pkgs ...string) (RuntimeArchives, error) {
+	pkgs = append([]string{raspinstrument.RuntimePath}, pkgs...)
+	sort.Strings(pkgs)
+	pkgs = slices.Compact(pkgs)
 	dir, err := cacheDir()
 	if err != nil {
 		return nil, err
@@ -129,7 +137,7 @@ func (x *Toolexec) EnsureRuntime(toolArgs []string) (RuntimeArchives, error) {
 	for _, k := range []string{"GOOS", "GOARCH", "GOEXPERIMENT", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM", "CGO_ENABLED", "GOCACHE", "GODEBUG"} {
 		fmt.Fprintf(h, "%s=%s\n", k, os.Getenv(k))
 	}
-	fmt.Fprintf(h, "flags %q\n", flags.Args())
+	fmt.Fprintf(h, "flags %q\npackages %q\n", flags.Args(), pkgs)
 	key := hex.EncodeToString(h.Sum(nil))[:24]
 	record := filepath.Join(dir, "rt-"+key+".json")
 
@@ -148,7 +156,7 @@ func (x *Toolexec) EnsureRuntime(toolArgs []string) (RuntimeArchives, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpacking the runtime: %w", err)
 	}
-	rt, err := x.listRuntime(mod, flags)
+	rt, err := x.listRuntime(mod, flags, pkgs)
 	if err != nil {
 		return nil, err
 	}
@@ -177,10 +185,10 @@ func readRecord(file string) (RuntimeArchives, bool) {
 	return rt, true
 }
 
-func (x *Toolexec) listRuntime(mod string, flags BuildFlags) (RuntimeArchives, error) {
+func (x *Toolexec) listRuntime(mod string, flags BuildFlags, pkgs []string) (RuntimeArchives, error) {
 	args := []string{"list", "-mod=mod", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", "-toolexec=" + x.selfCommand()}
 	args = append(args, flags.Args()...)
-	args = append(args, raspinstrument.RuntimePath+"/...")
+	args = append(args, pkgs...)
 	cmd := exec.Command(x.goCommand(), args...)
 	cmd.Dir = mod
 	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GO111MODULE=on", "GOPROXY=off", "GOTOOLCHAIN=local", nestedEnv+"=1")

@@ -24,7 +24,8 @@ type Sink struct {
 	Receiver string // receiver type for methods, e.g. "*DB"; empty for functions
 	Name     string // function or method name
 	Family   string // rule family: sql, exec, file or net
-	Hook     string // name of the hook function in the runtime package
+	Hook     string // name of the hook function
+	HookPkg  string // import path of the package that holds Hook
 	Pos      string // file:line of the entry, for error messages
 }
 
@@ -91,6 +92,7 @@ type entry struct {
 	Receiver   string   `yaml:"receiver"`
 	Family     string   `yaml:"family"`
 	HookPrefix string   `yaml:"hook_prefix"`
+	Hooks      string   `yaml:"hooks"`
 	Functions  []string `yaml:"functions"`
 }
 
@@ -134,6 +136,13 @@ func ParseTable(file string, data []byte) (*Table, error) {
 		if e.Receiver != "" && !isIdent(strings.TrimPrefix(e.Receiver, "*")) {
 			return nil, fmt.Errorf("%s: receiver: %q is not a type name (write T or *T)", at("receiver"), e.Receiver)
 		}
+		hookPkg := raspinstrument.RuntimePath
+		if e.Hooks != "" {
+			if !isIdent(e.Hooks) {
+				return nil, fmt.Errorf("%s: hooks: %q is not the name of a runtime package (e.g. nethook)", at("hooks"), e.Hooks)
+			}
+			hookPkg += "/" + e.Hooks
+		}
 		if len(e.Functions) == 0 {
 			return nil, fmt.Errorf("%s: functions: missing; list the function or method names", at("functions"))
 		}
@@ -142,7 +151,7 @@ func ParseTable(file string, data []byte) (*Table, error) {
 				return nil, fmt.Errorf("%s: functions: %q is not a Go identifier", at("functions"), name)
 			}
 			s := &Sink{Package: e.Package, Receiver: e.Receiver, Name: name, Family: e.Family,
-				Hook: e.HookPrefix + name, Pos: at("functions")}
+				Hook: e.HookPrefix + name, HookPkg: hookPkg, Pos: at("functions")}
 			if prev := t.byKey[s.Key()]; prev != nil {
 				return nil, fmt.Errorf("%s: functions: %s is already listed at %s", at("functions"), s.Key(), prev.Pos)
 			}
@@ -211,7 +220,7 @@ func yamlMessage(err error) string {
 	}
 	if i := strings.Index(msg, "field "); i >= 0 && strings.Contains(msg, "not found in type") {
 		name := strings.Fields(msg[i+len("field "):])[0]
-		msg = msg[:i] + name + ": unknown field (known: package, receiver, family, hook_prefix, functions)"
+		msg = msg[:i] + name + ": unknown field (known: package, receiver, family, hook_prefix, hooks, functions)"
 	}
 	return msg
 }
@@ -251,4 +260,18 @@ func LoadTable(path string) (*Table, error) {
 		return nil, fmt.Errorf("reading sink table: %w", err)
 	}
 	return ParseTable(path, data)
+}
+
+// HookPackages returns the import paths of the runtime packages that hold
+// the table's hooks, with, for each, the sink packages whose calls go there.
+func (t *Table) HookPackages() map[string][]string {
+	out := map[string][]string{}
+	seen := map[string]bool{}
+	for _, s := range t.Sinks {
+		if k := s.HookPkg + " " + s.Package; !seen[k] {
+			seen[k] = true
+			out[s.HookPkg] = append(out[s.HookPkg], s.Package)
+		}
+	}
+	return out
 }

@@ -196,7 +196,7 @@ func (x *Toolexec) version() error {
 			// library packages it needs into the build cache under the
 			// same keys the build is about to use, so they are compiled
 			// once, not twice in parallel.
-			if _, err := x.EnsureRuntime(nil); err != nil {
+			if _, err := x.EnsureRuntime(nil); err != nil { // the runtime and its detectors; hook packages of other families come when needed
 				return err
 			}
 		}

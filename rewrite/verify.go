@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/packages"
-
-	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 )
 
 // lookupSink finds the function or method that s names in pkg.
@@ -89,11 +87,13 @@ func VerifyTable(t *Table) error {
 		return err
 	}
 	seen := map[string]bool{}
-	patterns := []string{raspinstrument.RuntimePath}
+	var patterns []string
 	for _, s := range t.Sinks {
-		if !seen[s.Package] {
-			seen[s.Package] = true
-			patterns = append(patterns, s.Package)
+		for _, p := range []string{s.Package, s.HookPkg} {
+			if !seen[p] {
+				seen[p] = true
+				patterns = append(patterns, p)
+			}
 		}
 	}
 	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes | packages.NeedImports, Dir: mod,
@@ -106,11 +106,11 @@ func VerifyTable(t *Table) error {
 	for _, p := range pkgs {
 		byPath[p.PkgPath] = p
 	}
-	rt := byPath[raspinstrument.RuntimePath]
-	if rt == nil || rt.Types == nil {
-		return fmt.Errorf("cannot load the runtime package")
-	}
 	for _, s := range t.Sinks {
+		rt := byPath[s.HookPkg]
+		if rt == nil || rt.Types == nil || len(rt.Errors) > 0 {
+			return fmt.Errorf("%s: sink %s: cannot load hook package %s", s.Pos, s.Key(), s.HookPkg)
+		}
 		p := byPath[s.Package]
 		if p == nil || p.Types == nil || len(p.Errors) > 0 {
 			return fmt.Errorf("%s: sink %s: cannot load package %s", s.Pos, s.Key(), s.Package)
@@ -129,17 +129,22 @@ func VerifyTable(t *Table) error {
 // verifyHooks checks that the runtime built for this build has the hook of
 // every sink the rewrite used.
 func verifyHooks(rt RuntimeArchives, results []FileResult, t *Table) error {
-	rtPkg, err := importArchives(rt, raspinstrument.RuntimePath)
-	if err != nil {
-		return fmt.Errorf("loading the runtime: %w", err)
-	}
+	loaded := map[string]*types.Package{}
 	for _, r := range results {
 		for _, site := range r.Sites {
 			s := t.Lookup(site.Sink)
 			if s == nil {
 				continue
 			}
-			if _, ok := rtPkg.Scope().Lookup(s.Hook).(*types.Func); !ok {
+			hp := loaded[s.HookPkg]
+			if hp == nil {
+				var err error
+				if hp, err = importArchives(rt, s.HookPkg); err != nil {
+					return fmt.Errorf("%s: sink %s: loading hook package %s: %w", s.Pos, s.Key(), s.HookPkg, err)
+				}
+				loaded[s.HookPkg] = hp
+			}
+			if _, ok := hp.Scope().Lookup(s.Hook).(*types.Func); !ok {
 				return fmt.Errorf("%s: sink %s: the runtime has no hook %s", s.Pos, s.Key(), s.Hook)
 			}
 		}

@@ -1,15 +1,12 @@
 package rasp
 
 import (
-	"net"
-	"net/url"
 	"path/filepath"
 	"strings"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
-	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
 
 // The detectors receive the call site, which carries the build's templates
@@ -34,26 +31,17 @@ type PathDetector interface {
 	CheckPath(site *Site, arg int, path string) (Finding, bool)
 }
 
-// NetDetector judges an address about to be dialed or a URL about to be
-// fetched.
-type NetDetector interface {
-	CheckAddr(site *Site, arg int, network, address string) (Finding, bool)
-	CheckURL(site *Site, arg int, rawURL string) (Finding, bool)
-}
-
 // Detectors holds the detector in force for each family.
 type Detectors struct {
 	SQL  SQLDetector
 	Exec CommandDetector
 	File PathDetector
-	Net  NetDetector
 }
 
 var detectors = Detectors{
 	SQL:  structuralSQL{},
 	Exec: templateExec{},
 	File: templatePath{},
-	Net:  templateNet{},
 }
 
 // SetDetectors replaces the detectors; nil fields keep the current ones. It
@@ -67,9 +55,6 @@ func SetDetectors(d Detectors) {
 	}
 	if d.File != nil {
 		detectors.File = d.File
-	}
-	if d.Net != nil {
-		detectors.Net = d.Net
 	}
 }
 
@@ -137,33 +122,6 @@ func (basicPath) CheckPath(_ *Site, _ int, p string) (Finding, bool) {
 		return Finding{Rule: "path-sensitive-file", Detail: "sensitive file", Value: p}, true
 	}
 	return Finding{}, false
-}
-
-// basicNet flags connections to cloud metadata endpoints.
-type basicNet struct{}
-
-var metadataHosts = map[string]bool{
-	"169.254.169.254": true, "fd00:ec2::254": true, "100.100.100.200": true,
-	"168.63.129.16": true, "metadata.google.internal": true,
-}
-
-func (basicNet) CheckAddr(_ *Site, _ int, _, address string) (Finding, bool) {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		host = address
-	}
-	if metadataHosts[strings.TrimSuffix(strings.ToLower(host), ".")] {
-		return Finding{Rule: "ssrf-metadata", Detail: "cloud metadata endpoint", Value: address}, true
-	}
-	return Finding{}, false
-}
-
-func (b basicNet) CheckURL(site *Site, arg int, raw string) (Finding, bool) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return Finding{}, false
-	}
-	return b.CheckAddr(site, arg, "tcp", u.Host)
 }
 
 // templateExec judges commands with package shell where the call site's
@@ -253,69 +211,4 @@ func (templatePath) CheckPath(site *Site, arg int, p string) (Finding, bool) {
 		return Finding{}, false
 	}
 	return Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End}, true
-}
-
-// templateNet judges addresses and URLs with package ssrf: a host that came
-// from a dynamic part may not be internal; a metadata address never may,
-// unless the programmer wrote it.
-type templateNet struct{}
-
-func (n templateNet) CheckAddr(site *Site, arg int, _, address string) (Finding, bool) {
-	return n.judge(site, arg, address)
-}
-
-func (n templateNet) CheckURL(site *Site, arg int, raw string) (Finding, bool) {
-	return n.judge(site, arg, raw)
-}
-
-func (templateNet) judge(site *Site, arg int, raw string) (Finding, bool) {
-	t := site.template(arg)
-	if t == nil {
-		if f, ok := (basicNet{}).CheckAddr(site, arg, "tcp", hostPortOf(raw)); ok {
-			return f, true
-		}
-		return Finding{}, false
-	}
-	var buf [maxSpans]Span
-	n, ok := t.spans(raw, &buf)
-	hostDynamic := !ok
-	if ok {
-		hs, he := hostRange(raw)
-		for i := 0; i < n; i++ {
-			if buf[i].Start < he && buf[i].End > hs {
-				hostDynamic = true
-			}
-		}
-	}
-	f, found := ssrf.Check(raw, hostDynamic, nil)
-	if !found {
-		return Finding{}, false
-	}
-	return Finding{Rule: f.Rule, Detail: "the host came from a dynamic part", Value: raw}, true
-}
-
-// hostRange returns the byte range of the authority of a URL, or the whole
-// of a host:port.
-func hostRange(raw string) (int, int) {
-	i := strings.Index(raw, "//")
-	if i < 0 {
-		return 0, len(raw)
-	}
-	start := i + 2
-	end := len(raw)
-	if j := strings.IndexAny(raw[start:], "/?#"); j >= 0 {
-		end = start + j
-	}
-	return start, end
-}
-
-func hostPortOf(raw string) string {
-	if !strings.Contains(raw, "//") {
-		return raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Host
 }

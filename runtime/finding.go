@@ -73,3 +73,9 @@ func check(site *Site, detect func() (Finding, bool)) (err error) {
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "rasp: "+format+"\n", args...)
 }
+
+// Judge runs detect for a call through site and returns the hook's
+// decision: nil to let the call go ahead, or a *BlockedError in block mode.
+// It records the event, and recovers, counts and logs a panicking detector
+// (the call then goes ahead). Hook packages of other families call it.
+func Judge(site *Site, detect func() (Finding, bool)) error { return check(site, detect) }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -113,11 +112,6 @@ func TestErrorShapes(t *testing.T) {
 		var pe *fs.PathError
 		if !errors.As(err, &pe) || !errors.Is(err, ErrBlocked) {
 			t.Fatalf("OSOpen error = %#v", err)
-		}
-		_, err = HTTPGet(site(FamilyNet, "net/http.Get"), "http://169.254.169.254/latest/meta-data/")
-		var ue *url.Error
-		if !errors.As(err, &ue) || !errors.Is(err, ErrBlocked) {
-			t.Fatalf("HTTPGet error = %#v", err)
 		}
 	})
 }

@@ -80,3 +80,14 @@ func (t *Tmpl) spans(v string, out *[maxSpans]Span) (n int, ok bool) {
 	}
 	return n, pos == len(v)
 }
+
+// MaxSpans is the most dynamic ranges Tmpl.Spans reports.
+const MaxSpans = maxSpans
+
+// Template returns the build's template for argument arg of the call, or
+// nil when the call site did not know how that argument was built.
+func (s *Site) Template(arg int) *Tmpl { return s.template(arg) }
+
+// Spans finds the dynamic byte ranges of v, the value the template
+// describes; ok is false when v does not fit the template.
+func (t *Tmpl) Spans(v string, out *[MaxSpans]Span) (n int, ok bool) { return t.spans(v, out) }

@@ -43,8 +43,6 @@ func TestTemplateDetection(t *testing.T) {
 	sqlSite := &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT price FROM products WHERE name = '", "'")}}
 	shSite := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
 	pathSite := &Site{Sink: "os.ReadFile", Family: FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
-	netSite := &Site{Sink: "net/http.Get", Family: FamilyNet, Tmpls: []Tmpl{T(0, false, "http://", "/status")}}
-	staticHostSite := &Site{Sink: "net/http.Get", Family: FamilyNet, Tmpls: []Tmpl{T(0, false, "http://127.0.0.1:8080/items/", "")}}
 	withMode(t, ModeBlock, func() {
 		for _, q := range []string{"apple", "O''Brien", "x' OR '1'='1", "x' UNION SELECT secret FROM products--"} {
 			err := checkSQL(sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
@@ -63,15 +61,6 @@ func TestTemplateDetection(t *testing.T) {
 			if attack := p == "/etc/passwd"; (err != nil) != attack {
 				t.Errorf("path %q: err = %v, attack %v", p, err, attack)
 			}
-		}
-		for _, u := range []string{"http://example.com/status", "http://169.254.169.254/status", "http://127.0.0.1/status"} {
-			err := checkURL(netSite, 0, u)
-			if attack := !strings.Contains(u, "example"); (err != nil) != attack {
-				t.Errorf("url %q: err = %v, attack %v", u, err, attack)
-			}
-		}
-		if err := checkURL(staticHostSite, 0, "http://127.0.0.1:8080/items/42"); err != nil {
-			t.Errorf("a host the programmer wrote was judged: %v", err)
 		}
 	})
 }

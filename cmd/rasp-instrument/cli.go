@@ -63,7 +63,7 @@ the sinks with their runtime hooks.`,
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "# %s: %d sinks\n", t.File, len(t.Sinks))
 			for _, s := range t.Sinks {
-				fmt.Fprintf(w, "%-5s %-45s -> rasp.%s\n", s.Family, s.Key(), s.Hook)
+				fmt.Fprintf(w, "%-5s %-45s -> %s.%s\n", s.Family, s.Key(), s.HookPkg, s.Hook)
 			}
 			return nil
 		},
