@@ -1,7 +1,11 @@
 package rewrite
 
 import (
+	"bytes"
 	"fmt"
+	"strings"
+
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 )
 
 // link adds the runtime and the packages it needs to the linker's import
@@ -18,21 +22,14 @@ func (x *Toolexec) link() error {
 	if err != nil {
 		return err
 	}
-	// A hook package can only be used by a program that links the sink
-	// packages whose calls go there.
+	// A hook package is needed when a package of the program imports it:
+	// only packages outside the standard library are rewritten, so only
+	// their export data is searched for the hook packages' paths.
 	t, _ := x.Table()
 	var need []string
-	for hp, sinkPkgs := range t.HookPackages() {
-		for _, sp := range sinkPkgs {
-			if _, ok := cfg.PackageFile[sp]; ok {
-				need = append(need, hp)
-				break
-			}
-		}
-	}
-	for p := range cfg.PackageFile {
-		if isRuntimePackage(p) {
-			need = append(need, p)
+	for hp := range t.HookPackages() {
+		if hp != raspinstrument.RuntimePath && linkedByUserCode(cfg, hp) {
+			need = append(need, hp)
 		}
 	}
 	rt, err := x.EnsureRuntime(args, need...)
@@ -50,4 +47,27 @@ func (x *Toolexec) link() error {
 	}
 	args[cfgIdx] = newCfg
 	return x.passThrough(args)
+}
+
+// linkedByUserCode reports whether an archive outside the standard library
+// in cfg names the package path in its export data.
+func linkedByUserCode(cfg *ImportCfg, path string) bool {
+	needle := []byte(path)
+	for p, a := range cfg.PackageFile {
+		if isStd(p) || isRuntimePackage(p) {
+			continue
+		}
+		def, err := readPkgDef(a)
+		if err != nil || bytes.Contains(def, needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// isStd reports whether an import path is in the standard library: its
+// first element has no dot.
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
 }
