@@ -27,7 +27,10 @@ func (x *Toolexec) compile() error {
 	first := goFiles(args)
 	files := args[first:]
 	t, _ := x.Table()
-	if len(files) == 0 || hasFlag(args, "-std") || isRuntimePackage(ip) {
+	if isRuntimePackage(ip) && len(files) > 0 {
+		return x.passThrough(trimRuntimePaths(args, ip, files[0]))
+	}
+	if len(files) == 0 || hasFlag(args, "-std") {
 		return x.compileWithRuntimeOverride(args)
 	}
 	if t.Excluded(ip) {
@@ -171,4 +174,25 @@ func (x *Toolexec) compileWithRuntimeOverride(args []string) error {
 
 func (x *Toolexec) passThroughQuiet(args []string) error {
 	return exec.Command(x.Tool, args...).Run()
+}
+
+// trimRuntimePaths makes the runtime's archives independent of where its
+// source was unpacked: the module directory is rewritten to the module path
+// in positions, as -trimpath would. The export data, and so the fingerprint
+// that every instrumented package records, are then the same whatever the
+// tool's cache directory, and archives cached by an earlier build stay
+// compatible with a runtime unpacked elsewhere.
+func trimRuntimePaths(args []string, ip, file string) []string {
+	rel := filepath.FromSlash(strings.TrimPrefix(ip, raspinstrument.ModulePath))
+	dir := filepath.Dir(file)
+	if !strings.HasSuffix(dir, rel) {
+		return args
+	}
+	rewrite := strings.TrimSuffix(dir, rel) + "=>" + raspinstrument.ModulePath
+	args = append([]string(nil), args...)
+	if v, i := flagValue(args, "-trimpath"); i >= 0 {
+		args[i] = v + ";" + rewrite
+		return args
+	}
+	return append([]string{"-trimpath", rewrite}, args...)
 }
