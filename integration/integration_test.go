@@ -94,10 +94,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"copysrc": cmdCopySrc,
-			"serve":   cmdServe,
-			"http":    cmdHTTP,
-			"stop":    cmdStop,
+			"copysrc":  cmdCopySrc,
+			"serve":    cmdServe,
+			"http":     cmdHTTP,
+			"shutdown": cmdShutdown,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -239,14 +239,15 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// stop NAME stops server NAME and waits for it to exit.
-func cmdStop(ts *testscript.TestScript, neg bool, args []string) {
+// shutdown NAME stops server NAME and waits for it to exit. (stop and kill
+// are testscript built-ins.)
+func cmdShutdown(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: stop NAME")
+		ts.Fatalf("usage: shutdown NAME")
 	}
 	s := lookupServer(ts, args[0])
 	if s == nil {
-		ts.Fatalf("stop: no server %s", args[0])
+		ts.Fatalf("shutdown: no server %s", args[0])
 	}
 	s.cmd.Process.Signal(os.Interrupt)
 	select {

@@ -25,28 +25,32 @@ type Event struct {
 
 var events struct {
 	sync.Mutex
-	w       io.Writer
+	w       io.Writer // nil until the first event: see writer
 	written atomic.Int64
 	failed  atomic.Int64
 }
 
-func init() {
-	events.w = os.Stderr
-	if p := os.Getenv("RASP_EVENTS"); p != "" {
-		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			logf("RASP_EVENTS: %v; writing events to stderr", err)
-		} else {
-			events.w = f
+// writer returns where events go, opening the file named by RASP_EVENTS
+// on the first event (so a program that never reports creates no file).
+// The caller holds events.
+func writer() io.Writer {
+	if events.w == nil {
+		events.w = os.Stderr
+		if p := os.Getenv("RASP_EVENTS"); p != "" {
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			if err != nil {
+				logf("RASP_EVENTS: %v; writing events to stderr", err)
+			} else {
+				events.w = f
+			}
 		}
 	}
+	return events.w
 }
 
-// SetEventWriter sends events to w; nil restores stderr.
+// SetEventWriter sends events to w; nil restores the default (the file
+// named by RASP_EVENTS, else stderr).
 func SetEventWriter(w io.Writer) {
-	if w == nil {
-		w = os.Stderr
-	}
 	events.Lock()
 	events.w = w
 	events.Unlock()
@@ -80,7 +84,7 @@ func record(site *Site, f Finding, m Mode, verdict string) {
 	}
 	b = append(b, '\n')
 	events.Lock()
-	_, err = events.w.Write(b)
+	_, err = writer().Write(b)
 	events.Unlock()
 	if err != nil {
 		events.failed.Add(1)
