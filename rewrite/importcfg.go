@@ -4,8 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -61,20 +62,10 @@ func (c *ImportCfg) Write(path string) error {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	keys := make([]string, 0, len(c.ImportMap))
-	for k := range c.ImportMap {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(c.ImportMap)) {
 		fmt.Fprintf(&b, "importmap %s=%s\n", k, c.ImportMap[k])
 	}
-	keys = keys[:0]
-	for k := range c.PackageFile {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(c.PackageFile)) {
 		fmt.Fprintf(&b, "packagefile %s=%s\n", k, c.PackageFile[k])
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)

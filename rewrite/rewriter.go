@@ -6,7 +6,9 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -525,12 +527,7 @@ func (fr *fileRewriter) output(runtimePath string) ([]byte, error) {
 	for p, a := range fr.aliases {
 		all[p] = a
 	}
-	paths := make([]string, 0, len(all))
-	for p := range all {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(all)) {
 		imports += "; import " + all[p] + " " + strconv.Quote(p)
 	}
 	edits := append(fr.edits, edit{start: fr.off(fr.file.Name.End()), end: fr.off(fr.file.Name.End()), text: imports, seq: -1})
@@ -559,12 +556,7 @@ func (fr *fileRewriter) output(runtimePath string) ([]byte, error) {
 	if len(fr.src) > 0 && fr.src[len(fr.src)-1] != '\n' {
 		out.WriteByte('\n')
 	}
-	keep := make([]string, 0, len(fr.keep))
-	for k := range fr.keep {
-		keep = append(keep, k)
-	}
-	sort.Strings(keep)
-	for _, k := range keep {
+	for _, k := range slices.Sorted(maps.Keys(fr.keep)) {
 		out.WriteString("var _ = " + k + "\n")
 	}
 	for _, d := range fr.decls {
