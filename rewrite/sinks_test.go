@@ -50,3 +50,20 @@ func TestExcluded(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckToolchain(t *testing.T) {
+	for _, tc := range []struct {
+		compiler, tool string
+		ok             bool
+	}{
+		{"go1.26.8", "go1.26.8", true},
+		{"go1.26.1", "go1.26.8", true},
+		{"go1.27.0", "go1.26.8", false},
+		{"go1.26rc1", "go1.26.8", true},
+		{"devel", "go1.26.8", true},
+	} {
+		if err := checkToolchain(tc.compiler, tc.tool); (err == nil) != tc.ok {
+			t.Errorf("checkToolchain(%q, %q) = %v", tc.compiler, tc.tool, err)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,6 +202,11 @@ func (x *Toolexec) version() error {
 			}
 		}
 		f := strings.Fields(line)
+		if len(f) >= 3 {
+			if err := checkToolchain(f[2], runtime.Version()); err != nil {
+				return err
+			}
+		}
 		if len(f) >= 3 && strings.Contains(f[2], "devel") && strings.HasPrefix(f[len(f)-1], "buildID=") {
 			f[len(f)-1] += "+rasp-" + x.ID() // the go command keeps the content ID after the last /
 			line = strings.Join(f, " ")
@@ -290,4 +296,34 @@ func executableHash(path string) string {
 		}
 	}
 	return sum
+}
+
+// checkToolchain refuses a build whose compiler is of another Go release
+// than the one this tool was built with: the tool reads the compiler's
+// export data with its own go/types, whose format follows the release.
+func checkToolchain(compiler, tool string) error {
+	c, t := goRelease(compiler), goRelease(tool)
+	if c == "" || t == "" || c == t {
+		return nil // development toolchains and unknown forms: let the build say
+	}
+	return fmt.Errorf("this build uses the %s compiler, but rasp-instrument was built with %s; "+
+		"reinstall it with the same release (go install github.com/rasp-instrument/rasp-instrument/cmd/rasp-instrument) "+
+		"or build with GOTOOLCHAIN=%s", compiler, tool, tool)
+}
+
+// goRelease returns the major release of a Go version string: "go1.26.8"
+// and "go1.26rc1" give "go1.26"; a development version gives "".
+func goRelease(v string) string {
+	if !strings.HasPrefix(v, "go1.") {
+		return ""
+	}
+	rest := v[len("go1."):]
+	i := 0
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return ""
+	}
+	return "go1." + rest[:i]
 }
