@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"go/token"
 	"os"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -49,7 +48,6 @@ type Table struct {
 	Hash    string // hex SHA-256 of the table's bytes
 
 	byKey map[string]*Sink
-	names map[string]bool
 	// markers are byte strings that a file must contain to reference a
 	// sink: the quoted import path of a function sink's package, or
 	// ".Name" for a method sink.
@@ -58,20 +56,6 @@ type Table struct {
 
 // Lookup returns the sink with the given full name (see Sink.Key).
 func (t *Table) Lookup(key string) *Sink { return t.byKey[key] }
-
-// HasName reports whether some sink has this function or method name; the
-// rewriter uses it to skip files that cannot call a sink.
-func (t *Table) HasName(name string) bool { return t.names[name] }
-
-// Names returns the distinct function and method names of the table, sorted.
-func (t *Table) Names() []string {
-	out := make([]string, 0, len(t.names))
-	for n := range t.names {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // Excluded reports whether the package with this import path is excluded
 // from instrumentation.
@@ -104,7 +88,7 @@ type document struct {
 // ParseTable parses a sink table. Errors name the file, the line and the
 // field at fault.
 func ParseTable(file string, data []byte) (*Table, error) {
-	t := &Table{File: file, byKey: map[string]*Sink{}, names: map[string]bool{}}
+	t := &Table{File: file, byKey: map[string]*Sink{}}
 	sum := sha256.Sum256(data)
 	t.Hash = hex.EncodeToString(sum[:])
 
@@ -156,7 +140,6 @@ func ParseTable(file string, data []byte) (*Table, error) {
 				return nil, fmt.Errorf("%s: functions: %s is already listed at %s", at("functions"), s.Key(), prev.Pos)
 			}
 			t.byKey[s.Key()] = s
-			t.names[name] = true
 			t.Sinks = append(t.Sinks, s)
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -70,9 +69,4 @@ the sinks with their runtime hooks.`,
 	}
 	cmd.Flags().StringVar(&file, "sinks", "", "sink table `file` (default: RASP_SINKS, else built in)")
 	return cmd
-}
-
-func exitf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "rasp-instrument: "+format+"\n", args...)
-	os.Exit(2)
 }
