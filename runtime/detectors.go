@@ -131,7 +131,28 @@ type templateExec struct{}
 
 func (templateExec) CheckCommand(site *Site, off int, argv []string) (Finding, bool) {
 	var buf [maxSpans]Span
-	known := false
+	if idx, isShell := shell.ShellScript(argv); isShell {
+		t := site.template(off + idx)
+		if t == nil || t.Join {
+			return basicExec{}.CheckCommand(site, off, argv)
+		}
+		n, ok := t.spans(argv[idx], &buf)
+		if !ok {
+			return basicExec{}.CheckCommand(site, off, argv) // the script does not fit its template
+		}
+		if n == 0 {
+			return Finding{}, false // the programmer wrote the whole script
+		}
+		var sbuf [maxSpans]shell.Span
+		for i := 0; i < n; i++ {
+			sbuf[i] = shell.Span(buf[i])
+		}
+		if f, ok := shell.CheckScript(argv[idx], sbuf[:n]); ok {
+			return Finding{Rule: f.Rule, Detail: "a dynamic part of the shell script is not confined to one word", Start: f.Start, End: f.End}, true
+		}
+		return Finding{}, false
+	}
+	// Without a shell, only what the templates say is dynamic is judged.
 	var dyn [][]shell.Span
 	for i, a := range argv {
 		t := site.template(off + i)
@@ -145,27 +166,15 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string) (Finding, b
 		if dyn == nil {
 			dyn = make([][]shell.Span, len(argv))
 		}
-		known = true
 		for j := 0; j < n; j++ {
 			dyn[i] = append(dyn[i], shell.Span(buf[j]))
 		}
 	}
-	if idx, isShell := shell.ShellScript(argv); isShell {
-		if t := site.template(off + idx); t != nil && dyn != nil && dyn[idx] != nil {
-			if f, ok := shell.CheckScript(argv[idx], dyn[idx]); ok {
-				return Finding{Rule: f.Rule, Detail: "a dynamic part of the shell script is not confined to one word", Start: f.Start, End: f.End}, true
-			}
-			return Finding{}, false
-		}
-		if t := site.template(off + idx); t != nil {
-			return Finding{}, false // a known template with no dynamic part left
-		}
-		return basicExec{}.CheckCommand(site, off, argv)
+	if dyn == nil {
+		return Finding{}, false
 	}
-	if known {
-		if f, ok := shell.CheckArgv(argv, dyn); ok {
-			return Finding{Rule: f.Rule, Detail: "a dynamic part chose the program or an option", Start: f.Start, End: f.End}, true
-		}
+	if f, ok := shell.CheckArgv(argv, dyn); ok {
+		return Finding{Rule: f.Rule, Detail: "a dynamic part chose the program or an option", Start: f.Start, End: f.End}, true
 	}
 	return Finding{}, false
 }

@@ -104,3 +104,13 @@ func BenchmarkConcatRewritten(b *testing.B)  { benchSQL(b, concatQuery, concatSi
 func BenchmarkConcatOpaque(b *testing.B)     { benchSQL(b, concatQuery, opaqueSite, true) }
 func BenchmarkSprintfOriginal(b *testing.B)  { benchSQL(b, sprintfQuery, nil, false) }
 func BenchmarkSprintfRewritten(b *testing.B) { benchSQL(b, sprintfQuery, sprintfSite, true) }
+
+// A script that does not fit its template is judged as an opaque one.
+func TestTemplateMismatchFallsBack(t *testing.T) {
+	s := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
+	withMode(t, ModeBlock, func() {
+		if err := checkCmd(s, 0, exec.Command("sh", "-c", "ls; id")); err == nil {
+			t.Fatal("a script that left its template was not judged")
+		}
+	})
+}
