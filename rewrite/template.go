@@ -53,9 +53,23 @@ func (a holes) cat(b holes) holes {
 
 // inferrer infers templates in one function body.
 type inferrer struct {
-	info  *types.Info
-	body  *ast.BlockStmt // innermost function body around the call; nil at package level
-	depth int
+	info   *types.Info
+	body   *ast.BlockStmt // innermost function body around the call; nil at package level
+	depth  int
+	blocks []*ast.BlockStmt // the blocks of body, listed once by blockList
+}
+
+// blockList returns every block of the function body, outermost first.
+func (in *inferrer) blockList() []*ast.BlockStmt {
+	if in.blocks == nil && in.body != nil {
+		ast.Inspect(in.body, func(n ast.Node) bool {
+			if b, ok := n.(*ast.BlockStmt); ok {
+				in.blocks = append(in.blocks, b)
+			}
+			return true
+		})
+	}
+	return in.blocks
 }
 
 const maxInferDepth = 8
@@ -269,14 +283,9 @@ func (in *inferrer) local(id *ast.Ident, use token.Pos) holes {
 	}
 	var assigns []assign
 	escaped := false
-	var blocks []*ast.BlockStmt
+	blocks := in.blockList()
 	ast.Inspect(in.body, func(n ast.Node) bool {
-		if n == nil {
-			return true
-		}
 		switch n := n.(type) {
-		case *ast.BlockStmt:
-			blocks = append(blocks, n)
 		case *ast.UnaryExpr:
 			if x, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND && in.obj(x) == v {
 				escaped = true
@@ -364,8 +373,8 @@ func (in *inferrer) obj(id *ast.Ident) types.Object {
 	return in.info.Defs[id]
 }
 
-// innermost returns the innermost block of blocks (in visiting order)
-// containing pos.
+// innermost returns the innermost of blocks (listed outermost first, as
+// ast.Inspect visits them) that contains pos.
 func innermost(blocks []*ast.BlockStmt, pos token.Pos) *ast.BlockStmt {
 	var best *ast.BlockStmt
 	for _, b := range blocks {
@@ -396,14 +405,7 @@ func (in *inferrer) builder(call *ast.CallExpr, use token.Pos) holes {
 	if _, isPtr := v.Type().(*types.Pointer); isPtr {
 		return hole() // may be shared with other code
 	}
-	var blocks []*ast.BlockStmt
-	ast.Inspect(in.body, func(n ast.Node) bool {
-		if b, ok := n.(*ast.BlockStmt); ok {
-			blocks = append(blocks, b)
-		}
-		return true
-	})
-	block := innermost(blocks, use)
+	block := innermost(in.blockList(), use)
 	if block == nil {
 		return hole()
 	}
