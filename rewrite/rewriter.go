@@ -416,7 +416,7 @@ func (fr *fileRewriter) rewriteValue(e ast.Expr, sel *types.Selection, kind type
 		mech = MechanismMethod
 	}
 	site := fr.newSite(e.Pos(), s, mech, false, nil)
-	params, args := fr.params(sig, "__p")
+	params, paramTypes, args := fr.params(sig, "__p")
 	results := fr.typeString(sig.Results())
 	call := fr.hook(s) + "(" + site
 	switch {
@@ -431,7 +431,7 @@ func (fr *fileRewriter) rewriteValue(e ast.Expr, sel *types.Selection, kind type
 			return err
 		}
 		inner := "func(" + params + ") " + results + " { return " + call + ", __r" + joinArgs(args) + ") }"
-		fr.add(e.Pos(), x.Pos(), "func(__r "+recvT+") func("+fr.paramTypes(sig)+") "+results+" { return "+inner+" }("+pre)
+		fr.add(e.Pos(), x.Pos(), "func(__r "+recvT+") func("+paramTypes+") "+results+" { return "+inner+" }("+pre)
 		fr.add(x.End(), e.End(), post+")")
 	case kind == types.MethodExpr:
 		if types.Identical(sel.Recv(), sig.Recv().Type()) == false {
@@ -470,37 +470,26 @@ func joinArgs(args []string) string {
 	return ", " + strings.Join(args, ", ")
 }
 
-// params returns a parameter list "p0 T0, p1 ...T1" and the arguments that
-// forward it "p0, p1...".
-func (fr *fileRewriter) params(sig *types.Signature, prefix string) (string, []string) {
-	var ps, args []string
+// params returns a parameter list "p0 T0, p1 ...T1", the same types
+// without names "T0, ...T1", and the arguments that forward them
+// "p0, p1...".
+func (fr *fileRewriter) params(sig *types.Signature, prefix string) (decl, typeList string, args []string) {
+	var ps, ts []string
 	n := sig.Params().Len()
 	for i := 0; i < n; i++ {
 		name := prefix + strconv.Itoa(i)
 		t := sig.Params().At(i).Type()
+		var spelled, forward string
 		if sig.Variadic() && i == n-1 {
-			ps = append(ps, name+" ..."+fr.typeString(t.(*types.Slice).Elem()))
-			args = append(args, name+"...")
-			continue
+			spelled, forward = "..."+fr.typeString(t.(*types.Slice).Elem()), name+"..."
+		} else {
+			spelled, forward = fr.typeString(t), name
 		}
-		ps = append(ps, name+" "+fr.typeString(t))
-		args = append(args, name)
+		ps = append(ps, name+" "+spelled)
+		ts = append(ts, spelled)
+		args = append(args, forward)
 	}
-	return strings.Join(ps, ", "), args
-}
-
-func (fr *fileRewriter) paramTypes(sig *types.Signature) string {
-	var ps []string
-	n := sig.Params().Len()
-	for i := 0; i < n; i++ {
-		t := sig.Params().At(i).Type()
-		if sig.Variadic() && i == n-1 {
-			ps = append(ps, "..."+fr.typeString(t.(*types.Slice).Elem()))
-			continue
-		}
-		ps = append(ps, fr.typeString(t))
-	}
-	return strings.Join(ps, ", ")
+	return strings.Join(ps, ", "), strings.Join(ts, ", "), args
 }
 
 // typeString spells t in the rewritten file, importing the packages it names
