@@ -31,7 +31,7 @@ func (x *Toolexec) compile() error {
 		return x.passThrough(trimRuntimePaths(args, ip, files[0]))
 	}
 	if len(files) == 0 || hasFlag(args, "-std") {
-		return x.compileWithRuntimeOverride(args)
+		return x.passThrough(args) // the standard library never imports the runtime
 	}
 	if t.Excluded(ip) {
 		fmt.Fprintf(x.Stderr, "rasp-instrument: warning: %s is excluded from instrumentation by %s; its sink calls are not protected\n", ip, t.File)
@@ -52,7 +52,7 @@ func (x *Toolexec) compile() error {
 		}
 	}
 	if !mayReachSinks(srcs, cfg, t) {
-		return x.compileWithRuntimeOverride(args)
+		return x.compileWithRuntimeOverride(args, cfg, cfgIdx)
 	}
 	lang, _ := flagValue(args, "-lang")
 	goarch := os.Getenv("GOARCH")
@@ -80,7 +80,7 @@ func (x *Toolexec) compile() error {
 		changed = changed || r.Out != nil
 	}
 	if !changed {
-		return x.compileWithRuntimeOverride(args)
+		return x.compileWithRuntimeOverride(args, cfg, cfgIdx)
 	}
 	var hookPkgs []string
 	for _, r := range results {
@@ -134,17 +134,10 @@ func (x *Toolexec) compile() error {
 	return x.passThrough(newArgs)
 }
 
-// compileWithRuntimeOverride compiles a package as written. A package that
-// imports the runtime itself gets the runtime built for this build.
-func (x *Toolexec) compileWithRuntimeOverride(args []string) error {
-	cfgPath, cfgIdx := flagValue(args, "-importcfg")
-	if cfgIdx < 0 || isRuntimePackage(importPath()) {
-		return x.passThrough(args)
-	}
-	cfg, err := ReadImportCfg(cfgPath)
-	if err != nil {
-		return x.passThrough(args)
-	}
+// compileWithRuntimeOverride compiles a package as written, given its
+// import configuration cfg (the argument at cfgIdx). A package that imports
+// the runtime itself gets the runtime built for this build.
+func (x *Toolexec) compileWithRuntimeOverride(args []string, cfg *ImportCfg, cfgIdx int) error {
 	var uses []string
 	for p := range cfg.PackageFile {
 		if isRuntimePackage(p) {
@@ -163,7 +156,7 @@ func (x *Toolexec) compileWithRuntimeOverride(args []string) error {
 			cfg.PackageFile[p] = a
 		}
 	}
-	newCfg := cfgPath + ".rasp"
+	newCfg := args[cfgIdx] + ".rasp"
 	if err := cfg.Write(newCfg); err != nil {
 		return err
 	}
