@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -90,6 +91,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("RASP_CACHE", raspDir)
 			env.Setenv("CGO_ENABLED", goEnv("CGO_ENABLED"))
 			env.Setenv("SRC", filepath.Join(repoRoot, "testdata", "src"))
+			env.Setenv("REBIND_HOST", rebindHost())
 			env.Setenv("GOROOT_TOOLDIR", filepath.Join(goEnv("GOROOT"), "pkg", "tool", goEnv("GOOS")+"_"+goEnv("GOARCH")))
 			return nil
 		},
@@ -105,12 +107,43 @@ func TestScripts(t *testing.T) {
 				return goEnv("CGO_ENABLED") == "1" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"), nil
 			case "cgo":
 				return goEnv("CGO_ENABLED") == "1", nil
+			case "rebind": // a host name that resolves to loopback without saying so
+				return rebindHost() != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		RequireExplicitExec: true,
 	})
 }
+
+// rebindHost returns a name of /etc/hosts, other than localhost, that
+// resolves to a loopback address: what a DNS rebinding attack looks like to
+// the program. It returns "" when there is none.
+var rebindHost = sync.OnceValue(func() string {
+	data, err := os.ReadFile("/etc/hosts")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if ip := net.ParseIP(f[0]); ip == nil || !ip.IsLoopback() || ip.To4() == nil {
+			continue
+		}
+		for _, name := range f[1:] {
+			if strings.Contains(name, "localhost") || strings.HasPrefix(name, "#") {
+				continue
+			}
+			addrs, err := net.LookupHost(name)
+			if err == nil && len(addrs) > 0 && net.ParseIP(addrs[0]).IsLoopback() {
+				return name
+			}
+		}
+	}
+	return ""
+})
 
 // copysrc NAME... copies testdata/src/NAME into the script's work directory.
 func cmdCopySrc(ts *testscript.TestScript, neg bool, args []string) {

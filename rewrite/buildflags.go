@@ -33,6 +33,30 @@ var otherValueFlags = map[string]bool{
 	"blockprofile": true, "mutexprofile": true, "trace": true,
 }
 
+// stdTag is the build tag of the runtime's files that need the standard
+// library patched by the tool (see StdPatch); the runtime's own build sets
+// it.
+const stdTag = "rasp_std"
+
+// withTag returns f with one more build tag.
+func (f BuildFlags) withTag(tag string) BuildFlags {
+	v := map[string]string{}
+	for k, x := range f.Values {
+		v[k] = x
+	}
+	if old := strings.TrimSpace(v["tags"]); old != "" {
+		sep := ","
+		if strings.Contains(old, " ") && !strings.Contains(old, ",") {
+			sep = " "
+		}
+		v["tags"] = old + sep + tag
+	} else {
+		v["tags"] = tag
+	}
+	f.Values = v
+	return f
+}
+
 // Args returns the flags as go command arguments.
 func (f BuildFlags) Args() []string {
 	var out []string

@@ -30,8 +30,11 @@ func (x *Toolexec) compile() error {
 	if isRuntimePackage(ip) && len(files) > 0 {
 		return x.passThrough(trimRuntimePaths(args, ip, files[0]))
 	}
-	if len(files) == 0 || hasFlag(args, "-std") {
-		return x.passThrough(args) // the standard library never imports the runtime
+	if len(files) == 0 {
+		return x.passThrough(args)
+	}
+	if hasFlag(args, "-std") {
+		return x.compileStd(args, ip, first) // the standard library never imports the runtime
 	}
 	if t.Excluded(ip) {
 		fmt.Fprintf(x.Stderr, "rasp-instrument: warning: %s is excluded from instrumentation by %s; its sink calls are not protected\n", ip, t.File)

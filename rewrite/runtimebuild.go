@@ -62,7 +62,7 @@ func runtimeHash() string {
 }
 
 func isRuntimeFile(p string) bool {
-	if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+	if !(strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".s")) || strings.HasSuffix(p, "_test.go") {
 		return false
 	}
 	for _, seg := range strings.Split(path.Dir(p), "/") {
@@ -187,7 +187,7 @@ func readRecord(file string) (RuntimeArchives, bool) {
 
 func (x *Toolexec) listRuntime(mod string, flags BuildFlags, pkgs []string) (RuntimeArchives, error) {
 	args := []string{"list", "-mod=mod", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", "-toolexec=" + x.selfCommand()}
-	args = append(args, flags.Args()...)
+	args = append(args, flags.withTag(stdTag).Args()...)
 	args = append(args, pkgs...)
 	cmd := exec.Command(x.goCommand(), args...)
 	cmd.Dir = mod

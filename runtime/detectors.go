@@ -132,6 +132,9 @@ type templateExec struct{}
 func (templateExec) CheckCommand(site *Site, off int, argv []string) (Finding, bool) {
 	var buf [maxSpans]Span
 	if idx, isShell := shell.ShellScript(argv); isShell {
+		if a := CurrentPolicy().shell; a != nil && !a.Allowed(argv[idx]) {
+			return Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(argv[idx])}, true
+		}
 		t := site.template(off + idx)
 		if t == nil || t.Join {
 			return basicExec{}.CheckCommand(site, off, argv)
@@ -188,6 +191,7 @@ func (templatePath) CheckPath(site *Site, arg int, p string) (Finding, bool) {
 	if t == nil {
 		return basicPath{}.CheckPath(site, arg, p)
 	}
+	bases := CurrentPolicy().pathBases
 	var buf [maxSpans]Span
 	var pbuf [maxSpans]pathguard.Span
 	n, ok := t.spans(p, &buf)
@@ -203,16 +207,16 @@ func (templatePath) CheckPath(site *Site, arg int, p string) (Finding, bool) {
 		prefix := strings.TrimSuffix(t.Segs[0], "/")
 		switch {
 		case prefix == "" || prefix == ".":
-			f, found = pathguard.Check(p, []pathguard.Span{{Start: 0, End: len(p)}}, nil)
+			f, found = pathguard.Check(p, []pathguard.Span{{Start: 0, End: len(p)}}, bases)
 		case p == prefix:
 			return Finding{}, false
 		case strings.HasPrefix(p, prefix+"/"):
-			f, found = pathguard.Check(p, []pathguard.Span{{Start: len(prefix) + 1, End: len(p)}}, nil)
+			f, found = pathguard.Check(p, []pathguard.Span{{Start: len(prefix) + 1, End: len(p)}}, bases)
 		default:
 			return Finding{Rule: pathguard.RuleTraversal, Detail: "a dynamic part took the joined path out of " + prefix, Value: p}, true
 		}
 	case ok:
-		f, found = pathguard.Check(p, pbuf[:n], nil)
+		f, found = pathguard.Check(p, pbuf[:n], bases)
 	default:
 		return basicPath{}.CheckPath(site, arg, p)
 	}

@@ -46,8 +46,17 @@ func InternalErrors() int64 { return internalErrors.Load() }
 // to let the call go ahead, or a *BlockedError. It never panics: a panicking
 // detector is recovered, counted and logged, and the call goes ahead.
 func check(site *Site, detect func() (Finding, bool)) (err error) {
+	if site.Static {
+		return nil
+	}
+	return judge(site, detect)
+}
+
+// judge is check for a value that did not come from the call site's
+// arguments, so the site being all static says nothing about it.
+func judge(site *Site, detect func() (Finding, bool)) (err error) {
 	m := CurrentMode()
-	if m == ModeOff || site.Static {
+	if m == ModeOff {
 		return nil
 	}
 	defer func() {
@@ -70,6 +79,10 @@ func check(site *Site, detect func() (Finding, bool)) (err error) {
 	return err
 }
 
+// Logf writes a line of the runtime's log (stderr, prefixed "rasp: ").
+// Hook packages of other families use it.
+func Logf(format string, args ...any) { logf(format, args...) }
+
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "rasp: "+format+"\n", args...)
 }
@@ -79,3 +92,8 @@ func logf(format string, args ...any) {
 // It records the event, and recovers, counts and logs a panicking detector
 // (the call then goes ahead). Hook packages of other families call it.
 func Judge(site *Site, detect func() (Finding, bool)) error { return check(site, detect) }
+
+// JudgeLater is Judge for a value the call site did not pass itself but
+// led to: the address a redirect or a resolver chose. The site's being all
+// static does not exempt it.
+func JudgeLater(site *Site, detect func() (Finding, bool)) error { return judge(site, detect) }

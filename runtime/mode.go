@@ -2,7 +2,6 @@ package rasp
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 )
@@ -46,14 +45,6 @@ func ParseMode(s string) (Mode, error) {
 }
 
 var mode atomic.Int32
-
-func init() {
-	m, err := ParseMode(os.Getenv("RASP_MODE"))
-	if err != nil {
-		logf("RASP_MODE: %v; using detect", err)
-	}
-	mode.Store(int32(m))
-}
 
 // CurrentMode returns the mode in force.
 func CurrentMode() Mode { return Mode(mode.Load()) }

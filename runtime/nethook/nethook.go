@@ -36,7 +36,8 @@ func NetDial(site *Site, network, address string) (net.Conn, error) {
 	if err := checkAddr(site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
-	return net.Dial(network, address)
+	var d net.Dialer
+	return d.DialContext(markedContext(nil, site, 1, address), network, address)
 }
 
 // NetDialTimeout is the hook for net.DialTimeout.
@@ -44,7 +45,8 @@ func NetDialTimeout(site *Site, network, address string, timeout time.Duration) 
 	if err := checkAddr(site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
-	return net.DialTimeout(network, address, timeout)
+	d := net.Dialer{Timeout: timeout}
+	return d.DialContext(markedContext(nil, site, 1, address), network, address)
 }
 
 // DialerDial is the hook for (*net.Dialer).Dial.
@@ -52,7 +54,7 @@ func DialerDial(site *Site, d *net.Dialer, network, address string) (net.Conn, e
 	if err := checkAddr(site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
-	return d.Dial(network, address)
+	return d.DialContext(markedContext(nil, site, 1, address), network, address)
 }
 
 // DialerDialContext is the hook for (*net.Dialer).DialContext.
@@ -60,85 +62,93 @@ func DialerDialContext(site *Site, d *net.Dialer, ctx context.Context, network, 
 	if err := checkAddr(site, 2, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
-	return d.DialContext(ctx, network, address)
+	return d.DialContext(markedContext(ctx, site, 2, address), network, address)
 }
 
 func urlErr(method, rawURL string, err error) error {
 	return &url.Error{Op: method, URL: rawURL, Err: err}
 }
 
+// The http.Get family is rerouted through Client.Do with a request whose
+// context carries the dial mark, as http.Client itself builds it.
+
 // HTTPGet is the hook for http.Get.
 func HTTPGet(site *Site, url string) (*http.Response, error) {
-	if err := checkURL(site, 0, url); err != nil {
-		return nil, urlErr("Get", url, err)
-	}
-	return http.Get(url)
+	return clientSend(site, http.DefaultClient, "GET", url, "", nil)
 }
 
 // HTTPHead is the hook for http.Head.
 func HTTPHead(site *Site, url string) (*http.Response, error) {
-	if err := checkURL(site, 0, url); err != nil {
-		return nil, urlErr("Head", url, err)
-	}
-	return http.Head(url)
+	return clientSend(site, http.DefaultClient, "HEAD", url, "", nil)
 }
 
 // HTTPPost is the hook for http.Post.
 func HTTPPost(site *Site, url, contentType string, body io.Reader) (*http.Response, error) {
-	if err := checkURL(site, 0, url); err != nil {
-		return nil, urlErr("Post", url, err)
-	}
-	return http.Post(url, contentType, body)
+	return clientSend(site, http.DefaultClient, "POST", url, contentType, body)
 }
 
 // HTTPPostForm is the hook for http.PostForm.
 func HTTPPostForm(site *Site, url string, data url.Values) (*http.Response, error) {
-	if err := checkURL(site, 0, url); err != nil {
-		return nil, urlErr("Post", url, err)
-	}
-	return http.PostForm(url, data)
+	return clientSend(site, http.DefaultClient, "POST", url, formType, strings.NewReader(data.Encode()))
 }
 
 // ClientDo is the hook for (*http.Client).Do.
 func ClientDo(site *Site, c *http.Client, req *http.Request) (*http.Response, error) {
-	if req != nil && req.URL != nil {
-		if err := checkURL(site, -1, req.URL.String()); err != nil {
-			return nil, urlErr(req.Method, req.URL.String(), err)
-		}
+	if req == nil || req.URL == nil {
+		return c.Do(req)
 	}
-	return c.Do(req)
+	u := req.URL.String()
+	if err := checkURL(site, -1, u); err != nil {
+		return nil, urlErr(urlOp(req.Method), u, err)
+	}
+	return c.Do(req.WithContext(markedContext(req.Context(), site, -1, u)))
 }
 
 // ClientGet is the hook for (*http.Client).Get.
 func ClientGet(site *Site, c *http.Client, url string) (*http.Response, error) {
-	if err := checkURL(site, 0, url); err != nil {
-		return nil, urlErr("Get", url, err)
-	}
-	return c.Get(url)
+	return clientSend(site, c, "GET", url, "", nil)
 }
 
 // ClientHead is the hook for (*http.Client).Head.
 func ClientHead(site *Site, c *http.Client, url string) (*http.Response, error) {
-	if err := checkURL(site, 0, url); err != nil {
-		return nil, urlErr("Head", url, err)
-	}
-	return c.Head(url)
+	return clientSend(site, c, "HEAD", url, "", nil)
 }
 
 // ClientPost is the hook for (*http.Client).Post.
 func ClientPost(site *Site, c *http.Client, url, contentType string, body io.Reader) (*http.Response, error) {
-	if err := checkURL(site, 0, url); err != nil {
-		return nil, urlErr("Post", url, err)
-	}
-	return c.Post(url, contentType, body)
+	return clientSend(site, c, "POST", url, contentType, body)
 }
 
 // ClientPostForm is the hook for (*http.Client).PostForm.
 func ClientPostForm(site *Site, c *http.Client, url string, data url.Values) (*http.Response, error) {
-	if err := checkURL(site, 0, url); err != nil {
-		return nil, urlErr("Post", url, err)
+	return clientSend(site, c, "POST", url, formType, strings.NewReader(data.Encode()))
+}
+
+const formType = "application/x-www-form-urlencoded"
+
+// clientSend checks rawURL (the sink's parameter 0) and sends the request
+// as Client.Get, Head, Post and PostForm do, with the dial mark in its
+// context.
+func clientSend(site *Site, c *http.Client, method, rawURL, contentType string, body io.Reader) (*http.Response, error) {
+	if err := checkURL(site, 0, rawURL); err != nil {
+		return nil, urlErr(urlOp(method), rawURL, err)
 	}
-	return c.PostForm(url, data)
+	req, err := http.NewRequestWithContext(markedContext(nil, site, 0, rawURL), method, rawURL, body)
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return c.Do(req)
+}
+
+// urlOp spells a method as url.Error.Op does for Client.Do.
+func urlOp(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	return method[:1] + strings.ToLower(method[1:])
 }
 
 // NetDetector judges an address about to be dialed or a URL about to be
@@ -189,41 +199,62 @@ func (n templateNet) CheckURL(site *Site, arg int, raw string) (Finding, bool) {
 }
 
 func (templateNet) judge(site *Site, arg int, raw string) (Finding, bool) {
-	t := site.Template(arg)
-	if t == nil {
+	if site.Template(arg) == nil {
 		if f, ok := (basicNet{}).CheckAddr(site, arg, "tcp", hostPortOf(raw)); ok {
 			return f, true
 		}
 		return Finding{}, false
 	}
-	var buf [rasp.MaxSpans]rasp.Span
-	n, ok := t.Spans(raw, &buf)
-	hostDynamic := !ok
-	if ok {
-		hs, he := hostRange(raw)
-		for i := 0; i < n; i++ {
-			if buf[i].Start < he && buf[i].End > hs {
-				hostDynamic = true
-			}
-		}
-	}
-	f, found := ssrf.Check(raw, hostDynamic, nil)
+	f, found := ssrf.Check(raw, hostDynamic(site, arg, raw), ssrfAllowlist())
 	if !found {
 		return Finding{}, false
 	}
 	return Finding{Rule: f.Rule, Detail: "the host came from a dynamic part", Value: raw}, true
 }
 
-// hostRange returns the byte range of the authority of a URL, or the whole
-// of a host:port.
-func hostRange(raw string) (int, int) {
-	i := strings.Index(raw, "//")
-	if i < 0 {
-		return 0, len(raw)
+// hostDynamic tells whether the host of a URL or address passed as the
+// sink's parameter arg came from a dynamic part of its template. Without a
+// template the origin is unknown, and the host counts as written.
+func hostDynamic(site *Site, arg int, raw string) bool {
+	t := site.Template(arg)
+	if t == nil {
+		return false
 	}
-	start := i + 2
-	end := len(raw)
-	if j := strings.IndexAny(raw[start:], "/?#"); j >= 0 {
+	var buf [rasp.MaxSpans]rasp.Span
+	n, ok := t.Spans(raw, &buf)
+	if !ok {
+		return true
+	}
+	hs, he := hostRange(raw)
+	for i := 0; i < n; i++ {
+		if buf[i].Start < he && buf[i].End > hs {
+			return true
+		}
+	}
+	return false
+}
+
+// hostRange returns the byte range of the host in a URL or host:port: after
+// any userinfo, without the port. A dynamic port or userinfo does not make
+// the host dynamic, unless it moved the host (a '@' or '/' in it).
+func hostRange(raw string) (int, int) {
+	start, end := 0, len(raw)
+	if i := strings.Index(raw, "//"); i >= 0 {
+		start = i + 2
+		if j := strings.IndexAny(raw[start:], "/?#\\"); j >= 0 {
+			end = start + j
+		}
+	}
+	if at := strings.LastIndexByte(raw[start:end], '@'); at >= 0 {
+		start += at + 1
+	}
+	if start < end && raw[start] == '[' {
+		if j := strings.IndexByte(raw[start:end], ']'); j >= 0 {
+			return start, start + j + 1
+		}
+		return start, end
+	}
+	if j := strings.LastIndexByte(raw[start:end], ':'); j >= 0 {
 		end = start + j
 	}
 	return start, end

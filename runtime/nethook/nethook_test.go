@@ -2,7 +2,9 @@ package nethook
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -52,4 +54,111 @@ func TestTemplateHost(t *testing.T) {
 			t.Errorf("a host the programmer wrote was judged: %v", err)
 		}
 	})
+}
+
+func TestDynamicPortIsNotADynamicHost(t *testing.T) {
+	site := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:", "/items")}}
+	userinfo := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "@api.example.com/")}}
+	inBlockMode(t, func() {
+		if err := checkURL(site, 0, "http://127.0.0.1:8080/items"); err != nil {
+			t.Errorf("a dynamic port made the written host dynamic: %v", err)
+		}
+		if err := checkURL(site, 0, "http://127.0.0.1:80@169.254.169.254/items"); err == nil {
+			t.Errorf("a dynamic port that moved the host was let through")
+		}
+		if err := checkURL(userinfo, 0, "http://bob@api.example.com/"); err != nil {
+			t.Errorf("dynamic userinfo made the host dynamic: %v", err)
+		}
+		if err := checkURL(userinfo, 0, "http://x@127.0.0.1/#@api.example.com/"); err == nil {
+			t.Errorf("userinfo that moved the host was let through")
+		}
+	})
+}
+
+func tcpAddr(s string) net.Addr {
+	a, err := net.ResolveTCPAddr("tcp", s)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// TestDialCheck drives the dial-time check as the patched package net
+// does: with the mark a hook put in the context, the address given to the
+// dialer and the address it resolved to.
+func TestDialCheck(t *testing.T) {
+	dyn := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	static := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Static: true}
+	opaque := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet}
+	cases := []struct {
+		name     string
+		site     *rasp.Site
+		url      string // what the call site passed
+		address  string // what the dialer was given (a redirect changes it)
+		resolved string
+		blocked  bool
+	}{
+		{"dynamic name resolving to loopback (rebinding)", dyn, "http://rebind.example/status", "rebind.example:80", "127.0.0.1:80", true},
+		{"dynamic name resolving to metadata", dyn, "http://meta.example/status", "meta.example:80", "169.254.169.254:80", true},
+		{"dynamic name resolving to a public address", dyn, "http://example.com/status", "example.com:80", "93.184.215.14:80", false},
+		{"static internal name", static, "http://db.internal/", "db.internal:80", "10.0.0.5:80", false},
+		{"static name resolving to metadata", static, "http://cfg.example/", "cfg.example:80", "169.254.169.254:80", true},
+		{"redirect from a written URL to loopback", static, "http://api.example.com/", "localhost:8080", "127.0.0.1:8080", true},
+		{"redirect from a written URL to a public host", static, "http://api.example.com/", "www.example.com:443", "93.184.215.14:443", false},
+		{"same host, other port after a redirect", static, "http://db.internal/", "db.internal:8080", "10.0.0.5:8080", false},
+		{"opaque URL, private address", opaque, "http://db.internal/", "db.internal:80", "10.0.0.5:80", false},
+		{"IPv4-mapped loopback", dyn, "http://x.example/status", "x.example:80", "[::ffff:127.0.0.1]:80", true},
+	}
+	for _, c := range cases {
+		events := inBlockMode(t, func() {
+			ctx := markedContext(nil, c.site, 0, c.url)
+			err := dialCheck(ctx, "tcp", c.address, tcpAddr(c.resolved))
+			if (err != nil) != c.blocked {
+				t.Errorf("%s: err = %v, want blocked %v", c.name, err, c.blocked)
+			}
+		})
+		if c.blocked != (events != "") {
+			t.Errorf("%s: events %q", c.name, events)
+		}
+	}
+	// A dial no hook started is never judged.
+	if err := dialCheck(context.Background(), "tcp", "169.254.169.254:80", tcpAddr("169.254.169.254:80")); err != nil {
+		t.Errorf("an unmarked dial was judged: %v", err)
+	}
+}
+
+func TestDialCheckAllowlist(t *testing.T) {
+	dyn := &rasp.Site{Sink: "net.Dial", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	old := rasp.CurrentPolicy().Policy
+	defer rasp.SetPolicy(old, "")
+	if err := rasp.SetPolicy(rasp.Policy{Allow: rasp.Allow{SSRFHosts: []string{"10.1.0.0/16", "*.svc.internal"}}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	inBlockMode(t, func() {
+		for _, c := range []struct {
+			addr, resolved string
+			blocked        bool
+		}{
+			{"a.svc.internal:80", "10.9.9.9:80", false},
+			{"other.internal:80", "10.1.2.3:80", false},
+			{"other.internal:80", "10.2.2.3:80", true},
+		} {
+			err := dialCheck(markedContext(nil, dyn, 1, c.addr), "tcp", c.addr, tcpAddr(c.resolved))
+			if (err != nil) != c.blocked {
+				t.Errorf("%s -> %s: err = %v, want blocked %v", c.addr, c.resolved, err, c.blocked)
+			}
+		}
+	})
+}
+
+func BenchmarkDialCheckPublic(b *testing.B) {
+	dyn := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	ctx := markedContext(nil, dyn, 0, "http://example.com/status")
+	ra := tcpAddr("93.184.215.14:80")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if dialCheck(ctx, "tcp", "example.com:80", ra) != nil {
+			b.Fatal("blocked")
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +77,10 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("/ping", a.ping)
 	mux.HandleFunc("/file", a.file)
 	mux.HandleFunc("/fetch", a.fetch)
+	mux.HandleFunc("/preview", a.preview)
+	mux.HandleFunc("/health", a.health)
+	mux.HandleFunc("/redirect", a.redirect)
+	mux.HandleFunc("/secret", a.secret)
 	return mux
 }
 
@@ -143,6 +148,42 @@ func (a *app) fetch(w http.ResponseWriter, r *http.Request) {
 	}
 	defer resp.Body.Close()
 	io.Copy(w, resp.Body)
+}
+
+// preview fetches a URL the code wrote, on this very server, whose answer
+// is a redirect to a host chosen by the request: an open redirect turned
+// into SSRF. The host of the first URL is static; the redirect is not.
+func (a *app) preview(w http.ResponseWriter, r *http.Request) {
+	_, port, _ := net.SplitHostPort(r.Host)
+	resp, err := http.Get("http://127.0.0.1:" + port + "/redirect?host=" + url.QueryEscape(r.URL.Query().Get("host")))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	defer resp.Body.Close()
+	io.Copy(w, resp.Body)
+}
+
+// health is vulnerable: it asks the host it is given for its status.
+func (a *app) health(w http.ResponseWriter, r *http.Request) {
+	resp, err := http.Get("http://" + r.URL.Query().Get("host") + "/secret")
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	defer resp.Body.Close()
+	io.Copy(w, resp.Body)
+}
+
+// redirect sends the client to /secret on the host it is given, on this
+// server's port.
+func (a *app) redirect(w http.ResponseWriter, r *http.Request) {
+	_, port, _ := net.SplitHostPort(r.Host)
+	http.Redirect(w, r, "http://"+net.JoinHostPort(r.URL.Query().Get("host"), port)+"/secret", http.StatusFound)
+}
+
+func (a *app) secret(w http.ResponseWriter, r *http.Request) {
+	fmt.Fprintln(w, "internal secret")
 }
 
 func fail(w http.ResponseWriter, err error) {

@@ -1,0 +1,190 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+)
+
+// A StdPatch hooks a function of the standard library where every road to
+// a sink passes, whatever the call site looked like. The patched package
+// gets a hook variable, nil until the runtime sets it through a
+// //go:linkname'd setter, and the function calls the hook first. A program
+// that never links the runtime package owning the hook runs the function
+// as before, at the cost of one nil check.
+type StdPatch struct {
+	Pkg      string // import path: "net"
+	Func     string // "dialSingle" or "(*sysDialer).dialSingle"
+	Prologue string // one line of Go, inserted after the function's opening brace
+	Decls    string // declarations added to the package in a file of their own
+}
+
+// stdPatches are the standard library's patched entry points.
+var stdPatches = []StdPatch{{
+	// Every dial of package net, whatever road led to it (net.Dial, a
+	// Dialer, an http.Transport of any client, a redirect), reaches
+	// dialSingle with the address resolved: the hook judges the IP that is
+	// about to be connected, so DNS rebinding does not pass.
+	Pkg:  "net",
+	Func: "(*sysDialer).dialSingle",
+	Prologue: `if h := __rasp_dialHook; h != nil { if herr := h(ctx, sd.network, sd.address, ra); herr != nil { ` +
+		`return nil, &OpError{Op: "dial", Net: sd.network, Source: sd.LocalAddr, Addr: ra, Err: herr} } }; `,
+	Decls: `
+import (
+	"context"
+	_ "unsafe"
+)
+
+var __rasp_dialHook func(ctx context.Context, network, address string, resolved Addr) error
+
+// __rasp_setDialHook is called by the runtime's nethook package at init.
+//
+//go:linkname __rasp_setDialHook
+func __rasp_setDialHook(h func(ctx context.Context, network, address string, resolved Addr) error) {
+	__rasp_dialHook = h
+}
+`,
+}}
+
+// StdPatchesFor returns the patches of a standard library package.
+func StdPatchesFor(pkg string) []StdPatch {
+	var out []StdPatch
+	for _, p := range stdPatches {
+		if p.Pkg == pkg {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// funcName spells a declaration as StdPatch.Func does.
+func funcName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	t := fd.Recv.List[0].Type
+	star := ""
+	if s, ok := t.(*ast.StarExpr); ok {
+		star, t = "*", s.X
+	}
+	if ix, ok := t.(*ast.IndexExpr); ok {
+		t = ix.X
+	}
+	id, _ := t.(*ast.Ident)
+	if id == nil {
+		return fd.Name.Name
+	}
+	if star != "" {
+		return "(*" + id.Name + ")." + fd.Name.Name
+	}
+	return id.Name + "." + fd.Name.Name
+}
+
+// ApplyStdPatches patches the files of a standard library package. It
+// returns the new content of each file it changed (by index) and the added
+// files' contents. A patch whose function is missing is an error: the
+// toolchain's library changed shape and the hook would silently be lost.
+func ApplyStdPatches(pkgName string, patches []StdPatch, files []string, srcs [][]byte) (map[int][]byte, [][]byte, error) {
+	changed := map[int][]byte{}
+	var added [][]byte
+	for _, p := range patches {
+		found := false
+		for i, f := range files {
+			src := srcs[i]
+			if b, ok := changed[i]; ok {
+				src = b
+			}
+			fset := token.NewFileSet()
+			af, err := parser.ParseFile(fset, f, src, parser.SkipObjectResolution)
+			if err != nil {
+				return nil, nil, fmt.Errorf("patching %s: %v", p.Pkg, err)
+			}
+			for _, d := range af.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil || funcName(fd) != p.Func {
+					continue
+				}
+				off := fset.Position(fd.Body.Lbrace).Offset + 1
+				var b bytes.Buffer
+				b.Write(src[:off])
+				b.WriteString(p.Prologue)
+				b.Write(src[off:])
+				changed[i] = b.Bytes()
+				found = true
+				break
+			}
+			if found {
+				break
+			}
+		}
+		if !found {
+			return nil, nil, fmt.Errorf("cannot hook %s.%s: the function is not in this Go release's %s; "+
+				"this rasp-instrument does not support the toolchain, update it", p.Pkg, p.Func, p.Pkg)
+		}
+		added = append(added, []byte("package "+pkgName+"\n"+p.Decls))
+	}
+	return changed, added, nil
+}
+
+// compileStd compiles a standard library package, with its patches if it
+// has any.
+func (x *Toolexec) compileStd(args []string, ip string, first int) error {
+	patches := StdPatchesFor(ip)
+	if len(patches) == 0 {
+		return x.passThrough(args)
+	}
+	files := args[first:]
+	srcs := make([][]byte, len(files))
+	for i, f := range files {
+		var err error
+		if srcs[i], err = os.ReadFile(f); err != nil {
+			return err
+		}
+	}
+	name, err := packageName(files[0], srcs[0])
+	if err != nil {
+		return err
+	}
+	changed, added, err := ApplyStdPatches(name, patches, files, srcs)
+	if err != nil {
+		return err
+	}
+	out, _ := flagValue(args, "-o")
+	dir := filepath.Join(filepath.Dir(out), "rasp")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	newArgs := append([]string(nil), args[:first]...)
+	for i, f := range files {
+		b, ok := changed[i]
+		if !ok {
+			newArgs = append(newArgs, f)
+			continue
+		}
+		name := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(f)))
+		if err := os.WriteFile(name, append([]byte("//line "+f+":1\n"), b...), 0o644); err != nil {
+			return err
+		}
+		newArgs = append(newArgs, name)
+	}
+	for i, b := range added {
+		name := filepath.Join(dir, fmt.Sprintf("rasp_hooks_%d.go", i))
+		if err := os.WriteFile(name, b, 0o644); err != nil {
+			return err
+		}
+		newArgs = append(newArgs, name)
+	}
+	return x.passThrough(newArgs)
+}
+
+func packageName(file string, src []byte) (string, error) {
+	af, err := parser.ParseFile(token.NewFileSet(), file, src, parser.PackageClauseOnly)
+	if err != nil {
+		return "", err
+	}
+	return af.Name.Name, nil
+}

@@ -1,0 +1,161 @@
+package nethook
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
+)
+
+// The checks at the call judge the URL or address as written. Where it
+// leads is known only when package net dials: after DNS resolution, and
+// for each redirect an HTTP client follows. A program built with the tool
+// has package net patched to call dialCheck with the address it is about
+// to connect to; the hooks here put a mark in the context of the dials
+// they start, telling dialCheck which call site led to it and whether that
+// site's host was dynamic. Dials without a mark (code that reached net
+// along a road that was not rewritten) are not judged: they carry no
+// knowledge of where the host came from, and cloud SDKs dial metadata
+// endpoints on purpose.
+
+// dialMark is what a hook knows when its dial starts.
+type dialMark struct {
+	site        *Site
+	host        string // the host the call site passed, without port
+	hostDynamic bool   // it came from a dynamic part
+}
+
+type markKey struct{}
+
+// markedContext returns ctx carrying the mark of a call to rawURL or
+// address through site. isURL tells which.
+func markedContext(ctx context.Context, site *Site, arg int, raw string) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithValue(ctx, markKey{}, &dialMark{site: site, host: hostOf(raw), hostDynamic: hostDynamic(site, arg, raw)})
+}
+
+// hostOf returns the host of a URL or host:port, lower case, without the
+// port, brackets or trailing dot.
+func hostOf(raw string) string {
+	hp := raw
+	if strings.Contains(raw, "//") {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return ""
+		}
+		hp = u.Host
+	}
+	h, _, err := net.SplitHostPort(hp)
+	if err != nil {
+		h = strings.Trim(hp, "[]")
+	}
+	return strings.TrimSuffix(strings.ToLower(h), ".")
+}
+
+// dialCheck judges the address package net is about to connect to, for a
+// dial that one of the hooks started. address is the one given to the
+// dialer, resolved is what it resolved to.
+func dialCheck(ctx context.Context, network, address string, resolved net.Addr) error {
+	m, _ := ctx.Value(markKey{}).(*dialMark)
+	if m == nil {
+		return nil
+	}
+	ip := addrOf(resolved)
+	if !ip.IsValid() {
+		return nil // a Unix socket
+	}
+	host := hostOf(address)
+	if isProxy(host) {
+		return nil
+	}
+	// A host other than the call site's was chosen by a redirect: the
+	// code did not write it, whatever the first URL was.
+	dynamic := m.hostDynamic || host != m.host
+	return rasp.JudgeLater(m.site, func() (Finding, bool) {
+		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
+		if !ok {
+			return Finding{}, false
+		}
+		detail := "connecting to " + ip.String() + ", which " + host + " resolved to"
+		if host != m.host {
+			detail = "a redirect led to " + host + " (" + ip.String() + ")"
+		}
+		return Finding{Rule: f.Rule, Detail: detail, Value: address}, true
+	})
+}
+
+func addrOf(a net.Addr) netip.Addr {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ip = a.IP
+	case *net.UDPAddr:
+		ip = a.IP
+	case *net.IPAddr:
+		ip = a.IP
+	}
+	ad, _ := netip.AddrFromSlice(ip)
+	return ad.Unmap()
+}
+
+// proxyHosts are the hosts of the proxies the environment configures: an
+// HTTP client dials them for every request, and they are the operator's
+// choice, not a redirect's.
+var proxyHosts = sync.OnceValue(func() map[string]bool {
+	hosts := map[string]bool{}
+	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"} {
+		if v := os.Getenv(k); v != "" {
+			if !strings.Contains(v, "://") {
+				v = "http://" + v
+			}
+			if h := hostOf(v); h != "" {
+				hosts[h] = true
+			}
+		}
+	}
+	return hosts
+})
+
+func isProxy(host string) bool {
+	p := proxyHosts()
+	return len(p) > 0 && p[host]
+}
+
+// allowCache holds the SSRF allowlist compiled from the policy in force.
+var allowCache atomic.Pointer[struct {
+	from  *rasp.ActivePolicy
+	allow *ssrf.Allowlist
+}]
+
+// ssrfAllowlist returns the policy's SSRF allowlist, compiled once per
+// policy; nil allows nothing.
+func ssrfAllowlist() *ssrf.Allowlist {
+	p := rasp.CurrentPolicy()
+	if c := allowCache.Load(); c != nil && c.from == p {
+		return c.allow
+	}
+	var a *ssrf.Allowlist
+	if len(p.Allow.SSRFHosts) > 0 {
+		var err error
+		if a, err = ssrf.NewAllowlist(p.Allow.SSRFHosts); err != nil {
+			a = nil
+			logOnce.Do(func() { rasp.Logf("policy %s: allow.ssrf_hosts: %v; the SSRF allowlist is empty", p.Source, err) })
+		}
+	}
+	allowCache.Store(&struct {
+		from  *rasp.ActivePolicy
+		allow *ssrf.Allowlist
+	}{p, a})
+	return a
+}
+
+var logOnce sync.Once

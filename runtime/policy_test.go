@@ -1,0 +1,76 @@
+package rasp
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParsePolicyErrors(t *testing.T) {
+	cases := []struct{ data, want string }{
+		{"{\n  \"mode\": \"block\",\n  \"allow\": {\"ssrf_host\": []}\n}", `p.json:3: unknown field "ssrf_host"`},
+		{"{\n  \"mode\": 3\n}", "p.json:2: field mode: want string, got number"},
+		{"{\n  \"mode\": \"block\"\n  \"allow\": {}\n}", "p.json:3: invalid character"},
+		{"{\"mode\": \"block\"", "p.json:1: the policy ends early"},
+		{"{} {}", "p.json:1: unexpected data after the policy object"},
+	}
+	for _, c := range cases {
+		_, err := ParsePolicy("p.json", []byte(c.data))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParsePolicy(%q) = %v, want %q", c.data, err, c.want)
+		}
+	}
+	p, err := ParsePolicy("p.json", []byte(`{"mode":"block","allow":{"ssrf_hosts":["10.0.0.0/8"],"path_bases":["/srv"],"shell_commands":["git status"]}}`))
+	if err != nil || p.Mode != "block" || len(p.Allow.SSRFHosts) != 1 || p.Allow.PathBases[0] != "/srv" {
+		t.Fatalf("ParsePolicy = %+v, %v", p, err)
+	}
+}
+
+func TestPolicyFieldErrors(t *testing.T) {
+	for _, c := range []struct {
+		p    Policy
+		want string
+	}{
+		{Policy{Mode: "loud"}, "p.json: mode: rasp: unknown mode"},
+		{Policy{Allow: Allow{SSRFHosts: []string{"10.0.0.0/33"}}}, "p.json: allow.ssrf_hosts: entry 0"},
+		{Policy{Allow: Allow{PathBases: []string{""}}}, "p.json: allow.path_bases: entry 0 is empty"},
+		{Policy{Allow: Allow{ShellCommands: []string{"ls \\"}}}, "p.json: allow.shell_commands"},
+	} {
+		if err := SetPolicy(c.p, "p.json"); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("SetPolicy(%+v) = %v, want %q", c.p, err, c.want)
+		}
+	}
+}
+
+func withPolicy(t *testing.T, p Policy) {
+	t.Helper()
+	old := CurrentPolicy()
+	if err := SetPolicy(p, "test"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { policy.Store(old) })
+}
+
+func TestPolicyPathBases(t *testing.T) {
+	withPolicy(t, Policy{Allow: Allow{PathBases: []string{"/srv/data"}}})
+	site := &Site{Sink: "os.Open", Family: FamilyFile, Tmpls: []Tmpl{T(0, false, "", "")}}
+	if _, found := (templatePath{}).CheckPath(site, 0, "/srv/data/a.txt"); found {
+		t.Errorf("a path inside the base was a finding")
+	}
+	if f, found := (templatePath{}).CheckPath(site, 0, "/var/lib/x"); !found || f.Rule != "path-outside-base" {
+		t.Errorf("a path outside the base: %+v %v", f, found)
+	}
+}
+
+func TestPolicyShellAllowlist(t *testing.T) {
+	withPolicy(t, Policy{Allow: Allow{ShellCommands: []string{"git log --oneline *"}}})
+	site := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "git log --oneline ", "")}}
+	if _, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "git log --oneline main"}); found {
+		t.Errorf("an allowlisted script was a finding")
+	}
+	if f, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "git log --oneline x; id"}); !found {
+		t.Errorf("an allowlisted pattern hid an injection: %+v", f)
+	}
+	if f, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "rm -rf /tmp/x"}); !found || f.Rule != "cmdi-shell-not-allowlisted" {
+		t.Errorf("a script outside the allowlist: %+v %v", f, found)
+	}
+}
