@@ -246,11 +246,32 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// http NAME PATH WANT-STATUS sends GET PATH to server NAME, checks the
-// status, and writes the body to stdout for the stdout command.
+// http [-X METHOD] [-d BODY] [-H 'Name: value']... NAME PATH WANT-STATUS
+// sends a request to server NAME, checks the status, writes the body to
+// stdout and the response header (one "Name: value" a line) to stderr, for
+// the stdout and stderr commands.
 func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	method, body := "GET", ""
+	var header [][2]string
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-X":
+			method = args[1]
+		case "-d":
+			body = args[1]
+			if method == "GET" {
+				method = "POST"
+			}
+		case "-H":
+			k, v, _ := strings.Cut(args[1], ":")
+			header = append(header, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
+		default:
+			ts.Fatalf("http: unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
 	if neg || len(args) != 3 {
-		ts.Fatalf("usage: http NAME PATH WANT-STATUS")
+		ts.Fatalf("usage: http [-X METHOD] [-d BODY] [-H 'Name: value']... NAME PATH WANT-STATUS")
 	}
 	s := lookupServer(ts, args[0])
 	if s == nil {
@@ -260,15 +281,30 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+s.addr+args[1], nil)
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+s.addr+args[1], rd)
 	ts.Check(err)
+	for _, h := range header {
+		req.Header.Set(h[0], h[1])
+	}
+	if body != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	ts.Check(err)
-	body, _ := io.ReadAll(resp.Body)
+	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	fmt.Fprintf(ts.Stdout(), "%s", body)
+	fmt.Fprintf(ts.Stdout(), "%s", got)
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			fmt.Fprintf(ts.Stderr(), "%s: %s\n", k, v)
+		}
+	}
 	if resp.StatusCode != want {
-		ts.Fatalf("GET %s: status %d, want %d; body: %s", args[1], resp.StatusCode, want, body)
+		ts.Fatalf("%s %s: status %d, want %d; body: %s", method, args[1], resp.StatusCode, want, got)
 	}
 }
 

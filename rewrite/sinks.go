@@ -15,14 +15,14 @@ import (
 )
 
 // Families are the rule families a sink may belong to.
-var Families = []string{"sql", "exec", "file", "net"}
+var Families = []string{"sql", "exec", "file", "net", "server"}
 
 // Sink is one call that the build reroutes into the runtime.
 type Sink struct {
 	Package  string // import path of the sink's package, e.g. "database/sql"
 	Receiver string // receiver type for methods, e.g. "*DB"; empty for functions
 	Name     string // function or method name
-	Family   string // rule family: sql, exec, file or net
+	Family   string // rule family: sql, exec, file or net; or server, for the calls that start an HTTP server
 	Hook     string // name of the hook function
 	HookPkg  string // import path of the package that holds Hook
 	Pos      string // file:line of the entry, for error messages

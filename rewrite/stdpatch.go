@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // A StdPatch hooks a function of the standard library where every road to
@@ -17,10 +18,17 @@ import (
 // that never links the runtime package owning the hook runs the function
 // as before, at the cost of one nil check.
 type StdPatch struct {
-	Pkg      string // import path: "net"
-	Func     string // "dialSingle" or "(*sysDialer).dialSingle"
-	Prologue string // one line of Go, inserted after the function's opening brace
-	Decls    string // declarations added to the package in a file of their own
+	Pkg string // import path: "net"
+	// Func names the function to patch: "dialSingle" or
+	// "(*sysDialer).dialSingle"; or Type names a struct type, whose new
+	// fields Insert holds, inserted before its closing brace.
+	Func, Type string
+	// Anchor, when set, is text of the function's body after which Insert
+	// goes; it must occur exactly once. Without it Insert goes right after
+	// the opening brace.
+	Anchor string
+	Insert string // Go on one line: the patch never changes line numbers
+	Decls  string // declarations added to the package in a file of their own
 }
 
 // stdPatches are the standard library's patched entry points.
@@ -31,7 +39,7 @@ var stdPatches = []StdPatch{{
 	// about to be connected, so DNS rebinding does not pass.
 	Pkg:  "net",
 	Func: "(*sysDialer).dialSingle",
-	Prologue: `if h := __rasp_dialHook; h != nil { if herr := h(ctx, sd.network, sd.address, ra); herr != nil { ` +
+	Insert: `if h := __rasp_dialHook; h != nil { if herr := h(ctx, sd.network, sd.address, ra); herr != nil { ` +
 		`return nil, &OpError{Op: "dial", Net: sd.network, Source: sd.LocalAddr, Addr: ra, Err: herr} } }; `,
 	Decls: `
 import (
@@ -47,6 +55,35 @@ var __rasp_dialHook func(ctx context.Context, network, address string, resolved 
 func __rasp_setDialHook(h func(ctx context.Context, network, address string, resolved Addr) error) {
 	__rasp_dialHook = h
 }
+`,
+}, {
+	// Goroutine-local storage: every goroutine gets a field for the request
+	// it serves, inherited by the goroutines it starts and cleared when it
+	// exits, so a sink call deep in a helper or a library, or in a
+	// goroutine the handler started, knows its request without a context.
+	Pkg:    "runtime",
+	Type:   "g",
+	Insert: "__rasp_gls unsafe.Pointer; ", // the request the goroutine serves
+}, {
+	Pkg:    "runtime",
+	Func:   "newproc1",
+	Anchor: "newg.bubble = callergp.bubble",
+	Insert: "; newg.__rasp_gls = callergp.__rasp_gls",
+}, {
+	Pkg:    "runtime",
+	Func:   "gdestroy",
+	Anchor: "gp.labels = nil",
+	Insert: "; gp.__rasp_gls = nil",
+	Decls: `
+import "unsafe"
+
+//go:linkname __rasp_getGLS
+//go:nosplit
+func __rasp_getGLS() unsafe.Pointer { return getg().m.curg.__rasp_gls }
+
+//go:linkname __rasp_setGLS
+//go:nosplit
+func __rasp_setGLS(p unsafe.Pointer) { getg().m.curg.__rasp_gls = p }
 `,
 }}
 
@@ -84,14 +121,57 @@ func funcName(fd *ast.FuncDecl) string {
 	return id.Name + "." + fd.Name.Name
 }
 
+func (p StdPatch) String() string {
+	if p.Type != "" {
+		return p.Pkg + "." + p.Type
+	}
+	return p.Pkg + "." + p.Func
+}
+
+// insertAt returns the offset in src where p's Insert goes, if decl is the
+// declaration p patches; -1 if it is not; an error if it is but the anchor
+// is not found exactly once.
+func (p StdPatch) insertAt(fset *token.FileSet, src []byte, decl ast.Decl) (int, error) {
+	off := func(pos token.Pos) int { return fset.Position(pos).Offset }
+	switch d := decl.(type) {
+	case *ast.FuncDecl:
+		if p.Func == "" || d.Body == nil || funcName(d) != p.Func {
+			return -1, nil
+		}
+		if p.Anchor == "" {
+			return off(d.Body.Lbrace) + 1, nil
+		}
+		body := src[off(d.Body.Lbrace):off(d.Body.Rbrace)]
+		if bytes.Count(body, []byte(p.Anchor)) != 1 {
+			return 0, fmt.Errorf("the text %q is not in %s exactly once", p.Anchor, p)
+		}
+		return off(d.Body.Lbrace) + bytes.Index(body, []byte(p.Anchor)) + len(p.Anchor), nil
+	case *ast.GenDecl:
+		if p.Type == "" || d.Tok != token.TYPE {
+			return -1, nil
+		}
+		for _, spec := range d.Specs {
+			ts := spec.(*ast.TypeSpec)
+			if st, ok := ts.Type.(*ast.StructType); ok && ts.Name.Name == p.Type {
+				return off(st.Fields.Closing), nil
+			}
+		}
+	}
+	return -1, nil
+}
+
 // ApplyStdPatches patches the files of a standard library package. It
 // returns the new content of each file it changed (by index) and the added
-// files' contents. A patch whose function is missing is an error: the
-// toolchain's library changed shape and the hook would silently be lost.
+// files' contents. A patch whose function or anchor is missing is an
+// error: the toolchain's library changed shape and the hook would silently
+// be lost.
 func ApplyStdPatches(pkgName string, patches []StdPatch, files []string, srcs [][]byte) (map[int][]byte, [][]byte, error) {
 	changed := map[int][]byte{}
 	var added [][]byte
 	for _, p := range patches {
+		if strings.Contains(p.Insert, "\n") {
+			return nil, nil, fmt.Errorf("patch %s: Insert must be one line", p)
+		}
 		found := false
 		for i, f := range files {
 			src := srcs[i]
@@ -99,20 +179,22 @@ func ApplyStdPatches(pkgName string, patches []StdPatch, files []string, srcs []
 				src = b
 			}
 			fset := token.NewFileSet()
-			af, err := parser.ParseFile(fset, f, src, parser.SkipObjectResolution)
+			af, err := parser.ParseFile(fset, f, src, parser.SkipObjectResolution|parser.ParseComments)
 			if err != nil {
 				return nil, nil, fmt.Errorf("patching %s: %v", p.Pkg, err)
 			}
 			for _, d := range af.Decls {
-				fd, ok := d.(*ast.FuncDecl)
-				if !ok || fd.Body == nil || funcName(fd) != p.Func {
+				at, err := p.insertAt(fset, src, d)
+				if err != nil {
+					return nil, nil, fmt.Errorf("cannot hook %s: %v; this rasp-instrument does not support the toolchain, update it", p, err)
+				}
+				if at < 0 {
 					continue
 				}
-				off := fset.Position(fd.Body.Lbrace).Offset + 1
 				var b bytes.Buffer
-				b.Write(src[:off])
-				b.WriteString(p.Prologue)
-				b.Write(src[off:])
+				b.Write(src[:at])
+				b.WriteString(p.Insert)
+				b.Write(src[at:])
 				changed[i] = b.Bytes()
 				found = true
 				break
@@ -122,10 +204,12 @@ func ApplyStdPatches(pkgName string, patches []StdPatch, files []string, srcs []
 			}
 		}
 		if !found {
-			return nil, nil, fmt.Errorf("cannot hook %s.%s: the function is not in this Go release's %s; "+
-				"this rasp-instrument does not support the toolchain, update it", p.Pkg, p.Func, p.Pkg)
+			return nil, nil, fmt.Errorf("cannot hook %s: it is not in this Go release's %s; "+
+				"this rasp-instrument does not support the toolchain, update it", p, p.Pkg)
 		}
-		added = append(added, []byte("package "+pkgName+"\n"+p.Decls))
+		if p.Decls != "" {
+			added = append(added, []byte("package "+pkgName+"\n"+p.Decls))
+		}
 	}
 	return changed, added, nil
 }

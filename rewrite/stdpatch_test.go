@@ -17,6 +17,10 @@ func TestStdPatchesApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		bp.GoFiles = append(bp.GoFiles, bp.CgoFiles...)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var files []string
 		var srcs [][]byte
 		for _, f := range bp.GoFiles {
@@ -29,16 +33,19 @@ func TestStdPatchesApply(t *testing.T) {
 		}
 		changed, added, err := ApplyStdPatches(bp.Name, []StdPatch{p}, files, srcs)
 		if err != nil {
-			t.Fatalf("%s %s: %v", p.Pkg, p.Func, err)
+			t.Fatalf("%s: %v", p, err)
 		}
-		if len(changed) != 1 || len(added) != 1 {
-			t.Fatalf("%s %s: %d files changed, %d added", p.Pkg, p.Func, len(changed), len(added))
+		if len(changed) != 1 {
+			t.Fatalf("%s: %d files changed", p, len(changed))
+		}
+		if (p.Decls != "") != (len(added) == 1) {
+			t.Fatalf("%s: %d files added", p, len(added))
 		}
 		for i, b := range changed {
 			if strings.Count(string(b), "\n") != strings.Count(string(srcs[i]), "\n") {
 				t.Errorf("%s: the patch changed the line count of %s", p.Func, files[i])
 			}
-			if !strings.Contains(string(b), p.Prologue) {
+			if !strings.Contains(string(b), p.Insert) {
 				t.Errorf("%s: prologue missing", p.Func)
 			}
 		}
@@ -49,6 +56,11 @@ func TestStdPatchMissingFunction(t *testing.T) {
 	_, _, err := ApplyStdPatches("net", []StdPatch{{Pkg: "net", Func: "(*sysDialer).gone"}},
 		[]string{"dial.go"}, [][]byte{[]byte("package net\nfunc (sd *sysDialer) dialSingle() {}\n")})
 	if err == nil || !strings.Contains(err.Error(), "cannot hook net.(*sysDialer).gone") {
+		t.Fatalf("err = %v", err)
+	}
+	_, _, err = ApplyStdPatches("net", []StdPatch{{Pkg: "net", Func: "f", Anchor: "x := 1"}},
+		[]string{"f.go"}, [][]byte{[]byte("package net\nfunc f() { y := 2 }\n")})
+	if err == nil || !strings.Contains(err.Error(), `the text "x := 1" is not in net.f exactly once`) {
 		t.Fatalf("err = %v", err)
 	}
 }

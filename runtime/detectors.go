@@ -17,18 +17,18 @@ import (
 // SQLDetector judges a SQL query about to be sent to a database. dialect is
 // the SQL dialect of the driver in use, when the hook can tell it.
 type SQLDetector interface {
-	CheckSQL(site *Site, arg int, query string, dialect sqli.Dialect) (Finding, bool)
+	CheckSQL(site *Site, arg int, query string, dialect sqli.Dialect, req *Request) (Finding, bool)
 }
 
 // CommandDetector judges the argv of a command about to be built or
 // started; argv[i] is the sink's parameter argOffset+i, when it came as one.
 type CommandDetector interface {
-	CheckCommand(site *Site, argOffset int, argv []string) (Finding, bool)
+	CheckCommand(site *Site, argOffset int, argv []string, req *Request) (Finding, bool)
 }
 
 // PathDetector judges a file path about to be opened, created or changed.
 type PathDetector interface {
-	CheckPath(site *Site, arg int, path string) (Finding, bool)
+	CheckPath(site *Site, arg int, path string, req *Request) (Finding, bool)
 }
 
 // Detectors holds the detector in force for each family.
@@ -64,7 +64,7 @@ func SetDetectors(d Detectors) {
 // error-based extractors. Parameterised queries take sqli's fast path.
 type structuralSQL struct{}
 
-func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect) (Finding, bool) {
+func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req *Request) (Finding, bool) {
 	var dyn []sqli.Span // nil: origin unknown, the context-free rules run
 	var buf [maxSpans]Span
 	var sbuf [maxSpans]sqli.Span
@@ -76,12 +76,65 @@ func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect) (Fi
 			dyn = sbuf[:n] // the dynamic-part check; none: all static
 		}
 	}
+	var which [maxSpans]int
+	var in *Inputs
+	if dyn == nil {
+		// No template: the request's inputs found in the query are its
+		// dynamic parts, wherever it was built.
+		if n := inputSpans(req, q, &buf, &which); n > 0 {
+			for i := 0; i < n; i++ {
+				sbuf[i] = sqli.Span(buf[i])
+			}
+			dyn, in = sbuf[:n], &Inputs{req, buf[:n], which[:n]}
+		}
+	}
 	f, ok := sqli.Check(q, dyn, d)
+	if !ok && in != nil {
+		f, ok = sqli.Check(q, nil, d) // as for any query of unknown origin
+		in = nil
+	}
 	if !ok {
 		return Finding{}, false
 	}
 	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
-		Start: f.Start, End: f.End}, true
+		Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+}
+
+// inputSpans finds req's significant inputs in v (see InputSpans); 0
+// without a request.
+func inputSpans(req *Request, v string, out *[maxSpans]Span, which *[maxSpans]int) int {
+	if req == nil {
+		return 0
+	}
+	inputs := req.Inputs()
+	if len(inputs) == 0 {
+		return 0
+	}
+	return InputSpans(v, inputs, out, which)
+}
+
+// Inputs are the spans of a value where a request's inputs were found.
+type Inputs struct {
+	req   *Request
+	spans []Span
+	which []int // which[i]: index in req.Inputs() of the input at spans[i]
+}
+
+// at returns the input whose span overlaps [start, end), or nil.
+func (in *Inputs) at(start, end int) *Input {
+	if in == nil {
+		return nil
+	}
+	all := in.req.Inputs()
+	for i, sp := range in.spans {
+		if sp.Start < end && start < sp.End || end <= start && sp.Start <= start && start < sp.End {
+			return &all[in.which[i]]
+		}
+	}
+	if len(in.spans) > 0 {
+		return &all[in.which[0]]
+	}
+	return nil
 }
 
 // basicExec flags a shell script (sh -c) that chains or substitutes commands.
@@ -89,7 +142,7 @@ type basicExec struct{}
 
 var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "ash": true}
 
-func (basicExec) CheckCommand(_ *Site, _ int, argv []string) (Finding, bool) {
+func (basicExec) CheckCommand(_ *Site, _ int, argv []string, _ *Request) (Finding, bool) {
 	if len(argv) < 3 || !shells[filepath.Base(argv[0])] {
 		return Finding{}, false
 	}
@@ -109,7 +162,7 @@ type basicPath struct{}
 
 var sensitiveFiles = map[string]bool{"/etc/shadow": true, "/etc/passwd": true, "/proc/self/environ": true}
 
-func (basicPath) CheckPath(_ *Site, _ int, p string) (Finding, bool) {
+func (basicPath) CheckPath(_ *Site, _ int, p string, _ *Request) (Finding, bool) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
 	}
@@ -129,19 +182,24 @@ func (basicPath) CheckPath(_ *Site, _ int, p string) (Finding, bool) {
 // does not.
 type templateExec struct{}
 
-func (templateExec) CheckCommand(site *Site, off int, argv []string) (Finding, bool) {
+func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Request) (Finding, bool) {
 	var buf [maxSpans]Span
 	if idx, isShell := shell.ShellScript(argv); isShell {
 		if a := CurrentPolicy().shell; a != nil && !a.Allowed(argv[idx]) {
 			return Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(argv[idx])}, true
 		}
 		t := site.template(off + idx)
-		if t == nil || t.Join {
-			return basicExec{}.CheckCommand(site, off, argv)
+		n, ok := 0, false
+		if t != nil && !t.Join {
+			n, ok = t.spans(argv[idx], &buf) // !ok: the script does not fit its template
 		}
-		n, ok := t.spans(argv[idx], &buf)
+		var in *Inputs
 		if !ok {
-			return basicExec{}.CheckCommand(site, off, argv) // the script does not fit its template
+			var which [maxSpans]int
+			if n = inputSpans(req, argv[idx], &buf, &which); n == 0 {
+				return basicExec{}.CheckCommand(site, off, argv, req)
+			}
+			in = &Inputs{req, buf[:n], which[:n]}
 		}
 		if n == 0 {
 			return Finding{}, false // the programmer wrote the whole script
@@ -151,20 +209,33 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string) (Finding, b
 			sbuf[i] = shell.Span(buf[i])
 		}
 		if f, ok := shell.CheckScript(argv[idx], sbuf[:n]); ok {
-			return Finding{Rule: f.Rule, Detail: "a dynamic part of the shell script is not confined to one word", Start: f.Start, End: f.End}, true
+			return Finding{Rule: f.Rule, Detail: "a dynamic part of the shell script is not confined to one word", Start: f.Start, End: f.End,
+				Input: in.at(f.Start, f.End)}, true
+		}
+		if in != nil {
+			return basicExec{}.CheckCommand(site, off, argv, req) // as for any script of unknown origin
 		}
 		return Finding{}, false
 	}
-	// Without a shell, only what the templates say is dynamic is judged.
+	// Without a shell, only what the templates say is dynamic, or the
+	// request's inputs, are judged.
 	var dyn [][]shell.Span
+	var fromInput []*Inputs
 	for i, a := range argv {
 		t := site.template(off + i)
-		if t == nil || t.Join {
-			continue
+		n, ok := 0, false
+		if t != nil && !t.Join {
+			n, ok = t.spans(a, &buf)
 		}
-		n, ok := t.spans(a, &buf)
 		if !ok {
-			continue
+			var which [maxSpans]int
+			if n = inputSpans(req, a, &buf, &which); n == 0 {
+				continue
+			}
+			if fromInput == nil {
+				fromInput = make([]*Inputs, len(argv))
+			}
+			fromInput[i] = &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
 		}
 		if dyn == nil {
 			dyn = make([][]shell.Span, len(argv))
@@ -177,7 +248,11 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string) (Finding, b
 		return Finding{}, false
 	}
 	if f, ok := shell.CheckArgv(argv, dyn); ok {
-		return Finding{Rule: f.Rule, Detail: "a dynamic part chose the program or an option", Start: f.Start, End: f.End}, true
+		var input *Input
+		if f.Arg < len(fromInput) && fromInput[f.Arg] != nil {
+			input = fromInput[f.Arg].at(f.Start, f.End)
+		}
+		return Finding{Rule: f.Rule, Detail: "a dynamic part chose the program or an option", Start: f.Start, End: f.End, Input: input}, true
 	}
 	return Finding{}, false
 }
@@ -186,12 +261,25 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string) (Finding, b
 // template tells the dynamic parts, and with basicPath where it does not.
 type templatePath struct{}
 
-func (templatePath) CheckPath(site *Site, arg int, p string) (Finding, bool) {
+func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Finding, bool) {
 	t := site.template(arg)
-	if t == nil {
-		return basicPath{}.CheckPath(site, arg, p)
-	}
 	bases := CurrentPolicy().pathBases
+	if t == nil {
+		var buf [maxSpans]Span
+		var which [maxSpans]int
+		var pbuf [maxSpans]pathguard.Span
+		n := inputSpans(req, p, &buf, &which)
+		for i := 0; i < n; i++ {
+			pbuf[i] = pathguard.Span(buf[i])
+		}
+		if n > 0 {
+			if f, found := pathguard.Check(p, pbuf[:n], bases); found {
+				in := &Inputs{req, buf[:n], which[:n]}
+				return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+			}
+		}
+		return basicPath{}.CheckPath(site, arg, p, req)
+	}
 	var buf [maxSpans]Span
 	var pbuf [maxSpans]pathguard.Span
 	n, ok := t.spans(p, &buf)
@@ -218,7 +306,7 @@ func (templatePath) CheckPath(site *Site, arg int, p string) (Finding, bool) {
 	case ok:
 		f, found = pathguard.Check(p, pbuf[:n], bases)
 	default:
-		return basicPath{}.CheckPath(site, arg, p)
+		return basicPath{}.CheckPath(site, arg, p, req)
 	}
 	if !found {
 		return Finding{}, false

@@ -21,6 +21,20 @@ type Event struct {
 	Value   string    `json:"value,omitempty"`
 	Detail  string    `json:"detail,omitempty"`
 	Span    []int     `json:"span,omitempty"` // [start, end) of the offending part of the raw value
+
+	// The request the call served, when the server middleware knew it.
+	RequestID string      `json:"request_id,omitempty"`
+	Method    string      `json:"method,omitempty"`
+	Path      string      `json:"path,omitempty"`
+	ClientIP  string      `json:"client_ip,omitempty"`
+	Input     *EventInput `json:"input,omitempty"` // the input found in the offending part
+}
+
+// EventInput is the request input an event names.
+type EventInput struct {
+	Source string `json:"source"` // query, form, json, header, ...
+	Name   string `json:"name"`
+	Value  string `json:"value"` // at most 256 bytes
 }
 
 var events struct {
@@ -62,7 +76,7 @@ func EventsWritten() int64 { return events.written.Load() }
 // EventsFailed returns how many events could not be written.
 func EventsFailed() int64 { return events.failed.Load() }
 
-func record(site *Site, f Finding, m Mode, verdict string) {
+func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 	e := Event{
 		Time:    time.Now().UTC(),
 		Rule:    f.Rule,
@@ -76,6 +90,16 @@ func record(site *Site, f Finding, m Mode, verdict string) {
 	}
 	if f.End > f.Start {
 		e.Span = []int{f.Start, f.End}
+	}
+	if req != nil {
+		e.RequestID, e.Method, e.Path, e.ClientIP = req.ID, req.Method, req.Path, req.ClientIP
+	}
+	if in := f.Input; in != nil {
+		v := in.Value
+		if len(v) > 256 {
+			v = v[:256]
+		}
+		e.Input = &EventInput{Source: in.Source, Name: in.Name, Value: v}
 	}
 	b, err := json.Marshal(e)
 	if err != nil {

@@ -43,7 +43,8 @@ func checkCmd(site *Site, off int, c *exec.Cmd) error {
 	if len(argv) == 0 {
 		argv = []string{c.Path}
 	}
-	return check(site, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv) })
+	req := CurrentRequest(nil)
+	return check(site, req, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
 }
 
 // ExecCommand is the hook for exec.Command. A command judged an attack in

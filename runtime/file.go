@@ -8,7 +8,8 @@ import (
 
 // checkPath judges a path; arg is its index among the sink's parameters.
 func checkPath(site *Site, arg int, name string) error {
-	return check(site, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name) })
+	req := CurrentRequest(nil)
+	return check(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
 }
 
 func pathErr(op, name string, err error) error {

@@ -19,12 +19,16 @@ type Finding struct {
 	// Start and End delimit the offending part of the raw value, when the
 	// detector can tell (End > Start).
 	Start, End int
+	// Input is the request input that made the offending part, when the
+	// detector found it by correlating the request's inputs.
+	Input *Input
 }
 
 // BlockedError is the error a hook returns when it refuses a call.
 type BlockedError struct {
-	Rule string
-	Site *Site
+	Rule      string
+	Site      *Site
+	RequestID string // the request the call served, if known
 }
 
 // Error describes the refusal.
@@ -45,16 +49,16 @@ func InternalErrors() int64 { return internalErrors.Load() }
 // check runs a detector and turns its finding into the hook's decision: nil
 // to let the call go ahead, or a *BlockedError. It never panics: a panicking
 // detector is recovered, counted and logged, and the call goes ahead.
-func check(site *Site, detect func() (Finding, bool)) (err error) {
+func check(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
 	if site.Static {
 		return nil
 	}
-	return judge(site, detect)
+	return judge(site, req, detect)
 }
 
 // judge is check for a value that did not come from the call site's
 // arguments, so the site being all static says nothing about it.
-func judge(site *Site, detect func() (Finding, bool)) (err error) {
+func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
 	m := CurrentMode()
 	if m == ModeOff {
 		return nil
@@ -73,9 +77,14 @@ func judge(site *Site, detect func() (Finding, bool)) (err error) {
 	verdict := "detected"
 	if m == ModeBlock {
 		verdict = "blocked"
-		err = &BlockedError{Rule: f.Rule, Site: site}
+		be := &BlockedError{Rule: f.Rule, Site: site}
+		if req != nil {
+			be.RequestID = req.ID
+			req.noteBlocked(be)
+		}
+		err = be
 	}
-	record(site, f, m, verdict)
+	record(site, req, f, m, verdict)
 	return err
 }
 
@@ -87,13 +96,18 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "rasp: "+format+"\n", args...)
 }
 
-// Judge runs detect for a call through site and returns the hook's
-// decision: nil to let the call go ahead, or a *BlockedError in block mode.
-// It records the event, and recovers, counts and logs a panicking detector
-// (the call then goes ahead). Hook packages of other families call it.
-func Judge(site *Site, detect func() (Finding, bool)) error { return check(site, detect) }
+// Judge runs detect for a call through site, made for req (nil: outside
+// any request), and returns the hook's decision: nil to let the call go
+// ahead, or a *BlockedError in block mode. It records the event, and
+// recovers, counts and logs a panicking detector (the call then goes
+// ahead). Hook packages of other families call it.
+func Judge(site *Site, req *Request, detect func() (Finding, bool)) error {
+	return check(site, req, detect)
+}
 
 // JudgeLater is Judge for a value the call site did not pass itself but
 // led to: the address a redirect or a resolver chose. The site's being all
 // static does not exempt it.
-func JudgeLater(site *Site, detect func() (Finding, bool)) error { return judge(site, detect) }
+func JudgeLater(site *Site, req *Request, detect func() (Finding, bool)) error {
+	return judge(site, req, detect)
+}

@@ -69,7 +69,7 @@ func TestStaticSiteSkipped(t *testing.T) {
 	s := site(FamilySQL, "database/sql.(*DB).Exec")
 	s.Static = true
 	evs := withMode(t, ModeBlock, func() {
-		if err := checkSQL(s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
+		if err := checkSQL(nil, s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -118,7 +118,7 @@ func TestErrorShapes(t *testing.T) {
 
 type panicky struct{}
 
-func (panicky) CheckPath(*Site, int, string) (Finding, bool) { panic("detector bug") }
+func (panicky) CheckPath(*Site, int, string, *Request) (Finding, bool) { panic("detector bug") }
 
 func TestDetectorPanicFailsOpen(t *testing.T) {
 	old := detectors.File
@@ -140,7 +140,7 @@ func BenchmarkCheckSQLClean(b *testing.B) {
 	q := "SELECT id, name, price FROM products WHERE category = 'fruit' AND price < 10 ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := checkSQL(s, nil, 0, q); err != nil {
+		if err := checkSQL(nil, s, nil, 0, q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -53,10 +53,10 @@ func withPolicy(t *testing.T, p Policy) {
 func TestPolicyPathBases(t *testing.T) {
 	withPolicy(t, Policy{Allow: Allow{PathBases: []string{"/srv/data"}}})
 	site := &Site{Sink: "os.Open", Family: FamilyFile, Tmpls: []Tmpl{T(0, false, "", "")}}
-	if _, found := (templatePath{}).CheckPath(site, 0, "/srv/data/a.txt"); found {
+	if _, found := (templatePath{}).CheckPath(site, 0, "/srv/data/a.txt", nil); found {
 		t.Errorf("a path inside the base was a finding")
 	}
-	if f, found := (templatePath{}).CheckPath(site, 0, "/var/lib/x"); !found || f.Rule != "path-outside-base" {
+	if f, found := (templatePath{}).CheckPath(site, 0, "/var/lib/x", nil); !found || f.Rule != "path-outside-base" {
 		t.Errorf("a path outside the base: %+v %v", f, found)
 	}
 }
@@ -64,13 +64,13 @@ func TestPolicyPathBases(t *testing.T) {
 func TestPolicyShellAllowlist(t *testing.T) {
 	withPolicy(t, Policy{Allow: Allow{ShellCommands: []string{"git log --oneline *"}}})
 	site := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "git log --oneline ", "")}}
-	if _, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "git log --oneline main"}); found {
+	if _, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "git log --oneline main"}, nil); found {
 		t.Errorf("an allowlisted script was a finding")
 	}
-	if f, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "git log --oneline x; id"}); !found {
+	if f, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "git log --oneline x; id"}, nil); !found {
 		t.Errorf("an allowlisted pattern hid an injection: %+v", f)
 	}
-	if f, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "rm -rf /tmp/x"}); !found || f.Rule != "cmdi-shell-not-allowlisted" {
+	if f, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "rm -rf /tmp/x"}, nil); !found || f.Rule != "cmdi-shell-not-allowlisted" {
 		t.Errorf("a script outside the allowlist: %+v %v", f, found)
 	}
 }

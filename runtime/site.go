@@ -14,6 +14,9 @@ const (
 	FamilyExec Family = "exec"
 	FamilyFile Family = "file"
 	FamilyNet  Family = "net"
+	// FamilyServer sites start an HTTP server: their hooks wrap its
+	// handler with the request middleware (package httphook).
+	FamilyServer Family = "server"
 )
 
 // Site describes one rewritten call site. The build declares one Site per

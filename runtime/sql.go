@@ -10,11 +10,13 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
-// checkSQL judges a query about to be sent through site, in the dialect of
+// checkSQL judges a query about to be sent through site, for the request
+// ctx (may be nil) or the goroutine serves, in the dialect of
 // db's driver (db may be nil: the union of all dialects is used).
 // arg is the query's index among the sink's parameters.
-func checkSQL(site *Site, db *sql.DB, arg int, query string) error {
-	return check(site, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, dialectOf(db)) })
+func checkSQL(ctx context.Context, site *Site, db *sql.DB, arg int, query string) error {
+	req := CurrentRequest(ctx)
+	return check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, dialectOf(db), req) })
 }
 
 var dialects sync.Map // *sql.DB -> sqli.Dialect
@@ -34,7 +36,7 @@ func dialectOf(db *sql.DB) sqli.Dialect {
 
 // DBQuery is the hook for (*sql.DB).Query.
 func DBQuery(site *Site, db *sql.DB, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, db, 0, query); err != nil {
+	if err := checkSQL(nil, site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Query(query, args...)
@@ -42,7 +44,7 @@ func DBQuery(site *Site, db *sql.DB, query string, args ...any) (*sql.Rows, erro
 
 // DBQueryContext is the hook for (*sql.DB).QueryContext.
 func DBQueryContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, db, 1, query); err != nil {
+	if err := checkSQL(ctx, site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.QueryContext(ctx, query, args...)
@@ -50,7 +52,7 @@ func DBQueryContext(site *Site, db *sql.DB, ctx context.Context, query string, a
 
 // DBQueryRow is the hook for (*sql.DB).QueryRow.
 func DBQueryRow(site *Site, db *sql.DB, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, db, 0, query); err != nil {
+	if err := checkSQL(nil, site, db, 0, query); err != nil {
 		return blockedRow(context.Background(), err)
 	}
 	return db.QueryRow(query, args...)
@@ -58,7 +60,7 @@ func DBQueryRow(site *Site, db *sql.DB, query string, args ...any) *sql.Row {
 
 // DBQueryRowContext is the hook for (*sql.DB).QueryRowContext.
 func DBQueryRowContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, db, 1, query); err != nil {
+	if err := checkSQL(ctx, site, db, 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return db.QueryRowContext(ctx, query, args...)
@@ -66,7 +68,7 @@ func DBQueryRowContext(site *Site, db *sql.DB, ctx context.Context, query string
 
 // DBExec is the hook for (*sql.DB).Exec.
 func DBExec(site *Site, db *sql.DB, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, db, 0, query); err != nil {
+	if err := checkSQL(nil, site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Exec(query, args...)
@@ -74,7 +76,7 @@ func DBExec(site *Site, db *sql.DB, query string, args ...any) (sql.Result, erro
 
 // DBExecContext is the hook for (*sql.DB).ExecContext.
 func DBExecContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, db, 1, query); err != nil {
+	if err := checkSQL(ctx, site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.ExecContext(ctx, query, args...)
@@ -82,7 +84,7 @@ func DBExecContext(site *Site, db *sql.DB, ctx context.Context, query string, ar
 
 // DBPrepare is the hook for (*sql.DB).Prepare.
 func DBPrepare(site *Site, db *sql.DB, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, db, 0, query); err != nil {
+	if err := checkSQL(nil, site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Prepare(query)
@@ -90,7 +92,7 @@ func DBPrepare(site *Site, db *sql.DB, query string) (*sql.Stmt, error) {
 
 // DBPrepareContext is the hook for (*sql.DB).PrepareContext.
 func DBPrepareContext(site *Site, db *sql.DB, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, db, 1, query); err != nil {
+	if err := checkSQL(ctx, site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.PrepareContext(ctx, query)
@@ -98,7 +100,7 @@ func DBPrepareContext(site *Site, db *sql.DB, ctx context.Context, query string)
 
 // TxQuery is the hook for (*sql.Tx).Query.
 func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, nil, 0, query); err != nil {
+	if err := checkSQL(nil, site, nil, 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Query(query, args...)
@@ -106,7 +108,7 @@ func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, erro
 
 // TxQueryContext is the hook for (*sql.Tx).QueryContext.
 func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, nil, 1, query); err != nil {
+	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return tx.QueryContext(ctx, query, args...)
@@ -114,7 +116,7 @@ func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, a
 
 // TxQueryRow is the hook for (*sql.Tx).QueryRow.
 func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, nil, 0, query); err != nil {
+	if err := checkSQL(nil, site, nil, 0, query); err != nil {
 		return blockedRow(context.Background(), err)
 	}
 	return tx.QueryRow(query, args...)
@@ -122,7 +124,7 @@ func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
 
 // TxQueryRowContext is the hook for (*sql.Tx).QueryRowContext.
 func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, nil, 1, query); err != nil {
+	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return tx.QueryRowContext(ctx, query, args...)
@@ -130,7 +132,7 @@ func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string
 
 // TxExec is the hook for (*sql.Tx).Exec.
 func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, nil, 0, query); err != nil {
+	if err := checkSQL(nil, site, nil, 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Exec(query, args...)
@@ -138,7 +140,7 @@ func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, erro
 
 // TxExecContext is the hook for (*sql.Tx).ExecContext.
 func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, nil, 1, query); err != nil {
+	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return tx.ExecContext(ctx, query, args...)
@@ -146,7 +148,7 @@ func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, ar
 
 // TxPrepare is the hook for (*sql.Tx).Prepare.
 func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, nil, 0, query); err != nil {
+	if err := checkSQL(nil, site, nil, 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Prepare(query)
@@ -154,7 +156,7 @@ func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
 
 // TxPrepareContext is the hook for (*sql.Tx).PrepareContext.
 func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, nil, 1, query); err != nil {
+	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return tx.PrepareContext(ctx, query)
@@ -162,7 +164,7 @@ func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string)
 
 // ConnQueryContext is the hook for (*sql.Conn).QueryContext.
 func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(site, nil, 1, query); err != nil {
+	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return c.QueryContext(ctx, query, args...)
@@ -170,7 +172,7 @@ func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string
 
 // ConnQueryRowContext is the hook for (*sql.Conn).QueryRowContext.
 func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(site, nil, 1, query); err != nil {
+	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return c.QueryRowContext(ctx, query, args...)
@@ -178,7 +180,7 @@ func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query str
 
 // ConnExecContext is the hook for (*sql.Conn).ExecContext.
 func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(site, nil, 1, query); err != nil {
+	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return c.ExecContext(ctx, query, args...)
@@ -186,7 +188,7 @@ func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string,
 
 // ConnPrepareContext is the hook for (*sql.Conn).PrepareContext.
 func ConnPrepareContext(site *Site, c *sql.Conn, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(site, nil, 1, query); err != nil {
+	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
 		return nil, err
 	}
 	return c.PrepareContext(ctx, query)

@@ -45,7 +45,7 @@ func TestTemplateDetection(t *testing.T) {
 	pathSite := &Site{Sink: "os.ReadFile", Family: FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
 	withMode(t, ModeBlock, func() {
 		for _, q := range []string{"apple", "O''Brien", "x' OR '1'='1", "x' UNION SELECT secret FROM products--"} {
-			err := checkSQL(sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
+			err := checkSQL(nil, sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
 			if attack := strings.Contains(q, "OR") || strings.Contains(q, "UNION"); (err != nil) != attack {
 				t.Errorf("sql %q: err = %v, attack %v", q, err, attack)
 			}
@@ -77,7 +77,7 @@ func benchSQL(b *testing.B, build func(string) string, site *Site, check bool) {
 	for i := 0; i < b.N; i++ {
 		q := build("apple")
 		if check {
-			if err := checkSQL(site, nil, 0, q); err != nil {
+			if err := checkSQL(nil, site, nil, 0, q); err != nil {
 				b.Fatal(err)
 			}
 		}

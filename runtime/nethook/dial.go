@@ -40,7 +40,8 @@ func markedContext(ctx context.Context, site *Site, arg int, raw string) context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return context.WithValue(ctx, markKey{}, &dialMark{site: site, host: hostOf(raw), hostDynamic: hostDynamic(site, arg, raw)})
+	dyn, _, _ := hostOrigin(site, arg, raw, rasp.CurrentRequest(ctx))
+	return context.WithValue(ctx, markKey{}, &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn})
 }
 
 // hostOf returns the host of a URL or host:port, lower case, without the
@@ -80,7 +81,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	// A host other than the call site's was chosen by a redirect: the
 	// code did not write it, whatever the first URL was.
 	dynamic := m.hostDynamic || host != m.host
-	return rasp.JudgeLater(m.site, func() (Finding, bool) {
+	return rasp.JudgeLater(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
 		if !ok {
 			return Finding{}, false

@@ -16,15 +16,18 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
 
-// checkAddr judges an address; arg is its index among the sink's parameters.
-func checkAddr(site *Site, arg int, network, address string) error {
-	return rasp.Judge(site, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address) })
+// checkAddr judges an address; arg is its index among the sink's
+// parameters. ctx (may be nil) or the goroutine tells the request.
+func checkAddr(ctx context.Context, site *Site, arg int, network, address string) error {
+	req := rasp.CurrentRequest(ctx)
+	return rasp.Judge(site, req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
 }
 
 // checkURL judges a URL; arg is its index among the sink's parameters (< 0:
-// not one of them).
-func checkURL(site *Site, arg int, rawURL string) error {
-	return rasp.Judge(site, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL) })
+// not one of them). ctx (may be nil) or the goroutine tells the request.
+func checkURL(ctx context.Context, site *Site, arg int, rawURL string) error {
+	req := rasp.CurrentRequest(ctx)
+	return rasp.Judge(site, req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
 }
 
 func dialErr(network, address string, err error) error {
@@ -33,7 +36,7 @@ func dialErr(network, address string, err error) error {
 
 // NetDial is the hook for net.Dial.
 func NetDial(site *Site, network, address string) (net.Conn, error) {
-	if err := checkAddr(site, 1, network, address); err != nil {
+	if err := checkAddr(nil, site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
 	var d net.Dialer
@@ -42,7 +45,7 @@ func NetDial(site *Site, network, address string) (net.Conn, error) {
 
 // NetDialTimeout is the hook for net.DialTimeout.
 func NetDialTimeout(site *Site, network, address string, timeout time.Duration) (net.Conn, error) {
-	if err := checkAddr(site, 1, network, address); err != nil {
+	if err := checkAddr(nil, site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
 	d := net.Dialer{Timeout: timeout}
@@ -51,7 +54,7 @@ func NetDialTimeout(site *Site, network, address string, timeout time.Duration) 
 
 // DialerDial is the hook for (*net.Dialer).Dial.
 func DialerDial(site *Site, d *net.Dialer, network, address string) (net.Conn, error) {
-	if err := checkAddr(site, 1, network, address); err != nil {
+	if err := checkAddr(nil, site, 1, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
 	return d.DialContext(markedContext(nil, site, 1, address), network, address)
@@ -59,7 +62,7 @@ func DialerDial(site *Site, d *net.Dialer, network, address string) (net.Conn, e
 
 // DialerDialContext is the hook for (*net.Dialer).DialContext.
 func DialerDialContext(site *Site, d *net.Dialer, ctx context.Context, network, address string) (net.Conn, error) {
-	if err := checkAddr(site, 2, network, address); err != nil {
+	if err := checkAddr(ctx, site, 2, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
 	return d.DialContext(markedContext(ctx, site, 2, address), network, address)
@@ -98,7 +101,7 @@ func ClientDo(site *Site, c *http.Client, req *http.Request) (*http.Response, er
 		return c.Do(req)
 	}
 	u := req.URL.String()
-	if err := checkURL(site, -1, u); err != nil {
+	if err := checkURL(req.Context(), site, -1, u); err != nil {
 		return nil, urlErr(urlOp(req.Method), u, err)
 	}
 	return c.Do(req.WithContext(markedContext(req.Context(), site, -1, u)))
@@ -130,7 +133,7 @@ const formType = "application/x-www-form-urlencoded"
 // as Client.Get, Head, Post and PostForm do, with the dial mark in its
 // context.
 func clientSend(site *Site, c *http.Client, method, rawURL, contentType string, body io.Reader) (*http.Response, error) {
-	if err := checkURL(site, 0, rawURL); err != nil {
+	if err := checkURL(nil, site, 0, rawURL); err != nil {
 		return nil, urlErr(urlOp(method), rawURL, err)
 	}
 	req, err := http.NewRequestWithContext(markedContext(nil, site, 0, rawURL), method, rawURL, body)
@@ -154,8 +157,8 @@ func urlOp(method string) string {
 // NetDetector judges an address about to be dialed or a URL about to be
 // fetched.
 type NetDetector interface {
-	CheckAddr(site *Site, arg int, network, address string) (Finding, bool)
-	CheckURL(site *Site, arg int, rawURL string) (Finding, bool)
+	CheckAddr(site *Site, arg int, network, address string, req *rasp.Request) (Finding, bool)
+	CheckURL(site *Site, arg int, rawURL string, req *rasp.Request) (Finding, bool)
 }
 
 // basicNet flags connections to cloud metadata endpoints.
@@ -166,7 +169,7 @@ var metadataHosts = map[string]bool{
 	"168.63.129.16": true, "metadata.google.internal": true,
 }
 
-func (basicNet) CheckAddr(_ *Site, _ int, _, address string) (Finding, bool) {
+func (basicNet) CheckAddr(_ *Site, _ int, _, address string, _ *rasp.Request) (Finding, bool) {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		host = address
@@ -177,12 +180,12 @@ func (basicNet) CheckAddr(_ *Site, _ int, _, address string) (Finding, bool) {
 	return Finding{}, false
 }
 
-func (b basicNet) CheckURL(site *Site, arg int, raw string) (Finding, bool) {
+func (b basicNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return Finding{}, false
 	}
-	return b.CheckAddr(site, arg, "tcp", u.Host)
+	return b.CheckAddr(site, arg, "tcp", u.Host, req)
 }
 
 // templateNet judges addresses and URLs with package ssrf: a host that came
@@ -190,48 +193,63 @@ func (b basicNet) CheckURL(site *Site, arg int, raw string) (Finding, bool) {
 // unless the programmer wrote it.
 type templateNet struct{}
 
-func (n templateNet) CheckAddr(site *Site, arg int, _, address string) (Finding, bool) {
-	return n.judge(site, arg, address)
+func (n templateNet) CheckAddr(site *Site, arg int, _, address string, req *rasp.Request) (Finding, bool) {
+	return n.judge(site, arg, address, req)
 }
 
-func (n templateNet) CheckURL(site *Site, arg int, raw string) (Finding, bool) {
-	return n.judge(site, arg, raw)
+func (n templateNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
+	return n.judge(site, arg, raw, req)
 }
 
-func (templateNet) judge(site *Site, arg int, raw string) (Finding, bool) {
-	if site.Template(arg) == nil {
-		if f, ok := (basicNet{}).CheckAddr(site, arg, "tcp", hostPortOf(raw)); ok {
+func (templateNet) judge(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
+	dyn, known, input := hostOrigin(site, arg, raw, req)
+	if !known {
+		if f, ok := (basicNet{}).CheckAddr(site, arg, "tcp", hostPortOf(raw), req); ok {
 			return f, true
 		}
 		return Finding{}, false
 	}
-	f, found := ssrf.Check(raw, hostDynamic(site, arg, raw), ssrfAllowlist())
+	f, found := ssrf.Check(raw, dyn, ssrfAllowlist())
 	if !found {
 		return Finding{}, false
 	}
-	return Finding{Rule: f.Rule, Detail: "the host came from a dynamic part", Value: raw}, true
+	detail := "the host came from a dynamic part"
+	if input != nil {
+		detail = "the host came from a request input"
+	}
+	return Finding{Rule: f.Rule, Detail: detail, Value: raw, Input: input}, true
 }
 
-// hostDynamic tells whether the host of a URL or address passed as the
-// sink's parameter arg came from a dynamic part of its template. Without a
-// template the origin is unknown, and the host counts as written.
-func hostDynamic(site *Site, arg int, raw string) bool {
-	t := site.Template(arg)
-	if t == nil {
-		return false
-	}
+// hostOrigin tells whether the host of a URL or address passed as the
+// sink's parameter arg came from a dynamic part of its template or, without
+// a template, from one of the request's inputs (input says which). known
+// is false when neither tells.
+func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, known bool, input *rasp.Input) {
 	var buf [rasp.MaxSpans]rasp.Span
-	n, ok := t.Spans(raw, &buf)
-	if !ok {
-		return true
+	n, ok := 0, false
+	if t := site.Template(arg); t != nil {
+		if n, ok = t.Spans(raw, &buf); !ok {
+			return true, true, nil // the value does not fit what the code wrote
+		}
+	}
+	var which [rasp.MaxSpans]int
+	if !ok && req != nil {
+		if n = rasp.InputSpans(raw, req.Inputs(), &buf, &which); n == 0 {
+			return false, false, nil
+		}
+	} else if !ok {
+		return false, false, nil
 	}
 	hs, he := hostRange(raw)
 	for i := 0; i < n; i++ {
 		if buf[i].Start < he && buf[i].End > hs {
-			return true
+			if !ok {
+				input = &req.Inputs()[which[i]]
+			}
+			return true, true, input
 		}
 	}
-	return false
+	return false, true, nil
 }
 
 // hostRange returns the byte range of the host in a URL or host:port: after

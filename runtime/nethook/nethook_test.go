@@ -45,12 +45,12 @@ func TestTemplateHost(t *testing.T) {
 	staticHost := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:8080/items/", "")}}
 	inBlockMode(t, func() {
 		for _, u := range []string{"http://example.com/status", "http://169.254.169.254/status", "http://127.0.0.1/status", "http://0x7f.1/status"} {
-			err := checkURL(dynHost, 0, u)
+			err := checkURL(nil, dynHost, 0, u)
 			if attack := !strings.Contains(u, "example"); (err != nil) != attack {
 				t.Errorf("url %q: err = %v, attack %v", u, err, attack)
 			}
 		}
-		if err := checkURL(staticHost, 0, "http://127.0.0.1:8080/items/42"); err != nil {
+		if err := checkURL(nil, staticHost, 0, "http://127.0.0.1:8080/items/42"); err != nil {
 			t.Errorf("a host the programmer wrote was judged: %v", err)
 		}
 	})
@@ -60,16 +60,16 @@ func TestDynamicPortIsNotADynamicHost(t *testing.T) {
 	site := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:", "/items")}}
 	userinfo := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "@api.example.com/")}}
 	inBlockMode(t, func() {
-		if err := checkURL(site, 0, "http://127.0.0.1:8080/items"); err != nil {
+		if err := checkURL(nil, site, 0, "http://127.0.0.1:8080/items"); err != nil {
 			t.Errorf("a dynamic port made the written host dynamic: %v", err)
 		}
-		if err := checkURL(site, 0, "http://127.0.0.1:80@169.254.169.254/items"); err == nil {
+		if err := checkURL(nil, site, 0, "http://127.0.0.1:80@169.254.169.254/items"); err == nil {
 			t.Errorf("a dynamic port that moved the host was let through")
 		}
-		if err := checkURL(userinfo, 0, "http://bob@api.example.com/"); err != nil {
+		if err := checkURL(nil, userinfo, 0, "http://bob@api.example.com/"); err != nil {
 			t.Errorf("dynamic userinfo made the host dynamic: %v", err)
 		}
-		if err := checkURL(userinfo, 0, "http://x@127.0.0.1/#@api.example.com/"); err == nil {
+		if err := checkURL(nil, userinfo, 0, "http://x@127.0.0.1/#@api.example.com/"); err == nil {
 			t.Errorf("userinfo that moved the host was let through")
 		}
 	})

@@ -60,13 +60,13 @@ func CheckArgvValues(argv []string, dyn [][]Span, valueArg []bool) (Finding, boo
 				for k := s; k < e; k++ {
 					switch a[k] {
 					case '&', '|', '<', '>', '^', '%', '"', '\n', '\r':
-						return Finding{Rule: RuleShellDynamic, Start: s, End: e}, true
+						return Finding{Rule: RuleShellDynamic, Arg: i, Start: s, End: e}, true
 					}
 				}
 			}
 			value := s == 0 || (i < len(valueArg) && valueArg[i])
 			if !endOpts && value && len(a) > 1 && a[0] == '-' && !isNumber(a[1:]) {
-				return Finding{Rule: RuleArgumentInjection, Start: s, End: e}, true
+				return Finding{Rule: RuleArgumentInjection, Arg: i, Start: s, End: e}, true
 			}
 		}
 	}

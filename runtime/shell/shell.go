@@ -19,6 +19,7 @@ type Span struct{ Start, End int }
 // that caused it.
 type Finding struct {
 	Rule       string
+	Arg        int // the index in argv of the argument, for CheckArgv
 	Start, End int
 }
 

@@ -1,0 +1,441 @@
+package httphook
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+)
+
+const (
+	maxInputs    = 256  // inputs of one request
+	maxJSONDepth = 32   // JSON values nested deeper are not inputs
+	maxValueLen  = 4096 // longer values are truncated
+	teeFirstCap  = 4096 // first buffer of a BodyTee, if max allows
+)
+
+// BodyTee wraps a request body and keeps a copy of the first max bytes the
+// handler reads, so that inputs can be read from the body without
+// consuming it. It implements io.ReadCloser.
+//
+// The handler reads exactly what the wrapped body yields, errors included.
+// The buffer is allocated at the first Read that returns bytes. Captured
+// may be called from any goroutine, concurrently with Read.
+type BodyTee struct {
+	rc  io.ReadCloser
+	max int
+
+	mu  sync.Mutex
+	buf []byte
+}
+
+// NewBodyTee returns a BodyTee reading rc (nil reads as empty) that keeps
+// at most max bytes.
+func NewBodyTee(rc io.ReadCloser, max int) *BodyTee {
+	if max < 0 {
+		max = 0
+	}
+	return &BodyTee{rc: rc, max: max}
+}
+
+// Read reads from the wrapped body and keeps a copy of what it returns,
+// up to the tee's limit.
+func (b *BodyTee) Read(p []byte) (int, error) {
+	if b.rc == nil {
+		return 0, io.EOF
+	}
+	n, err := b.rc.Read(p)
+	if n > 0 && n <= len(p) && b.max > 0 {
+		b.capture(p[:n])
+	}
+	return n, err
+}
+
+func (b *BodyTee) capture(p []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	room := b.max - len(b.buf)
+	if room <= 0 {
+		return
+	}
+	if len(p) > room {
+		p = p[:room]
+	}
+	if need := len(b.buf) + len(p); need > cap(b.buf) {
+		// Grow by hand, never past max. The bytes already captured stay
+		// where they are in the old array, for the callers of Captured.
+		c := 2 * cap(b.buf)
+		if c < teeFirstCap {
+			c = teeFirstCap
+		}
+		if c < need {
+			c = need
+		}
+		if c > b.max {
+			c = b.max
+		}
+		nb := make([]byte, len(b.buf), c)
+		copy(nb, b.buf)
+		b.buf = nb
+	}
+	b.buf = append(b.buf, p...)
+}
+
+// Close closes the wrapped body.
+func (b *BodyTee) Close() error {
+	if b.rc == nil {
+		return nil
+	}
+	return b.rc.Close()
+}
+
+// Captured returns what was read so far, up to the tee's limit. The caller
+// must not change the bytes.
+func (b *BodyTee) Captured() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf[:len(b.buf):len(b.buf)]
+}
+
+// Inputs returns the inputs of r: query values, form values (urlencoded
+// body from the tee's captured bytes, or r.PostForm / r.MultipartForm.Value when the handler parsed them), JSON body
+// keys and string/number values walked recursively (Name is the key path
+// like "user.name" or "ids[2]"), path segments of r.URL.Path, cookies, and the headers that carry
+// data: Referer, User-Agent, Origin, X-Forwarded-For, X-Forwarded-Host,
+// X-Real-Ip, and other X-* headers except X-Request-Id. body may be nil.
+//
+// The order is fixed: query, form or multipart, JSON, path, cookies,
+// headers. Within a source the inputs come in the order of the request
+// where it is known (query string, captured form body, JSON body, path,
+// Cookie header), else sorted by name (r.PostForm, r.MultipartForm, the
+// X-* headers). Details:
+//
+//   - Query and captured form bodies are split on '&' by hand, so a pair
+//     that net/url refuses (one holding ';') still counts; a name or value
+//     that does not unescape is taken as sent.
+//   - The form comes from r.MultipartForm when the handler parsed a
+//     multipart form (Source "multipart"; the file names of its files are
+//     inputs too, named by their field), else from r.PostForm when the
+//     handler parsed the form, else from the captured body when the
+//     Content-Type is application/x-www-form-urlencoded.
+//   - The JSON body is read from the captured bytes when the Content-Type is
+//     application/json or a +json type, or when the bytes start with '{' or
+//     '[' after white space, whatever the Content-Type. Strings and numbers
+//     are inputs (numbers as written), named by their path ("user.name",
+//     "ids[2]", "[0].id" under a top-level array); values nested more than
+//     32 levels deep are skipped; the walk stops at the first syntax error
+//     or at the end of what was captured, keeping what it saw before.
+//   - A name (query, form, JSON key) is also an input, with the name as
+//     value, when it holds a byte other than ASCII letters, digits and
+//     "_-.[]": such a key may be spliced into a query by code that
+//     iterates over the parameters.
+//   - Path segments are cut from the escaped path and unescaped one by one,
+//     so that an encoded slash stays inside its segment; Name is the
+//     segment's index (0 for the first non-empty one).
+//   - Empty values are left out; values are truncated to 4096 bytes; a
+//     value holding '%' is followed by its url.QueryUnescape form when that
+//     succeeds and differs; there are at most 256 inputs.
+func Inputs(r *http.Request, body *BodyTee) []rasp.Input {
+	if r == nil {
+		return nil
+	}
+	c := collector{ins: make([]rasp.Input, 0, 16)}
+	if r.URL != nil {
+		c.pairs("query", r.URL.RawQuery)
+	}
+
+	ct := mediaType(r.Header.Get("Content-Type"))
+	var captured []byte
+	if body != nil {
+		captured = body.Captured()
+	}
+	switch {
+	case r.MultipartForm != nil:
+		// ParseMultipartForm copies these values into r.PostForm too.
+		c.values("multipart", r.MultipartForm.Value)
+		files := r.MultipartForm.File
+		for _, k := range sortedKeys(files) {
+			for _, fh := range files[k] {
+				if fh != nil {
+					c.add("multipart", k, fh.Filename)
+				}
+			}
+		}
+	case len(r.PostForm) > 0:
+		c.values("form", r.PostForm)
+	case ct == "application/x-www-form-urlencoded" && len(captured) > 0:
+		c.pairs("form", string(captured))
+	}
+	if len(captured) > 0 && (ct == "application/json" || strings.HasSuffix(ct, "+json") || looksJSON(captured)) {
+		c.json(captured)
+	}
+
+	if r.URL != nil {
+		c.path(r.URL.EscapedPath())
+	}
+	if len(r.Header["Cookie"]) > 0 {
+		for _, ck := range r.Cookies() {
+			c.add("cookie", ck.Name, ck.Value)
+		}
+	}
+	c.headers(r.Header)
+	return c.ins
+}
+
+// dataHeaders are the headers, other than X-*, that carry client data, in
+// the order they are listed.
+var dataHeaders = []string{"Referer", "User-Agent", "Origin", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"}
+
+type collector struct {
+	ins []rasp.Input
+}
+
+func (c *collector) full() bool { return len(c.ins) >= maxInputs }
+
+// add adds the value, and its decoded form when it holds '%'.
+func (c *collector) add(src, name, val string) {
+	if val == "" || c.full() {
+		return
+	}
+	dec := ""
+	if strings.IndexByte(val, '%') >= 0 {
+		if d, err := url.QueryUnescape(val); err == nil && d != val && d != "" {
+			dec = d
+		}
+	}
+	c.ins = append(c.ins, rasp.Input{Source: src, Name: name, Value: truncate(val)})
+	if dec != "" && !c.full() {
+		c.ins = append(c.ins, rasp.Input{Source: src, Name: name, Value: truncate(dec)})
+	}
+}
+
+// addName adds a parameter or key name as an input when it is unusual.
+func (c *collector) addName(src, name, key string) {
+	if unusualName(key) {
+		c.add(src, name, key)
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > maxValueLen {
+		return s[:maxValueLen]
+	}
+	return s
+}
+
+// unusualName reports whether a parameter name holds a byte other than
+// ASCII letters, digits and "_-.[]".
+func unusualName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '_' || c == '-' || c == '.' || c == '[' || c == ']') {
+			return true
+		}
+	}
+	return false
+}
+
+// pairs adds the name=value pairs of a query string or urlencoded body, in
+// order.
+func (c *collector) pairs(src, raw string) {
+	for raw != "" && !c.full() {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, v = unescapeOr(k), unescapeOr(v)
+		c.addName(src, k, k)
+		c.add(src, k, v)
+	}
+}
+
+func unescapeOr(s string) string {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s
+	}
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// values adds parsed form values, by sorted name.
+func (c *collector) values(src string, m url.Values) {
+	for _, k := range sortedKeys(m) {
+		c.addName(src, k, k)
+		for _, v := range m[k] {
+			c.add(src, k, v)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// path adds the segments of an escaped URL path.
+func (c *collector) path(p string) {
+	idx := 0
+	for p != "" && !c.full() {
+		var seg string
+		seg, p, _ = strings.Cut(p, "/")
+		if seg == "" {
+			continue
+		}
+		v := seg
+		if strings.IndexByte(seg, '%') >= 0 {
+			if u, err := url.PathUnescape(seg); err == nil {
+				v = u
+			}
+		}
+		c.add("path", strconv.Itoa(idx), v)
+		idx++
+	}
+}
+
+// headers adds the values of the headers that carry client data.
+func (c *collector) headers(h http.Header) {
+	for _, name := range dataHeaders {
+		for _, v := range h[name] {
+			c.add("header", name, v)
+		}
+	}
+	var others []string
+	for k := range h {
+		if len(k) < 2 || k[1] != '-' || k[0] != 'X' && k[0] != 'x' {
+			continue
+		}
+		ck := http.CanonicalHeaderKey(k)
+		if ck == "X-Request-Id" || k == ck && listedHeader(ck) {
+			continue // not data, or added above
+		}
+		others = append(others, k)
+	}
+	sort.Strings(others)
+	for _, k := range others {
+		for _, v := range h[k] {
+			c.add("header", http.CanonicalHeaderKey(k), v)
+		}
+	}
+}
+
+func listedHeader(name string) bool {
+	for _, h := range dataHeaders {
+		if h == name {
+			return true
+		}
+	}
+	return false
+}
+
+// mediaType returns the lower-cased media type of a Content-Type, without
+// parameters.
+func mediaType(ct string) string {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(ct))
+}
+
+// looksJSON reports whether b starts with '{' or '[' after white space.
+func looksJSON(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// jsonFrame is an object or array the JSON walk is in.
+type jsonFrame struct {
+	path    string // the container's own path ("" at the top)
+	array   bool
+	index   int    // next element's index, in an array
+	key     string // the current key, in an object
+	wantKey bool   // the next string is a key, in an object
+}
+
+// json adds the strings and numbers of a JSON document, and its unusual
+// keys, until the document ends or breaks.
+func (c *collector) json(data []byte) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []jsonFrame
+	// next returns the path of the value that starts now and whether it is
+	// shallow enough to count, and moves the container on.
+	next := func() (string, bool) {
+		if len(stack) == 0 {
+			return "", true
+		}
+		f := &stack[len(stack)-1]
+		deep := len(stack) > maxJSONDepth
+		if f.array {
+			i := f.index
+			f.index++
+			if deep {
+				return "", false
+			}
+			return f.path + "[" + strconv.Itoa(i) + "]", true
+		}
+		f.wantKey = true
+		if deep {
+			return "", false
+		}
+		return joinKey(f.path, f.key), true
+	}
+	for !c.full() {
+		tok, err := dec.Token()
+		if err != nil {
+			return // io.EOF, or the document is broken or truncated
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				p, _ := next()
+				stack = append(stack, jsonFrame{path: p, array: t == '[', wantKey: t == '{'})
+			default:
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
+			}
+		case string:
+			if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].wantKey {
+				f := &stack[n-1]
+				f.key, f.wantKey = t, false
+				if n <= maxJSONDepth {
+					c.addName("json", joinKey(f.path, t), t)
+				}
+				continue
+			}
+			if p, ok := next(); ok {
+				c.add("json", p, t)
+			}
+		case json.Number:
+			if p, ok := next(); ok {
+				c.add("json", p, string(t))
+			}
+		default: // true, false, null
+			next()
+		}
+	}
+}
+
+func joinKey(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}

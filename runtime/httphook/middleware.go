@@ -1,0 +1,254 @@
+package httphook
+
+import (
+	"bufio"
+	"encoding/hex"
+	"html"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+)
+
+// maxBody bounds the bytes of a request body kept for input correlation.
+const maxBody = 64 << 10
+
+// Wrap returns handler (http.DefaultServeMux when nil) behind the request
+// middleware. For each request it:
+//
+//   - takes the request ID from X-Request-Id (or makes one) and echoes it in
+//     the response;
+//   - makes the request known to every sink call made while serving it:
+//     through the request's context, and through the goroutine (and the
+//     goroutines the handler starts), so calls without a context, deep in
+//     helpers or libraries, know it too;
+//   - keeps a copy of the first 64 KiB of the body as the handler reads it,
+//     so the inputs (query, form, JSON, path, cookies, data headers) can be
+//     read lazily, when a detector first asks;
+//   - answers 403 when a sink call was blocked, whatever the handler then
+//     wrote: JSON {"error":"blocked","rule":…,"request_id":…}, or HTML when
+//     the client asks for it. If the handler had already sent its status
+//     before the block, the connection is aborted instead, so a partial
+//     answer never looks complete.
+//
+// Wrapping a wrapped handler returns it unchanged. In mode off the
+// middleware only calls the handler.
+func Wrap(handler http.Handler) http.Handler {
+	if handler == nil {
+		handler = http.DefaultServeMux
+	}
+	if _, ok := handler.(*middleware); ok {
+		return handler
+	}
+	return &middleware{next: handler}
+}
+
+type middleware struct{ next http.Handler }
+
+func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rasp.CurrentMode() == rasp.ModeOff {
+		m.next.ServeHTTP(w, r)
+		return
+	}
+	id := requestID(r.Header.Get("X-Request-Id"))
+	w.Header().Set("X-Request-Id", id)
+	x := &exchange{ResponseWriter: w}
+	x.req = rasp.NewRequest(id, r.Method, r.URL.Path, clientIP(r.RemoteAddr), x.inputs)
+	x.r = r.WithContext(rasp.WithRequest(r.Context(), x.req))
+	if r.Body != nil && r.Body != http.NoBody {
+		x.body = notifyingBody{NewBodyTee(r.Body, maxBody), x.req}
+		x.r.Body = x.body
+	}
+	defer x.finish(rasp.Enter(x.req))
+	m.next.ServeHTTP(x, x.r)
+}
+
+// exchange is the response writer the handler gets: it passes everything
+// through until a sink call of the request is blocked, and swallows what
+// the handler writes after that.
+type exchange struct {
+	http.ResponseWriter
+	req     *rasp.Request
+	r       *http.Request
+	body    notifyingBody
+	sent    bool        // the handler's status went out
+	dropped http.Header // the header the handler edits after a block
+}
+
+func (x *exchange) inputs() []rasp.Input {
+	return Inputs(x.r, x.body.BodyTee)
+}
+
+func (x *exchange) blocked() bool { return x.req.Blocked() != nil }
+
+// Header returns the response header; after a block, a throwaway one.
+func (x *exchange) Header() http.Header {
+	if x.blocked() {
+		if x.dropped == nil {
+			x.dropped = http.Header{}
+		}
+		return x.dropped
+	}
+	return x.ResponseWriter.Header()
+}
+
+// WriteHeader sends the status, unless a call was blocked.
+func (x *exchange) WriteHeader(code int) {
+	if x.blocked() {
+		return
+	}
+	if code >= 200 {
+		x.sent = true
+	}
+	x.ResponseWriter.WriteHeader(code)
+}
+
+// Write sends body bytes, unless a call was blocked: they are then
+// dropped, and reported written.
+func (x *exchange) Write(b []byte) (int, error) {
+	if x.blocked() {
+		return len(b), nil
+	}
+	x.sent = true
+	return x.ResponseWriter.Write(b)
+}
+
+// ReadFrom copies r to the response (io.Copy uses it).
+func (x *exchange) ReadFrom(r io.Reader) (int64, error) {
+	if x.blocked() {
+		return io.Copy(io.Discard, r)
+	}
+	x.sent = true
+	if rf, ok := x.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{x.ResponseWriter}, r)
+}
+
+// Flush flushes the response, unless a call was blocked.
+func (x *exchange) Flush() {
+	if x.blocked() {
+		return
+	}
+	if f, ok := x.ResponseWriter.(http.Flusher); ok {
+		x.sent = true
+		f.Flush()
+	}
+}
+
+// Hijack hands the connection to the handler, when the server allows it.
+func (x *exchange) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := x.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, http.ErrNotSupported
+	}
+	x.sent = true
+	return h.Hijack()
+}
+
+// Unwrap returns the server's writer, for http.ResponseController.
+func (x *exchange) Unwrap() http.ResponseWriter { return x.ResponseWriter }
+
+// finish runs when the handler returns (or panics): it restores the
+// goroutine's request and answers for a blocked call.
+func (x *exchange) finish(e rasp.Entered) {
+	e.Leave()
+	b := x.req.Blocked()
+	if b == nil {
+		return
+	}
+	if x.sent {
+		panic(http.ErrAbortHandler) // the status is out: cut the answer short
+	}
+	h := x.ResponseWriter.Header()
+	for k := range h {
+		if k != "X-Request-Id" {
+			delete(h, k)
+		}
+	}
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if strings.Contains(x.r.Header.Get("Accept"), "text/html") {
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		x.ResponseWriter.WriteHeader(http.StatusForbidden)
+		io.WriteString(x.ResponseWriter, "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>The request was blocked (rule "+
+			html.EscapeString(b.Rule)+"). Request ID: <code>"+html.EscapeString(x.req.ID)+"</code></p>\n")
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	x.ResponseWriter.WriteHeader(http.StatusForbidden)
+	io.WriteString(x.ResponseWriter, `{"error":"blocked","rule":`+jsonString(b.Rule)+`,"request_id":`+jsonString(x.req.ID)+"}\n")
+}
+
+// notifyingBody tells the request its inputs grew when the handler reads
+// more of the body.
+type notifyingBody struct {
+	*BodyTee
+	req *rasp.Request
+}
+
+func (b notifyingBody) Read(p []byte) (int, error) {
+	n, err := b.BodyTee.Read(p)
+	if n > 0 {
+		b.req.InputsChanged()
+	}
+	return n, err
+}
+
+// requestID returns the client's request ID when it is a sane token, or a
+// new random one.
+func requestID(in string) string {
+	if in != "" && len(in) <= 128 {
+		ok := true
+		for i := 0; i < len(in); i++ {
+			if c := in[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return in
+		}
+	}
+	var b [16]byte
+	a, c := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 8; i++ {
+		b[i], b[8+i] = byte(a>>(8*i)), byte(c>>(8*i))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// clientIP is the host of the connection's remote address. Forwarding
+// headers are inputs, not identities: they are not trusted here.
+func clientIP(remote string) string {
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		return h
+	}
+	return remote
+}
+
+// jsonString quotes s as a JSON string (rule names and request IDs are
+// plain ASCII; anything else is escaped).
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c >= 0x7f:
+			b.WriteString(`\u00`)
+			b.WriteByte("0123456789abcdef"[c>>4])
+			b.WriteByte("0123456789abcdef"[c&15])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

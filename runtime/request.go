@@ -1,0 +1,123 @@
+package rasp
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Input is one value a client sent with a request.
+type Input struct {
+	Source string // query, form, multipart, json, body, path, cookie, header
+	Name   string // the parameter, JSON key path, cookie or header name
+	Value  string
+}
+
+// Request is what the runtime knows of the HTTP request a sink call
+// serves. The server middleware (package httphook) makes one per request
+// and makes it reachable from the request's context and from the
+// goroutines that serve it; the inputs are read lazily, the first time a
+// detector asks.
+type Request struct {
+	ID, Method, Path, ClientIP string
+
+	load   func() []Input
+	mu     sync.Mutex
+	stale  atomic.Bool // the inputs must be (re)loaded
+	inputs atomic.Pointer[[]Input]
+
+	blocked atomic.Pointer[BlockedError]
+}
+
+// NewRequest returns a Request whose inputs load computes on first use.
+func NewRequest(id, method, path, clientIP string, load func() []Input) *Request {
+	r := &Request{ID: id, Method: method, Path: path, ClientIP: clientIP, load: load}
+	r.stale.Store(load != nil)
+	return r
+}
+
+// InputsChanged tells the request that its inputs grew (the handler read
+// more of the body): the next Inputs loads them again.
+func (r *Request) InputsChanged() {
+	if r.load != nil && !r.stale.Load() {
+		r.stale.Store(true)
+	}
+}
+
+// Inputs returns the request's inputs, loading them on the first call and
+// after InputsChanged. A loader that panics yields no inputs (and is
+// counted). The slice returned is never modified.
+func (r *Request) Inputs() []Input {
+	if r.stale.Load() {
+		r.reload()
+	}
+	if p := r.inputs.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (r *Request) reload() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.stale.Load() {
+		return
+	}
+	r.stale.Store(false)
+	defer func() {
+		if p := recover(); p != nil {
+			internalErrors.Add(1)
+			logf("internal error reading the inputs of request %s: %v", r.ID, p)
+		}
+	}()
+	in := r.load()
+	r.inputs.Store(&in)
+}
+
+// Blocked returns the first refusal of a sink call made for the request,
+// or nil.
+func (r *Request) Blocked() *BlockedError { return r.blocked.Load() }
+
+func (r *Request) noteBlocked(e *BlockedError) { r.blocked.CompareAndSwap(nil, e) }
+
+type requestKey struct{}
+
+// WithRequest returns ctx carrying r.
+func WithRequest(ctx context.Context, r *Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestFrom returns the request ctx carries, or nil.
+func RequestFrom(ctx context.Context) *Request {
+	if ctx == nil {
+		return nil
+	}
+	r, _ := ctx.Value(requestKey{}).(*Request)
+	return r
+}
+
+// Entered remembers the request a goroutine served before Enter.
+type Entered struct{ prev unsafe.Pointer }
+
+// Enter makes r the request of the calling goroutine and of the goroutines
+// it starts from now on; Leave on the result restores the previous one.
+// Without the tool's patched runtime (a plain build) it does nothing, and
+// only contexts carry the request.
+func Enter(r *Request) Entered {
+	prev := getGLS()
+	setGLS(unsafe.Pointer(r))
+	return Entered{prev}
+}
+
+// Leave restores the request the goroutine served before Enter.
+func (e Entered) Leave() { setGLS(e.prev) }
+
+// CurrentRequest returns the request the calling goroutine serves: the one
+// ctx carries (ctx may be nil), else the goroutine's, else nil.
+func CurrentRequest(ctx context.Context) *Request {
+	if r := RequestFrom(ctx); r != nil {
+		return r
+	}
+	return (*Request)(getGLS())
+}
