@@ -1,0 +1,208 @@
+package httphook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+)
+
+var sinkSite = &rasp.Site{Package: "example.com/app", File: "app.go", Line: 7, Sink: "example.Sink", Family: rasp.FamilySQL}
+
+// sink stands for a hooked sink call: it is an attack when one of the
+// request's inputs contains "attack".
+func sink(r *http.Request) error {
+	req := rasp.CurrentRequest(r.Context())
+	return rasp.Judge(sinkSite, req, func() (rasp.Finding, bool) {
+		for i, in := range req.Inputs() {
+			if strings.Contains(in.Value, "attack") {
+				return rasp.Finding{Rule: "test-rule", Input: &req.Inputs()[i]}, true
+			}
+		}
+		return rasp.Finding{}, false
+	})
+}
+
+// careless writes what it likes after the sink's error, as real handlers do.
+func careless(w http.ResponseWriter, r *http.Request) {
+	if r.Method == "POST" {
+		var v map[string]any
+		json.NewDecoder(r.Body).Decode(&v)
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	if err := sink(r); err != nil {
+		w.Header().Set("X-Leak", "yes")
+		http.Error(w, "internal error: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	io.WriteString(w, "ok\n")
+}
+
+func inMode(t *testing.T, m rasp.Mode) *bytes.Buffer {
+	t.Helper()
+	old := rasp.CurrentMode()
+	var buf bytes.Buffer
+	rasp.SetMode(m)
+	rasp.SetEventWriter(&buf)
+	t.Cleanup(func() { rasp.SetMode(old); rasp.SetEventWriter(nil) })
+	return &buf
+}
+
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestBenignRequest(t *testing.T) {
+	events := inMode(t, rasp.ModeBlock)
+	h := Wrap(http.HandlerFunc(careless))
+	w := serve(h, httptest.NewRequest("GET", "/items?q=lamp", nil))
+	if w.Code != 200 || w.Body.String() != "ok\n" {
+		t.Fatalf("got %d %q", w.Code, w.Body)
+	}
+	if id := w.Header().Get("X-Request-Id"); !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
+		t.Errorf("X-Request-Id = %q", id)
+	}
+	r := httptest.NewRequest("GET", "/items", nil)
+	r.Header.Set("X-Request-Id", "abc-123")
+	if w := serve(h, r); w.Header().Get("X-Request-Id") != "abc-123" {
+		t.Errorf("the client's request ID was not echoed: %q", w.Header().Get("X-Request-Id"))
+	}
+	r.Header.Set("X-Request-Id", "<script>")
+	if w := serve(h, r); w.Header().Get("X-Request-Id") == "<script>" {
+		t.Errorf("an unsafe request ID was echoed")
+	}
+	if events.Len() != 0 {
+		t.Errorf("events: %s", events)
+	}
+}
+
+func TestBlockedRequestGets403(t *testing.T) {
+	events := inMode(t, rasp.ModeBlock)
+	h := Wrap(http.HandlerFunc(careless))
+	r := httptest.NewRequest("POST", "/items?x=1", strings.NewReader(`{"name":"an attack"}`))
+	r.Header.Set("X-Request-Id", "req-1")
+	w := serve(h, r)
+	if w.Code != 403 {
+		t.Fatalf("status %d, body %q", w.Code, w.Body)
+	}
+	if got, want := w.Body.String(), `{"error":"blocked","rule":"test-rule","request_id":"req-1"}`+"\n"; got != want {
+		t.Errorf("body %q, want %q", got, want)
+	}
+	if w.Header().Get("Content-Type") != "application/json" || w.Header().Get("X-Leak") != "" {
+		t.Errorf("header %v", w.Header())
+	}
+	var e rasp.Event
+	if err := json.Unmarshal(events.Bytes(), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.RequestID != "req-1" || e.Method != "POST" || e.Path != "/items" || e.Input == nil ||
+		e.Input.Source != "json" || e.Input.Name != "name" || e.Input.Value != "an attack" {
+		t.Errorf("event %+v input %+v", e, e.Input)
+	}
+
+	r = httptest.NewRequest("GET", "/items?q=attack", nil)
+	r.Header.Set("Accept", "text/html,application/xhtml+xml")
+	w = serve(h, r)
+	if w.Code != 403 || !strings.Contains(w.Body.String(), "<h1>Forbidden</h1>") || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("HTML answer: %d %q %v", w.Code, w.Body, w.Header())
+	}
+}
+
+func TestBlockAfterStatusAbortsTheResponse(t *testing.T) {
+	inMode(t, rasp.ModeBlock)
+	srv := httptest.NewServer(Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "partial ")
+		w.(http.Flusher).Flush()
+		if sink(r) != nil {
+			io.WriteString(w, "and the rest after the block")
+		}
+	})))
+	defer srv.Close()
+	srv.Config.ErrorLog = nil
+	resp, err := http.Get(srv.URL + "/?q=attack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil || strings.Contains(string(body), "after the block") {
+		t.Fatalf("the answer looked complete: %q, %v", body, err)
+	}
+}
+
+func TestDetectAndOffModes(t *testing.T) {
+	events := inMode(t, rasp.ModeDetect)
+	h := Wrap(http.HandlerFunc(careless))
+	if w := serve(h, httptest.NewRequest("GET", "/?q=attack", nil)); w.Code != 200 || events.Len() == 0 {
+		t.Errorf("detect: %d, events %q", w.Code, events)
+	}
+	rasp.SetMode(rasp.ModeOff)
+	if w := serve(h, httptest.NewRequest("GET", "/?q=attack", nil)); w.Code != 200 || w.Header().Get("X-Request-Id") != "" {
+		t.Errorf("off: %d %v", w.Code, w.Header())
+	}
+}
+
+func TestWrap(t *testing.T) {
+	h := Wrap(http.HandlerFunc(careless))
+	if Wrap(h) != h {
+		t.Errorf("wrapping twice wrapped again")
+	}
+	if m, ok := Wrap(nil).(*middleware); !ok || m.next != http.DefaultServeMux {
+		t.Errorf("Wrap(nil) = %#v", Wrap(nil))
+	}
+	srv := &http.Server{}
+	wrapServer(srv)
+	wrapServer(srv)
+	if m, ok := srv.Handler.(*middleware); !ok || m.next != http.DefaultServeMux {
+		t.Errorf("server handler %#v", srv.Handler)
+	}
+}
+
+func TestOutsideRequestTheSinkJustFails(t *testing.T) {
+	inMode(t, rasp.ModeBlock)
+	err := rasp.Judge(sinkSite, nil, func() (rasp.Finding, bool) { return rasp.Finding{Rule: "test-rule"}, true })
+	var be *rasp.BlockedError
+	if !errors.As(err, &be) || be.RequestID != "" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func benchServe(b *testing.B, h http.Handler) {
+	r := httptest.NewRequest("GET", "/items?q=lamp&page=2", nil)
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.Body.Reset()
+		h.ServeHTTP(w, r)
+	}
+}
+
+func queryHandler(w http.ResponseWriter, r *http.Request) {
+	if err := sink(r); err != nil {
+		panic(err)
+	}
+	io.WriteString(w, "ok\n")
+}
+
+// BenchmarkHandler and BenchmarkMiddleware: the cost of the middleware on
+// a request whose handler makes one checked sink call (inputs loaded).
+func BenchmarkHandler(b *testing.B) {
+	benchServe(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") }))
+}
+
+func BenchmarkMiddleware(b *testing.B) {
+	old := rasp.CurrentMode()
+	rasp.SetMode(rasp.ModeBlock)
+	defer rasp.SetMode(old)
+	benchServe(b, Wrap(http.HandlerFunc(queryHandler)))
+}
