@@ -14,15 +14,20 @@ type Input struct {
 	Value  string
 }
 
+// InputSource reads the inputs of a request.
+type InputSource interface {
+	Inputs() []Input
+}
+
 // Request is what the runtime knows of the HTTP request a sink call
 // serves. The server middleware (package httphook) makes one per request
 // and makes it reachable from the request's context and from the
 // goroutines that serve it; the inputs are read lazily, the first time a
-// detector asks.
+// detector asks. A Request must not be copied after Init.
 type Request struct {
 	ID, Method, Path, ClientIP string
 
-	load   func() []Input
+	load   InputSource
 	mu     sync.Mutex
 	stale  atomic.Bool // the inputs must be (re)loaded
 	inputs atomic.Pointer[[]Input]
@@ -30,11 +35,19 @@ type Request struct {
 	blocked atomic.Pointer[BlockedError]
 }
 
-// NewRequest returns a Request whose inputs load computes on first use.
-func NewRequest(id, method, path, clientIP string, load func() []Input) *Request {
-	r := &Request{ID: id, Method: method, Path: path, ClientIP: clientIP, load: load}
-	r.stale.Store(load != nil)
+// NewRequest returns a Request whose inputs src reads on first use (src
+// may be nil: no inputs).
+func NewRequest(id, method, path, clientIP string, src InputSource) *Request {
+	r := new(Request)
+	r.Init(id, method, path, clientIP, src)
 	return r
+}
+
+// Init sets up a zero Request, as NewRequest does, for a Request embedded
+// in a larger structure.
+func (r *Request) Init(id, method, path, clientIP string, src InputSource) {
+	r.ID, r.Method, r.Path, r.ClientIP, r.load = id, method, path, clientIP, src
+	r.stale.Store(src != nil)
 }
 
 // InputsChanged tells the request that its inputs grew (the handler read
@@ -71,7 +84,7 @@ func (r *Request) reload() {
 			logf("internal error reading the inputs of request %s: %v", r.ID, p)
 		}
 	}()
-	in := r.load()
+	in := r.load.Inputs()
 	r.inputs.Store(&in)
 }
 
@@ -86,6 +99,21 @@ type requestKey struct{}
 // WithRequest returns ctx carrying r.
 func WithRequest(ctx context.Context, r *Request) context.Context {
 	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestContext is a context carrying a request, to embed in a larger
+// structure (WithRequest allocates one). Set Parent and Request before use.
+type RequestContext struct {
+	context.Context // the parent
+	Request         *Request
+}
+
+// Value returns the request for the runtime's key, else the parent's value.
+func (c *RequestContext) Value(key any) any {
+	if _, ok := key.(requestKey); ok {
+		return c.Request
+	}
+	return c.Context.Value(key)
 }
 
 // RequestFrom returns the request ctx carries, or nil.

@@ -53,11 +53,14 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.next.ServeHTTP(w, r)
 		return
 	}
-	id := requestID(r.Header.Get("X-Request-Id"))
-	w.Header().Set("X-Request-Id", id)
+	// One allocation holds the request, its context and the writer.
 	x := &exchange{ResponseWriter: w}
-	x.req = rasp.NewRequest(id, r.Method, r.URL.Path, clientIP(r.RemoteAddr), x.inputs)
-	x.r = r.WithContext(rasp.WithRequest(r.Context(), x.req))
+	x.id[0] = requestID(r.Header.Get("X-Request-Id"))
+	w.Header()["X-Request-Id"] = x.id[:]
+	x.req = &x.request
+	x.request.Init(x.id[0], r.Method, r.URL.Path, clientIP(r.RemoteAddr), x)
+	x.ctx = rasp.RequestContext{Context: r.Context(), Request: x.req}
+	x.r = r.WithContext(&x.ctx)
 	if r.Body != nil && r.Body != http.NoBody {
 		x.body = notifyingBody{NewBodyTee(r.Body, maxBody), x.req}
 		x.r.Body = x.body
@@ -71,14 +74,18 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the handler writes after that.
 type exchange struct {
 	http.ResponseWriter
-	req     *rasp.Request
+	request rasp.Request
+	ctx     rasp.RequestContext
+	id      [1]string     // the X-Request-Id header's value
+	req     *rasp.Request // &request
 	r       *http.Request
 	body    notifyingBody
 	sent    bool        // the handler's status went out
 	dropped http.Header // the header the handler edits after a block
 }
 
-func (x *exchange) inputs() []rasp.Input {
+// Inputs reads the request's inputs, for rasp.Request.
+func (x *exchange) Inputs() []rasp.Input {
 	return Inputs(x.r, x.body.BodyTee)
 }
 
