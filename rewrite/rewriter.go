@@ -23,6 +23,11 @@ const (
 	MechanismValue  = "value"  // a function or method value was replaced by a closure over the hook
 	MechanismNone   = "none"   // not covered; Reason says why
 	MechanismMethod = "method" // a method expression was replaced by a closure over the hook
+	// MechanismEntry: a call through an interface whose implementations
+	// reach a sink; the standard library's entry point (see StdPatch)
+	// judges it with the request's inputs, without the call site's
+	// templates.
+	MechanismEntry = "entry"
 )
 
 // SiteReport describes one reference to a sink in a package.
@@ -169,6 +174,11 @@ func (fr *fileRewriter) run() error {
 			}
 			s := fr.t.Lookup(FuncKey(fn))
 			if s == nil {
+				if family, entry := entryCovered(fn); entry != "" {
+					p := fr.pkg.Fset.Position(n.Lparen)
+					fr.sites = append(fr.sites, SiteReport{File: p.Filename, Line: p.Line, Column: p.Column,
+						Sink: fn.FullName(), Family: family, Hook: entry, Mechanism: MechanismEntry})
+				}
 				return true
 			}
 			markHandled(handled, fun)
@@ -196,6 +206,48 @@ func (fr *fileRewriter) run() error {
 		return true
 	})
 	return err
+}
+
+// entryCovered tells whether fn, a method called through an interface,
+// has the shape of a sink that an entry point of the standard library
+// covers, and names that entry point: a database/sql method (its results
+// are database/sql types), an http.RoundTripper (every dial is judged), an
+// fs.FS or http.FileSystem Open (os.OpenFile is).
+func entryCovered(fn *types.Func) (family, entry string) {
+	if e, ok := stdEntryRoads[fn.FullName()]; ok {
+		return e[0], e[1]
+	}
+	sig, _ := fn.Type().(*types.Signature)
+	if sig == nil || sig.Recv() == nil || !types.IsInterface(sig.Recv().Type()) {
+		return "", ""
+	}
+	results := types.TypeString(sig.Results(), nil)
+	switch fn.Name() {
+	case "Query", "QueryContext", "QueryRow", "QueryRowContext", "Exec", "ExecContext", "Prepare", "PrepareContext":
+		if strings.Contains(results, "database/sql.") {
+			return "sql", "database/sql entry points (QueryContext, ExecContext, PrepareContext)"
+		}
+	case "RoundTrip":
+		if strings.Contains(results, "net/http.Response") {
+			return "net", "net dial hook ((*sysDialer).dialSingle)"
+		}
+	case "Open":
+		if strings.Contains(results, "io/fs.File") || strings.Contains(results, "net/http.File") {
+			return "file", "os.OpenFile entry point"
+		}
+	}
+	return "", ""
+}
+
+// stdEntryRoads are standard-library functions that reach a sink inside the
+// standard library, where an entry point judges it: family and entry point.
+var stdEntryRoads = map[string][2]string{
+	"net/http.ServeFile":         {"file", "os.OpenFile entry point"},
+	"net/http.ServeFileFS":       {"file", "os.OpenFile entry point (for os.DirFS)"},
+	"net/http.FileServer":        {"file", "os.OpenFile entry point"},
+	"os.DirFS":                   {"file", "os.OpenFile entry point"},
+	"os.StartProcess":            {"exec", "os.StartProcess entry point"},
+	"net.(*Resolver).LookupHost": {"net", "net dial hook, when the address is dialed"},
 }
 
 // FuncKey names fn the way the sink table does: "os/exec.Command",

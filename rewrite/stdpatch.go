@@ -42,10 +42,7 @@ var stdPatches = []StdPatch{{
 	Insert: `if h := __rasp_dialHook; h != nil { if herr := h(ctx, sd.network, sd.address, ra); herr != nil { ` +
 		`return nil, &OpError{Op: "dial", Net: sd.network, Source: sd.LocalAddr, Addr: ra, Err: herr} } }; `,
 	Decls: `
-import (
-	"context"
-	_ "unsafe"
-)
+import "context"
 
 var __rasp_dialHook func(ctx context.Context, network, address string, resolved Addr) error
 
@@ -63,7 +60,10 @@ func __rasp_setDialHook(h func(ctx context.Context, network, address string, res
 	// goroutine the handler started, knows its request without a context.
 	Pkg:    "runtime",
 	Type:   "g",
-	Insert: "__rasp_gls unsafe.Pointer; ", // the request the goroutine serves
+	// __rasp_gls: the request the goroutine serves; __rasp_checked: the
+	// value a call-site hook just judged, so the entry point it calls does
+	// not judge it again.
+	Insert: "__rasp_gls, __rasp_checked unsafe.Pointer; ",
 }, {
 	Pkg:    "runtime",
 	Func:   "newproc1",
@@ -73,7 +73,7 @@ func __rasp_setDialHook(h func(ctx context.Context, network, address string, res
 	Pkg:    "runtime",
 	Func:   "gdestroy",
 	Anchor: "gp.labels = nil",
-	Insert: "; gp.__rasp_gls = nil",
+	Insert: "; gp.__rasp_gls, gp.__rasp_checked = nil, nil",
 	Decls: `
 import "unsafe"
 
@@ -84,8 +84,73 @@ func __rasp_getGLS() unsafe.Pointer { return getg().m.curg.__rasp_gls }
 //go:linkname __rasp_setGLS
 //go:nosplit
 func __rasp_setGLS(p unsafe.Pointer) { getg().m.curg.__rasp_gls = p }
+
+//go:linkname __rasp_getChecked
+//go:nosplit
+func __rasp_getChecked() unsafe.Pointer { return getg().m.curg.__rasp_checked }
+
+//go:linkname __rasp_setChecked
+//go:nosplit
+func __rasp_setChecked(p unsafe.Pointer) { getg().m.curg.__rasp_checked = p }
 `,
-}}
+},
+	// Entry points: every road to a database query, a file open or a new
+	// process passes through these, whatever the call site looked like
+	// (an interface, a library, a struct literal). Call sites the build
+	// rewrote were judged with their templates already; the entry hook
+	// judges the rest with the request's inputs.
+	sqlEntry("(*DB).QueryContext", "db"), sqlEntry("(*DB).ExecContext", "db"), sqlEntry("(*DB).PrepareContext", "db"),
+	sqlEntry("(*Tx).QueryContext", "tx.db"), sqlEntry("(*Tx).ExecContext", "tx.db"), sqlEntry("(*Tx).PrepareContext", "tx.db"),
+	sqlEntry("(*Conn).QueryContext", "c.db"), sqlEntry("(*Conn).ExecContext", "c.db"),
+	{
+		Pkg:    "database/sql",
+		Func:   "(*Conn).PrepareContext",
+		Insert: sqlEntryInsert("c.db"),
+		Decls: `
+import (
+	"context"
+	"database/sql/driver"
+)
+
+var __rasp_sqlHook func(ctx context.Context, drv driver.Driver, query string) error
+
+//go:linkname __rasp_setSQLHook
+func __rasp_setSQLHook(h func(ctx context.Context, drv driver.Driver, query string) error) { __rasp_sqlHook = h }
+`,
+	}, {
+		Pkg:  "os",
+		Func: "OpenFile",
+		Insert: `if h := __rasp_openHook; h != nil { if herr := h(name, flag); herr != nil { ` +
+			`return nil, &PathError{Op: "open", Path: name, Err: herr} } }; `,
+	}, {
+		Pkg:  "os",
+		Func: "StartProcess",
+		Insert: `if h := __rasp_startHook; h != nil { if herr := h(name, argv); herr != nil { ` +
+			`return nil, &PathError{Op: "fork/exec", Path: name, Err: herr} } }; `,
+		Decls: `
+var __rasp_openHook func(name string, flag int) error
+
+var __rasp_startHook func(name string, argv []string) error
+
+//go:linkname __rasp_setFileHooks
+func __rasp_setFileHooks(open func(name string, flag int) error, start func(name string, argv []string) error) {
+	__rasp_openHook, __rasp_startHook = open, start
+}
+`,
+	}}
+
+// sqlEntry hooks a database/sql method whose receiver's *DB is db.
+func sqlEntry(fn, db string) StdPatch {
+	return StdPatch{Pkg: "database/sql", Func: fn, Insert: sqlEntryInsert(db)}
+}
+
+func sqlEntryInsert(db string) string {
+	return `if h := __rasp_sqlHook; h != nil { if herr := h(ctx, ` + db + `.Driver(), query); herr != nil { return nil, herr } }; `
+}
+
+// linknameImport is added to every file of declarations: //go:linkname
+// needs it.
+const linknameImport = "\nimport _ \"unsafe\"\n"
 
 // StdPatchesFor returns the patches of a standard library package.
 func StdPatchesFor(pkg string) []StdPatch {
@@ -208,7 +273,7 @@ func ApplyStdPatches(pkgName string, patches []StdPatch, files []string, srcs []
 				"this rasp-instrument does not support the toolchain, update it", p, p.Pkg)
 		}
 		if p.Decls != "" {
-			added = append(added, []byte("package "+pkgName+"\n"+p.Decls))
+			added = append(added, []byte("package "+pkgName+"\n"+linknameImport+p.Decls))
 		}
 	}
 	return changed, added, nil

@@ -2,6 +2,10 @@ package rasp
 
 import (
 	"encoding/json"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"io"
 	"os"
 	"sync"
@@ -83,7 +87,7 @@ func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 		Family:  site.Family,
 		Mode:    m.String(),
 		Verdict: verdict,
-		Site:    site.String(),
+		Site:    siteOf(site),
 		Sink:    site.Sink,
 		Value:   f.Value,
 		Detail:  f.Detail,
@@ -115,4 +119,41 @@ func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 		return
 	}
 	events.written.Add(1)
+}
+
+// siteOf names where the call was made: the site, or for an entry point
+// the innermost caller outside the standard library and the runtime.
+func siteOf(site *Site) string {
+	if !site.Entry {
+		return site.String()
+	}
+	var pcs [32]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if fn := f.Function; fn != "" && !isStdFunc(fn) && !strings.HasPrefix(fn, runtimeModule) {
+			return fn + " (" + filepath.Base(f.File) + ":" + strconv.Itoa(f.Line) + ")"
+		}
+		if !more {
+			return site.String()
+		}
+	}
+}
+
+const runtimeModule = "github.com/rasp-instrument/rasp-instrument/runtime"
+
+// isStdFunc tells a function of the standard library by its package path:
+// no dot in its first element (and not main).
+func isStdFunc(fn string) bool {
+	slash := strings.LastIndexByte(fn, '/')
+	pkg := fn
+	if dot := strings.IndexByte(fn[slash+1:], '.'); dot >= 0 {
+		pkg = fn[:slash+1+dot]
+	}
+	first := pkg
+	if i := strings.IndexByte(first, '/'); i >= 0 {
+		first = first[:i]
+	}
+	return pkg != "main" && !strings.Contains(first, ".")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os/exec"
 	"sync"
+	"unsafe"
 )
 
 // checked remembers the commands already judged where they were built, so
@@ -44,7 +45,11 @@ func checkCmd(site *Site, off int, c *exec.Cmd) error {
 		argv = []string{c.Path}
 	}
 	req := CurrentRequest(nil)
-	return check(site, req, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
+	err := check(site, req, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
+	if err == nil {
+		markJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
+	}
+	return err
 }
 
 // ExecCommand is the hook for exec.Command. A command judged an attack in

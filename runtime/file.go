@@ -9,7 +9,11 @@ import (
 // checkPath judges a path; arg is its index among the sink's parameters.
 func checkPath(site *Site, arg int, name string) error {
 	req := CurrentRequest(nil)
-	return check(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
+	err := check(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
+	if err == nil {
+		markJudged(stringPtr(name)) // for the entry point the sink calls next
+	}
+	return err
 }
 
 func pathErr(op, name string, err error) error {

@@ -10,3 +10,7 @@ import "unsafe"
 func getGLS() unsafe.Pointer { return nil }
 
 func setGLS(unsafe.Pointer) {}
+
+func getChecked() unsafe.Pointer { return nil }
+
+func setChecked(unsafe.Pointer) {}

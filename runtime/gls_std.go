@@ -13,3 +13,9 @@ func getGLS() unsafe.Pointer
 
 //go:linkname setGLS runtime.__rasp_setGLS
 func setGLS(p unsafe.Pointer)
+
+//go:linkname getChecked runtime.__rasp_getChecked
+func getChecked() unsafe.Pointer
+
+//go:linkname setChecked runtime.__rasp_setChecked
+func setChecked(p unsafe.Pointer)

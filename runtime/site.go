@@ -35,6 +35,10 @@ type Site struct {
 	// Tmpls describe how the judged string arguments were built, where the
 	// build could tell.
 	Tmpls []Tmpl
+	// Entry marks the site of a standard-library entry point (see
+	// stdhooks.go): it stands for every caller, and events name the
+	// innermost caller outside the standard library instead.
+	Entry bool
 }
 
 // String returns "package/file.go:line".

@@ -16,7 +16,11 @@ import (
 // arg is the query's index among the sink's parameters.
 func checkSQL(ctx context.Context, site *Site, db *sql.DB, arg int, query string) error {
 	req := CurrentRequest(ctx)
-	return check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, dialectOf(db), req) })
+	err := check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, dialectOf(db), req) })
+	if err == nil {
+		markJudged(stringPtr(query)) // for the entry point the sink calls next
+	}
+	return err
 }
 
 var dialects sync.Map // *sql.DB -> sqli.Dialect

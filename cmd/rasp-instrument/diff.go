@@ -30,8 +30,9 @@ type diffPackage struct {
 }
 
 type summary struct {
-	Rewritten int `json:"rewritten"`
-	Skipped   int `json:"skipped"`
+	Rewritten int `json:"rewritten"` // call sites rerouted to a hook (templates known)
+	Entry     int `json:"entry"`     // calls through interfaces, covered by a standard-library entry point
+	Skipped   int `json:"skipped"`   // not covered
 }
 
 func newDiffCmd() *cobra.Command {
@@ -142,10 +143,13 @@ func runDiff(t *rewrite.Table, patterns []string, tests bool) (*diffReport, erro
 		}
 		for _, r := range results {
 			for _, s := range r.Sites {
-				if s.Mechanism == rewrite.MechanismNone {
+				switch s.Mechanism {
+				case rewrite.MechanismNone:
 					rep.Summary[s.Family].Skipped++
 					rep.Skipped++
-				} else {
+				case rewrite.MechanismEntry:
+					rep.Summary[s.Family].Entry++
+				default:
 					rep.Summary[s.Family].Rewritten++
 				}
 			}
@@ -174,7 +178,15 @@ func printDiff(w io.Writer, rep *diffReport) {
 	fmt.Fprintln(w, "\n# summary")
 	for _, f := range rewrite.Families {
 		s := rep.Summary[f]
-		fmt.Fprintf(w, "%-5s rewritten %d, not rewritten %d\n", f, s.Rewritten, s.Skipped)
+		fmt.Fprintf(w, "%-6s rewritten %d, covered by an entry point %d, not covered %d\n", f, s.Rewritten, s.Entry, s.Skipped)
+	}
+	fmt.Fprintln(w, "\n# covered by a standard-library entry point (judged with the request's inputs, no template)")
+	for _, p := range rep.Packages {
+		for _, s := range p.Sites {
+			if s.Mechanism == rewrite.MechanismEntry {
+				fmt.Fprintf(w, "%s:%d: %s: %s\n", s.File, s.Line, s.Sink, s.Hook)
+			}
+		}
 	}
 	fmt.Fprintln(w, "\n# call sites (how each judged argument is built)")
 	for _, p := range rep.Packages {
@@ -184,7 +196,7 @@ func printDiff(w io.Writer, rep *diffReport) {
 			}
 		}
 	}
-	fmt.Fprintln(w, "\n# not rewritten")
+	fmt.Fprintln(w, "\n# not covered")
 	n := 0
 	for _, p := range rep.Packages {
 		if p.Error != "" {

@@ -1,0 +1,225 @@
+package rasp
+
+import (
+	"context"
+	"database/sql/driver"
+	"reflect"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
+	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
+	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
+)
+
+// Entry-point hooks. A program built with the tool has the standard
+// library's entry points patched (rewrite/stdpatch.go) to call these:
+// every database query (database/sql's QueryContext, ExecContext and
+// PrepareContext of DB, Tx and Conn), every file open (os.OpenFile) and
+// every new process (os.StartProcess), whatever road led there: an
+// interface, an ORM, a library, a struct literal. A call the build rewrote
+// was judged at its call site, with its templates, and marks its value as
+// checked; the entry hook skips it. The others carry no template, so the
+// entry hooks judge only what the request's inputs prove dynamic: outside a
+// request, or when no input occurs in the value, they never report (the
+// value may be anything the code built).
+
+var (
+	entrySQLSite  = &Site{Package: "database/sql", Sink: "database/sql entry point", Family: FamilySQL, Entry: true}
+	entryFileSite = &Site{Package: "os", Sink: "os.OpenFile entry point", Family: FamilyFile, Entry: true}
+	entryExecSite = &Site{Package: "os", Sink: "os.StartProcess entry point", Family: FamilyExec, Entry: true}
+)
+
+// markJudged records that the calling goroutine's next entry-point call
+// with the value at p was judged already.
+func markJudged(p unsafe.Pointer) { setChecked(p) }
+
+// takeJudged reports whether the value at p was judged at its call site,
+// and forgets it.
+func takeJudged(p unsafe.Pointer) bool {
+	if p != nil && getChecked() == p {
+		setChecked(nil)
+		return true
+	}
+	return false
+}
+
+func stringPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
+
+var driverDialects sync.Map // reflect.Type -> sqli.Dialect
+
+func dialectOfDriver(drv driver.Driver) sqli.Dialect {
+	if drv == nil {
+		return sqli.Generic
+	}
+	t := reflect.TypeOf(drv)
+	if d, ok := driverDialects.Load(t); ok {
+		return d.(sqli.Dialect)
+	}
+	d := sqli.DialectForDriver(t.String())
+	driverDialects.Store(t, d)
+	return d
+}
+
+func entrySQL(ctx context.Context, drv driver.Driver, query string) error {
+	if takeJudged(stringPtr(query)) {
+		return nil
+	}
+	req := CurrentRequest(ctx)
+	if req == nil {
+		return nil
+	}
+	return judge(entrySQLSite, req, func() (Finding, bool) {
+		var buf [maxSpans]Span
+		var which [maxSpans]int
+		n := inputSpans(req, query, &buf, &which)
+		if n == 0 {
+			return Finding{}, false
+		}
+		var sbuf [maxSpans]sqli.Span
+		for i := 0; i < n; i++ {
+			sbuf[i] = sqli.Span(buf[i])
+		}
+		d := dialectOfDriver(drv)
+		f, ok := sqli.Check(query, sbuf[:n], d)
+		if !ok {
+			return Finding{}, false
+		}
+		in := &Inputs{req, buf[:n], which[:n]}
+		return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(query[f.Start:f.End], d), Value: sqli.Redact(query, d),
+			Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+	})
+}
+
+func entryOpen(name string, _ int) error {
+	if takeJudged(stringPtr(name)) {
+		return nil
+	}
+	req := CurrentRequest(nil)
+	if req == nil {
+		return nil
+	}
+	return judge(entryFileSite, req, func() (Finding, bool) {
+		var buf [maxSpans]Span
+		var which [maxSpans]int
+		var pbuf [maxSpans]pathguard.Span
+		n := inputSpans(req, name, &buf, &which)
+		if n == 0 {
+			if in := climbingInput(req, name); in != nil {
+				return Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: name, Input: in}, true
+			}
+			return Finding{}, false
+		}
+		for i := 0; i < n; i++ {
+			pbuf[i] = pathguard.Span(buf[i])
+		}
+		f, ok := pathguard.Check(name, pbuf[:n], CurrentPolicy().pathBases)
+		if !ok {
+			return Finding{}, false
+		}
+		in := &Inputs{req, buf[:n], which[:n]}
+		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: name, Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+	})
+}
+
+func entryStart(name string, argv []string) error {
+	if len(argv) > 0 && takeJudged(unsafe.Pointer(unsafe.SliceData(argv))) {
+		return nil
+	}
+	req := CurrentRequest(nil)
+	if req == nil {
+		return nil
+	}
+	if len(argv) == 0 {
+		argv = []string{name}
+	}
+	return judge(entryExecSite, req, func() (Finding, bool) { return inputsCommand(argv, req) })
+}
+
+// inputsCommand judges a command by the request's inputs only.
+func inputsCommand(argv []string, req *Request) (Finding, bool) {
+	var buf [maxSpans]Span
+	var which [maxSpans]int
+	if idx, isShell := shell.ShellScript(argv); isShell {
+		n := inputSpans(req, argv[idx], &buf, &which)
+		if n == 0 {
+			return Finding{}, false
+		}
+		var sbuf [maxSpans]shell.Span
+		for i := 0; i < n; i++ {
+			sbuf[i] = shell.Span(buf[i])
+		}
+		f, ok := shell.CheckScript(argv[idx], sbuf[:n])
+		if !ok {
+			return Finding{}, false
+		}
+		in := &Inputs{req, buf[:n], which[:n]}
+		return Finding{Rule: f.Rule, Detail: "a request input in the shell script is not confined to one word", Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+	}
+	var dyn [][]shell.Span
+	var ins []*Inputs
+	for i, a := range argv {
+		n := inputSpans(req, a, &buf, &which)
+		if n == 0 {
+			continue
+		}
+		if dyn == nil {
+			dyn, ins = make([][]shell.Span, len(argv)), make([]*Inputs, len(argv))
+		}
+		for j := 0; j < n; j++ {
+			dyn[i] = append(dyn[i], shell.Span(buf[j]))
+		}
+		ins[i] = &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
+	}
+	if dyn == nil {
+		return Finding{}, false
+	}
+	f, ok := shell.CheckArgv(argv, dyn)
+	if !ok {
+		return Finding{}, false
+	}
+	return Finding{Rule: f.Rule, Detail: "a request input chose the program or an option", Start: f.Start, End: f.End, Input: ins[f.Arg].at(f.Start, f.End)}, true
+}
+
+// climbingInput returns the request input that climbed out of a directory
+// to reach path, when the path was cleaned before it was opened
+// (http.ServeFile, http.Dir and filepath.Join do): an input whose ".."
+// segments climb above its start, followed by a rest that ends the path.
+// "../../etc/passwd" opened as "/etc/passwd" is one; "a/../b" is not.
+func climbingInput(req *Request, path string) *Input {
+	inputs := req.Inputs()
+	for i := range inputs {
+		v := inputs[i].Value
+		if len(v) < 4 || !strings.Contains(v, "..") {
+			continue
+		}
+		rest, climbs := climb(strings.ReplaceAll(v, "\\", "/"))
+		if climbs && rest != "" && strings.HasSuffix(strings.ReplaceAll(path, "\\", "/"), "/"+rest) {
+			return &inputs[i]
+		}
+	}
+	return nil
+}
+
+// climb reports whether the ".." segments of a relative path climb above
+// its start, and the segments after the last "..".
+func climb(p string) (rest string, climbs bool) {
+	depth := 0
+	segs := strings.Split(p, "/")
+	last := -1
+	for i, s := range segs {
+		switch s {
+		case "..":
+			depth--
+			if depth < 0 {
+				climbs = true
+			}
+			last = i
+		case ".", "":
+		default:
+			depth++
+		}
+	}
+	return strings.Trim(strings.Join(segs[last+1:], "/"), "/"), climbs
+}

@@ -1,0 +1,24 @@
+//go:build rasp_std
+
+package rasp
+
+import (
+	"context"
+	"database/sql/driver"
+	_ "unsafe" // for go:linkname
+)
+
+// The tool builds the runtime with the tag rasp_std, and the standard
+// library with the entry-point hooks these setters install (see
+// rewrite/stdpatch.go).
+
+//go:linkname setSQLHook database/sql.__rasp_setSQLHook
+func setSQLHook(h func(ctx context.Context, drv driver.Driver, query string) error)
+
+//go:linkname setFileHooks os.__rasp_setFileHooks
+func setFileHooks(open func(name string, flag int) error, start func(name string, argv []string) error)
+
+func init() {
+	setSQLHook(entrySQL)
+	setFileHooks(entryOpen, entryStart)
+}
