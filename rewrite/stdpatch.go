@@ -58,8 +58,8 @@ func __rasp_setDialHook(h func(ctx context.Context, network, address string, res
 	// it serves, inherited by the goroutines it starts and cleared when it
 	// exits, so a sink call deep in a helper or a library, or in a
 	// goroutine the handler started, knows its request without a context.
-	Pkg:    "runtime",
-	Type:   "g",
+	Pkg:  "runtime",
+	Type: "g",
 	// __rasp_gls: the request the goroutine serves; __rasp_checked: the
 	// value a call-site hook just judged, so the entry point it calls does
 	// not judge it again.

@@ -2,12 +2,12 @@ package rasp
 
 import (
 	"encoding/json"
+	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
