@@ -1,8 +1,9 @@
 package rasp
 
 import (
-	"encoding/json"
+	"context"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,13 +14,14 @@ import (
 	"time"
 )
 
-// Event is one finding as written to the event log, one JSON object a line.
+// Event is one finding as written to the event log: one JSON object a line,
+// written through log/slog (so it also carries "level" and "msg").
 type Event struct {
 	Time    time.Time `json:"time"`
 	Rule    string    `json:"rule"`
 	Family  Family    `json:"family"`
 	Mode    string    `json:"mode"`
-	Verdict string    `json:"verdict"`
+	Verdict string    `json:"verdict"` // blocked, detected, allowlisted
 	Site    string    `json:"site"`
 	Sink    string    `json:"sink"`
 	Value   string    `json:"value,omitempty"`
@@ -32,6 +34,9 @@ type Event struct {
 	Path      string      `json:"path,omitempty"`
 	ClientIP  string      `json:"client_ip,omitempty"`
 	Input     *EventInput `json:"input,omitempty"` // the input found in the offending part
+
+	Stack      []string `json:"stack,omitempty"`      // innermost first, at most 16 frames
+	Suppressed int64    `json:"suppressed,omitempty"` // identical events left out since the last one written
 }
 
 // EventInput is the request input an event names.
@@ -41,36 +46,27 @@ type EventInput struct {
 	Value  string `json:"value"` // at most 256 bytes
 }
 
+// Event delivery never blocks the call that found something: a line goes
+// into a bounded queue, and one goroutine writes the queue to the
+// destination (RASP_EVENTS, a file reopened when it is rotated away, else
+// standard error). A full queue drops the line and counts it.
+const eventQueueLen = 4096
+
 var events struct {
 	sync.Mutex
-	w       io.Writer // nil until the first event: see writer
+	test    io.Writer // SetEventWriter: written synchronously
+	queue   chan []byte
+	start   sync.Once
 	written atomic.Int64
 	failed  atomic.Int64
+	dropped atomic.Int64
 }
 
-// writer returns where events go, opening the file named by RASP_EVENTS
-// on the first event (so a program that never reports creates no file).
-// The caller holds events.
-func writer() io.Writer {
-	if events.w == nil {
-		events.w = os.Stderr
-		if p := os.Getenv("RASP_EVENTS"); p != "" {
-			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-			if err != nil {
-				logf("RASP_EVENTS: %v; writing events to stderr", err)
-			} else {
-				events.w = f
-			}
-		}
-	}
-	return events.w
-}
-
-// SetEventWriter sends events to w; nil restores the default (the file
-// named by RASP_EVENTS, else stderr).
+// SetEventWriter sends events to w, synchronously (for tests and
+// embedders); nil restores the default destination.
 func SetEventWriter(w io.Writer) {
 	events.Lock()
-	events.w = w
+	events.test = w
 	events.Unlock()
 }
 
@@ -80,45 +76,206 @@ func EventsWritten() int64 { return events.written.Load() }
 // EventsFailed returns how many events could not be written.
 func EventsFailed() int64 { return events.failed.Load() }
 
+// EventsDropped returns how many events were dropped because the queue was
+// full.
+func EventsDropped() int64 { return events.dropped.Load() }
+
+// queueWriter is the io.Writer behind the slog handler: it hands each line
+// to the writer goroutine, or to the test writer.
+type queueWriter struct{}
+
+func (queueWriter) Write(p []byte) (int, error) {
+	events.Lock()
+	w := events.test
+	events.Unlock()
+	if w != nil {
+		events.Lock()
+		_, err := w.Write(p)
+		events.Unlock()
+		if err != nil {
+			events.failed.Add(1)
+			return 0, err
+		}
+		events.written.Add(1)
+		return len(p), nil
+	}
+	events.start.Do(startEventWriter)
+	line := append([]byte(nil), p...)
+	select {
+	case events.queue <- line:
+	default:
+		events.dropped.Add(1)
+		countEventDropped()
+	}
+	return len(p), nil
+}
+
+func startEventWriter() {
+	events.queue = make(chan []byte, eventQueueLen)
+	go writeEvents(os.Getenv("RASP_EVENTS"))
+}
+
+// writeEvents writes the queue to the file named path (stderr when empty
+// or when it cannot be opened). The file is opened on the first event, so
+// a program that never reports creates none, and reopened when it no
+// longer is the file at path (logrotate moved it away).
+func writeEvents(path string) {
+	var f *os.File
+	var w io.Writer = os.Stderr
+	var checked time.Time
+	open := func() {
+		if f != nil {
+			f.Close()
+			f = nil
+		}
+		w = os.Stderr
+		nf, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			logf("RASP_EVENTS: %v; writing events to stderr", err)
+			return
+		}
+		f, w = nf, nf
+	}
+	if path != "" {
+		open()
+	}
+	for line := range events.queue {
+		if f != nil && time.Since(checked) > time.Second {
+			checked = time.Now()
+			cur, err1 := f.Stat()
+			now, err2 := os.Stat(path)
+			if err1 != nil || err2 != nil || !os.SameFile(cur, now) {
+				open()
+			}
+		}
+		if _, err := w.Write(line); err != nil {
+			events.failed.Add(1)
+			continue
+		}
+		events.written.Add(1)
+	}
+}
+
+var eventLog = slog.New(slog.NewJSONHandler(queueWriter{}, &slog.HandlerOptions{
+	ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.TimeKey {
+			a.Value = slog.TimeValue(a.Value.Time().UTC())
+		}
+		return a
+	},
+}))
+
+// Rate limiting: at most eventBurst events a minute for one rule, call site
+// and verdict; the others are counted and the next event written says how
+// many were left out. Metrics count every finding.
+const eventBurst = 20
+
+var limiter struct {
+	sync.Mutex
+	window time.Time
+	seen   map[string]*limitState
+}
+
+type limitState struct {
+	n          int
+	suppressed int64
+}
+
+// admit reports whether an event for key may be written now, and how many
+// were suppressed before it.
+func admit(key string, now time.Time) (bool, int64) {
+	limiter.Lock()
+	defer limiter.Unlock()
+	if now.Sub(limiter.window) > time.Minute || len(limiter.seen) > 10000 {
+		limiter.window = now
+		old := limiter.seen
+		limiter.seen = make(map[string]*limitState, len(old))
+		for k, s := range old {
+			if s.suppressed > 0 {
+				limiter.seen[k] = &limitState{suppressed: s.suppressed}
+			}
+		}
+	}
+	s := limiter.seen[key]
+	if s == nil {
+		s = &limitState{}
+		limiter.seen[key] = s
+	}
+	if s.n >= eventBurst {
+		s.suppressed++
+		return false, 0
+	}
+	s.n++
+	sup := s.suppressed
+	s.suppressed = 0
+	return true, sup
+}
+
 func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
-	e := Event{
-		Time:    time.Now().UTC(),
-		Rule:    f.Rule,
-		Family:  site.Family,
-		Mode:    m.String(),
-		Verdict: verdict,
-		Site:    siteOf(site),
-		Sink:    site.Sink,
-		Value:   f.Value,
-		Detail:  f.Detail,
+	countEvent(f.Rule, m, verdict)
+	where := siteOf(site)
+	ok, suppressed := admit(f.Rule+"\x00"+where+"\x00"+verdict, time.Now())
+	if !ok {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 20)
+	attrs = append(attrs,
+		slog.String("rule", f.Rule), slog.String("family", string(site.Family)), slog.String("mode", m.String()),
+		slog.String("verdict", verdict), slog.String("site", where), slog.String("sink", site.Sink))
+	if f.Value != "" {
+		attrs = append(attrs, slog.String("value", f.Value))
+	}
+	if f.Detail != "" {
+		attrs = append(attrs, slog.String("detail", f.Detail))
 	}
 	if f.End > f.Start {
-		e.Span = []int{f.Start, f.End}
+		attrs = append(attrs, slog.Any("span", []int{f.Start, f.End}))
 	}
 	if req != nil {
-		e.RequestID, e.Method, e.Path, e.ClientIP = req.ID, req.Method, req.Path, req.ClientIP
+		attrs = append(attrs, slog.String("request_id", req.ID), slog.String("method", req.Method),
+			slog.String("path", req.Path), slog.String("client_ip", req.ClientIP))
 	}
 	if in := f.Input; in != nil {
 		v := in.Value
 		if len(v) > 256 {
 			v = v[:256]
 		}
-		e.Input = &EventInput{Source: in.Source, Name: in.Name, Value: v}
+		attrs = append(attrs, slog.Any("input", EventInput{Source: in.Source, Name: in.Name, Value: v}))
 	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		events.failed.Add(1)
-		return
+	attrs = append(attrs, slog.Any("stack", stack()))
+	if suppressed > 0 {
+		attrs = append(attrs, slog.Int64("suppressed", suppressed))
 	}
-	b = append(b, '\n')
-	events.Lock()
-	_, err = writer().Write(b)
-	events.Unlock()
-	if err != nil {
-		events.failed.Add(1)
-		return
+	level := slog.LevelWarn
+	if verdict == "allowlisted" {
+		level = slog.LevelInfo
 	}
-	events.written.Add(1)
+	eventLog.LogAttrs(context.Background(), level, "rasp finding", attrs...)
+}
+
+// logEvent writes a runtime event that is not a finding (a policy that
+// failed to load), at error level.
+func logEvent(msg string, attrs ...slog.Attr) {
+	eventLog.LogAttrs(context.Background(), slog.LevelError, msg, attrs...)
+}
+
+// stack returns the caller's stack, innermost first, without the runtime's
+// own frames: at most 16 "function (file:line)" entries.
+func stack() []string {
+	var pcs [48]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	out := make([]string, 0, 16)
+	for len(out) < 16 {
+		f, more := frames.Next()
+		if f.Function != "" && !strings.HasPrefix(f.Function, runtimeModule) && !strings.HasPrefix(f.Function, "runtime.") {
+			out = append(out, f.Function+" ("+filepath.Base(f.File)+":"+strconv.Itoa(f.Line)+")")
+		}
+		if !more {
+			break
+		}
+	}
+	return out
 }
 
 // siteOf names where the call was made: the site, or for an entry point

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
+	"time"
 )
 
 // ErrBlocked is matched, through errors.Is, by every error a hook returns
@@ -61,17 +62,30 @@ func check(site *Site, req *Request, detect func() (Finding, bool)) (err error) 
 func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
 	m := CurrentMode()
 	if m == ModeOff {
-		return nil
+		return nil // the kill switch: nothing is checked, whatever the rules say
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			internalErrors.Add(1)
+			countInternalError(ruleGroup(string(site.Family)))
 			logf("internal error in %s detector at %s: %v (call allowed)", site.Family, site, r)
 			err = nil
 		}
 	}()
+	start := time.Now()
 	f, found := detect()
+	observeDetection(site.Family, time.Since(start))
 	if !found {
+		return nil
+	}
+	p := CurrentPolicy()
+	m = p.RuleMode(f.Rule, m)
+	if m == ModeOff {
+		return nil
+	}
+	if p.allowlisted(site, f, req) {
+		countAllowlistHit(f.Rule)
+		record(site, req, f, m, "allowlisted")
 		return nil
 	}
 	verdict := "detected"
@@ -80,7 +94,9 @@ func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) 
 		be := &BlockedError{Rule: f.Rule, Site: site}
 		if req != nil {
 			be.RequestID = req.ID
-			req.noteBlocked(be)
+			if req.noteBlocked(be) {
+				countBlockedRequest(f.Rule)
+			}
 		}
 		err = be
 	}

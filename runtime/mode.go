@@ -47,7 +47,13 @@ func ParseMode(s string) (Mode, error) {
 var mode atomic.Int32
 
 // CurrentMode returns the mode in force.
-func CurrentMode() Mode { return Mode(mode.Load()) }
+func CurrentMode() Mode {
+	loadOnce.Do(loadConfig)
+	return Mode(mode.Load())
+}
 
 // SetMode changes the mode for the whole process.
-func SetMode(m Mode) { mode.Store(int32(m)) }
+func SetMode(m Mode) {
+	loadOnce.Do(loadConfig)
+	mode.Store(int32(m))
+}

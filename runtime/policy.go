@@ -10,9 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
+	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
 // Policy is the operator's configuration of the runtime, read from the JSON
@@ -20,8 +23,31 @@ import (
 type Policy struct {
 	// Mode is off, detect or block; empty is detect.
 	Mode string `json:"mode,omitempty"`
+	// Rules sets the mode of single rules ("sqli-tautology": "block"),
+	// over Mode. RASP_RULE_<NAME> (upper case, '-' as '_') overrides both.
+	Rules map[string]string `json:"rules,omitempty"`
 	// Allow lists what is never a finding, per family.
 	Allow Allow `json:"allow"`
+}
+
+// SQLAllow allowlists SQL findings: by call site ("example.com/app/store.go:67",
+// as events name it), by query shape (the redacted query of the event's
+// "value", literals as ?), or both; Rule, when set, limits the entry to
+// one rule.
+type SQLAllow struct {
+	Site  string `json:"site,omitempty"`
+	Shape string `json:"shape,omitempty"`
+	Rule  string `json:"rule,omitempty"`
+}
+
+// RouteAllow exempts requests from rules: Path is an exact path, or a
+// prefix ending in '*' ("/admin/*"); Method, when set, limits it to one
+// method; Rules, when set, to those rules (a trailing '*' matches a prefix,
+// "sqli-*"); empty: all rules.
+type RouteAllow struct {
+	Path   string   `json:"path"`
+	Method string   `json:"method,omitempty"`
+	Rules  []string `json:"rules,omitempty"`
 }
 
 // Allow holds a policy's allowlists.
@@ -38,6 +64,10 @@ type Allow struct {
 	// byte. Any other shell invocation is a finding, and allowed scripts
 	// are still judged for injection.
 	ShellCommands []string `json:"shell_commands,omitempty"`
+	// SQL allowlists SQL findings by call site or query shape.
+	SQL []SQLAllow `json:"sql,omitempty"`
+	// Routes exempts requests by path from some or all rules.
+	Routes []RouteAllow `json:"routes,omitempty"`
 }
 
 // ActivePolicy is a policy checked and ready for the detectors.
@@ -45,8 +75,117 @@ type ActivePolicy struct {
 	Policy
 	Source    string           // the file it came from, or "" for the default
 	mode      Mode             // Policy.Mode parsed
+	ruleModes map[string]Mode  // Policy.Rules and RASP_RULE_* parsed
 	pathBases []string         // absolute and clean
 	shell     *shell.Allowlist // nil: no shell allowlist
+}
+
+// CheckPolicy validates p as SetPolicy would, without putting it in force.
+// Errors name source and the field.
+func CheckPolicy(p Policy, source string) error {
+	_, err := compilePolicy(p, source)
+	return err
+}
+
+// RuleMode returns the mode of rule: its RASP_RULE_<NAME> variable, else
+// its entry in the policy's rules, else global.
+func (p *ActivePolicy) RuleMode(rule string, global Mode) Mode {
+	if m, ok := p.ruleModes[rule]; ok {
+		return m
+	}
+	return global
+}
+
+// ruleEnv is the environment variable that sets the mode of rule.
+func ruleEnv(rule string) string {
+	return "RASP_RULE_" + strings.ToUpper(strings.ReplaceAll(rule, "-", "_"))
+}
+
+// allowlisted reports whether a finding is allowed by the policy's SQL
+// entries or route exemptions.
+func (p *ActivePolicy) allowlisted(site *Site, f Finding, req *Request) bool {
+	if site.Family == FamilySQL && len(p.Allow.SQL) > 0 {
+		where := ""
+		for _, e := range p.Allow.SQL {
+			if e.Rule != "" && e.Rule != f.Rule {
+				continue
+			}
+			if e.Site != "" {
+				if where == "" {
+					where = siteOf(site)
+				}
+				if e.Site != where && e.Site != site.String() {
+					continue
+				}
+			}
+			if e.Shape != "" && normalizeShape(e.Shape) != normalizeShape(f.Value) {
+				continue
+			}
+			return true
+		}
+	}
+	if req != nil {
+		for _, r := range p.Allow.Routes {
+			if (r.Method == "" || strings.EqualFold(r.Method, req.Method)) && matchPattern(r.Path, req.Path) && matchesAny(r.Rules, f.Rule) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchPattern matches s exactly, or by prefix when pattern ends in '*'.
+func matchPattern(pattern, s string) bool {
+	if strings.HasSuffix(pattern, "*") {
+		return strings.HasPrefix(s, pattern[:len(pattern)-1])
+	}
+	return pattern == s
+}
+
+func matchesAny(patterns []string, rule string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if matchPattern(p, rule) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeShape folds runs of white space, so a shape copied from an event
+// matches however it was indented.
+func normalizeShape(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// allowlistEntries counts the policy's allowlist entries per rule that
+// allow findings (SQL entries, route exemptions), for the
+// rasp_allowlist_entries_total gauge.
+func (p *ActivePolicy) allowlistEntries() map[string]int {
+	n := map[string]int{}
+	add := func(k int, rules ...string) {
+		for _, r := range rules {
+			n[r] += k
+		}
+	}
+	// Only the entries that allow findings count: they are what
+	// rasp_allowlist_hits_total counts. SSRF hosts, path bases and shell
+	// commands shape what the detectors find instead.
+	for _, e := range p.Allow.SQL {
+		if e.Rule != "" {
+			add(1, e.Rule)
+		} else {
+			add(1, sqli.Rules()...)
+		}
+	}
+	for _, r := range p.Allow.Routes {
+		for _, k := range KnownRules() {
+			if matchesAny(r.Rules, k) {
+				add(1, k)
+			}
+		}
+	}
+	return n
 }
 
 // PathBases returns the policy's base directories, absolute and clean.
@@ -55,7 +194,10 @@ func (p *ActivePolicy) PathBases() []string { return p.pathBases }
 var policy atomic.Pointer[ActivePolicy]
 
 // CurrentPolicy returns the policy in force; never nil.
-func CurrentPolicy() *ActivePolicy { return policy.Load() }
+func CurrentPolicy() *ActivePolicy {
+	loadOnce.Do(loadConfig)
+	return policy.Load()
+}
 
 // SetPolicy checks p and puts it in force. source names it in messages.
 // On error the policy in force is kept.
@@ -64,6 +206,7 @@ func SetPolicy(p Policy, source string) error {
 	if err != nil {
 		return err
 	}
+	loadOnce.Do(loadConfig)
 	policy.Store(ap)
 	return nil
 }
@@ -75,10 +218,47 @@ func compilePolicy(p Policy, source string) (*ActivePolicy, error) {
 		}
 		return source + ": " + field
 	}
-	ap := &ActivePolicy{Policy: p, Source: source}
+	ap := &ActivePolicy{Policy: p, Source: source, ruleModes: map[string]Mode{}}
 	var err error
 	if ap.mode, err = ParseMode(p.Mode); err != nil {
 		return nil, fmt.Errorf("%s: %v", where("mode"), err)
+	}
+	known := map[string]bool{}
+	for _, r := range KnownRules() {
+		known[r] = true
+	}
+	for r, v := range p.Rules {
+		if !known[r] {
+			return nil, fmt.Errorf("%s: unknown rule %q (known: %s)", where("rules"), r, strings.Join(KnownRules(), ", "))
+		}
+		m, err := parseRuleMode(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", where("rules."+r), err)
+		}
+		ap.ruleModes[r] = m
+	}
+	for r := range known {
+		if v := os.Getenv(ruleEnv(r)); v != "" {
+			m, err := parseRuleMode(v)
+			if err != nil {
+				logf("%s: %v; ignored", ruleEnv(r), err)
+				continue
+			}
+			ap.ruleModes[r] = m
+		}
+	}
+	for i, e := range p.Allow.SQL {
+		if e.Site == "" && e.Shape == "" {
+			return nil, fmt.Errorf("%s: entry %d needs a site or a shape", where("allow.sql"), i)
+		}
+		if e.Rule != "" && !known[e.Rule] {
+			return nil, fmt.Errorf("%s: entry %d: unknown rule %q", where("allow.sql"), i, e.Rule)
+		}
+	}
+	for i, r := range p.Allow.Routes {
+		if r.Path == "" {
+			return nil, fmt.Errorf("%s: entry %d needs a path", where("allow.routes"), i)
+		}
 	}
 	for i, b := range p.Allow.PathBases {
 		if b == "" {
@@ -109,6 +289,15 @@ func compilePolicy(p Policy, source string) (*ActivePolicy, error) {
 	return ap, nil
 }
 
+// parseRuleMode parses a rule's mode: off, detect or block (empty is not
+// allowed here).
+func parseRuleMode(v string) (Mode, error) {
+	if strings.TrimSpace(v) == "" {
+		return ModeDetect, fmt.Errorf("empty mode: want off, detect or block")
+	}
+	return ParseMode(v)
+}
+
 // ParsePolicy reads a policy file's content. Errors name the file, the line
 // and the field.
 func ParsePolicy(name string, data []byte) (Policy, error) {
@@ -132,7 +321,7 @@ func ParsePolicy(name string, data []byte) (Policy, error) {
 		return p, fmt.Errorf("%s:%d: field %s: want %s, got %s", name, lineAt(data, int(typ.Offset)), typ.Field, typ.Type, typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return p, fmt.Errorf("%s:%d: unknown field %q (known: mode, allow.ssrf_hosts, allow.path_bases, allow.shell_commands)",
+		return p, fmt.Errorf("%s:%d: unknown field %q (known: mode, rules, allow.ssrf_hosts, allow.path_bases, allow.shell_commands, allow.sql, allow.routes)",
 			name, lineOf(data, `"`+field+`"`, int(dec.InputOffset())), field)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return p, fmt.Errorf("%s:%d: the policy ends early: want a JSON object", name, lineAt(data, len(data)))
@@ -171,19 +360,28 @@ func lineOf(data []byte, needle string, off int) int {
 	return lineAt(data, off)
 }
 
-// init puts the policy of RASP_POLICY in force, and the mode of RASP_MODE,
-// which overrides the policy's.
-func init() {
+// loadOnce loads the configuration on first use rather than at init: a
+// program built with the tool loads it from Start (or its first sink call,
+// if that comes earlier), and a program that only uses the package's
+// functions (the tool itself) never reads RASP_POLICY.
+var loadOnce sync.Once
+
+// loadConfig puts the policy of RASP_POLICY in force, and the mode of
+// RASP_MODE, which overrides the policy's.
+func loadConfig() {
 	ap, _ := compilePolicy(Policy{}, "")
 	policy.Store(ap)
 	m := ModeDetect
 	if name := os.Getenv("RASP_POLICY"); name != "" {
 		p, err := LoadPolicyFile(name)
 		if err != nil {
+			countInternalError("policy")
 			logf("RASP_POLICY: %v; running with the default policy", err)
 		} else {
 			policy.Store(p)
 			m = p.mode
+			setPolicyReloadTime(time.Now())
+			setAllowlistEntries(p.allowlistEntries())
 		}
 	}
 	if env := os.Getenv("RASP_MODE"); env != "" {

@@ -81,6 +81,7 @@ func (r *Request) reload() {
 	defer func() {
 		if p := recover(); p != nil {
 			internalErrors.Add(1)
+			countInternalError("middleware")
 			logf("internal error reading the inputs of request %s: %v", r.ID, p)
 		}
 	}()
@@ -92,7 +93,9 @@ func (r *Request) reload() {
 // or nil.
 func (r *Request) Blocked() *BlockedError { return r.blocked.Load() }
 
-func (r *Request) noteBlocked(e *BlockedError) { r.blocked.CompareAndSwap(nil, e) }
+// noteBlocked records the request's first refusal; it reports whether e
+// was the first.
+func (r *Request) noteBlocked(e *BlockedError) bool { return r.blocked.CompareAndSwap(nil, e) }
 
 type requestKey struct{}
 

@@ -22,3 +22,6 @@ func init() {
 	setSQLHook(entrySQL)
 	setFileHooks(entryOpen, entryStart)
 }
+
+// stdHooked tells that the standard library's entry points are hooked.
+const stdHooked = true

@@ -1,0 +1,134 @@
+package rasp
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var startOnce sync.Once
+
+// Start is called by the init of every main package the tool builds, after
+// the program's packages have registered their call sites. It prints, once,
+// what the runtime is doing, and with RASP_POLICY it watches the policy
+// file: a change, or SIGHUP, reloads it.
+func Start() {
+	startOnce.Do(func() {
+		loadOnce.Do(loadConfig)
+		logf("%s", banner())
+		if name := os.Getenv("RASP_POLICY"); name != "" {
+			go watchPolicy(name)
+		}
+	})
+}
+
+// banner describes the runtime in force: mode, rule modes, policy source,
+// and the instrumented call sites per family that the build linked in.
+func banner() string {
+	p := CurrentPolicy()
+	var b strings.Builder
+	fmt.Fprintf(&b, "active, mode %s", CurrentMode())
+	if p.Source != "" {
+		fmt.Fprintf(&b, ", policy %s", p.Source)
+	} else {
+		b.WriteString(", no policy file")
+	}
+	if len(p.ruleModes) > 0 {
+		var rs []string
+		for r, m := range p.ruleModes {
+			rs = append(rs, r+"="+m.String())
+		}
+		sort.Strings(rs)
+		fmt.Fprintf(&b, ", rules %s", strings.Join(rs, " "))
+	}
+	counts := SiteCounts()
+	var fs []string
+	for _, f := range []Family{FamilySQL, FamilyExec, FamilyFile, FamilyNet, FamilyServer} {
+		fs = append(fs, fmt.Sprintf("%s %d", f, counts[f]))
+	}
+	fmt.Fprintf(&b, "; instrumented call sites: %s; entry points: %s", strings.Join(fs, ", "), entryPoints())
+	return b.String()
+}
+
+// entryPoints says whether the standard library's entry points are hooked
+// (a program built with the tool) or not (a plain build).
+func entryPoints() string {
+	if stdHooked {
+		return "database/sql, os.OpenFile, os.StartProcess"
+	}
+	return "none (not built with rasp-instrument)"
+}
+
+// ReloadPolicy reads the policy file named by RASP_POLICY again and puts it
+// in force, atomically: a detector sees the old policy or the new one,
+// never a mix. A file that cannot be read or parsed keeps the policy in
+// force, and says why in the log and in an event.
+func ReloadPolicy() error {
+	name := os.Getenv("RASP_POLICY")
+	if name == "" {
+		return fmt.Errorf("RASP_POLICY is not set")
+	}
+	p, err := LoadPolicyFile(name)
+	if err != nil {
+		countInternalError("policy")
+		logf("policy reload failed, keeping the policy in force: %v", err)
+		logEvent("rasp policy reload failed", slog.String("policy", name), slog.String("error", err.Error()))
+		return err
+	}
+	putPolicy(p)
+	logf("policy %s loaded: mode %s", name, CurrentMode())
+	return nil
+}
+
+// putPolicy puts a loaded policy in force, with its mode unless RASP_MODE
+// overrides it.
+func putPolicy(p *ActivePolicy) {
+	policy.Store(p)
+	if os.Getenv("RASP_MODE") == "" {
+		mode.Store(int32(p.mode))
+	}
+	setPolicyReloadTime(time.Now())
+	setAllowlistEntries(p.allowlistEntries())
+}
+
+// watchPolicy reloads the policy on SIGHUP, and when the file changes
+// (polled every RASP_POLICY_POLL, 2s by default).
+func watchPolicy(name string) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	poll := 2 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("RASP_POLICY_POLL")); err == nil && d > 0 {
+		poll = d
+	}
+	last, _ := os.Stat(name)
+	missing := false
+	for {
+		select {
+		case <-hup:
+			ReloadPolicy()
+			last, _ = os.Stat(name)
+		case <-time.After(poll):
+			cur, err := os.Stat(name)
+			if err != nil {
+				if !missing {
+					missing = true
+					countInternalError("policy")
+					logf("policy %s: %v; keeping the policy in force", name, err)
+					logEvent("rasp policy missing", slog.String("policy", name), slog.String("error", err.Error()))
+				}
+				continue
+			}
+			missing = false
+			if last == nil || !os.SameFile(last, cur) || cur.ModTime() != last.ModTime() || cur.Size() != last.Size() {
+				last = cur
+				ReloadPolicy()
+			}
+		}
+	}
+}
