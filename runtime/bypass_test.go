@@ -1,0 +1,104 @@
+package rasp
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
+)
+
+// bypass is one evasion variant, judged at a realistic call site: changes
+// says whether the payload changes the structure of the query, script or
+// path it lands in; it must be detected exactly then.
+type bypass struct {
+	family, technique, payload string
+	changes                    bool
+}
+
+var sqlBypasses = []bypass{
+	{"sql", "case mixing", "x' uNiOn SeLeCt password FrOm users-- ", true},
+	{"sql", "inline comment in keyword", "x' UN/**/ION SELECT password FROM users-- ", true},
+	{"sql", "comments as spaces", "x'/**/OR/**/'1'='1", true},
+	{"sql", "tab and newline as spaces", "x'\tOR\n'1'='1", true},
+	{"sql", "MySQL version comment", "x' /*!50000UNION*/ /*!50000SELECT*/ password FROM users-- ", true},
+	{"sql", "string concatenation ||", "ad'||'min", true},
+	{"sql", "CONCAT()", "x' OR name=CONCAT('ad','min')-- ", true},
+	{"sql", "hex literal after break-out", "x' OR name=0x61646d696e-- ", true},
+	{"sql", "double URL encoding, not decoded again", "x%2527%2520OR%25201%253D1", false},
+	{"sql", "full-width quote (no SQL meaning)", "ｘ＇ ＯＲ ＇１＇＝＇１", false},
+	{"sql", "escaped quote (benign twin)", "O''Brien", false},
+}
+
+var sqlNumericBypasses = []bypass{
+	{"sql", "numeric: UNION", "1 UNION SELECT password FROM users", true},
+	{"sql", "numeric: comments as spaces", "1/**/OR/**/1=1", true},
+	{"sql", "numeric: hex literal alone", "0x61646d696e", false},
+	{"sql", "numeric: negative number", "-42", false},
+}
+
+var shellBypasses = []bypass{
+	{"exec", "$IFS as a space", "127.0.0.1;cat$IFS/etc/passwd", true},
+	{"exec", "${PATH:0:1} as a slash", "127.0.0.1;cat${PATH:0:1}etc${PATH:0:1}passwd", true},
+	{"exec", "newline separator", "127.0.0.1\nid", true},
+	{"exec", "command substitution", "$(id)", true},
+	{"exec", "backticks", "`id`", true},
+	{"exec", "$IFS splitting a word into options", "127.0.0.1$IFS-f", true},
+	{"exec", "plain host (benign)", "example.com", false},
+}
+
+var pathBypasses = []bypass{
+	{"file", "../ climbing", "../../../../etc/passwd", true},
+	{"file", "....// raw (a directory named ....)", "....//....//etc/passwd", false},
+	{"file", "....// after a naive ../ filter", strings.ReplaceAll("....//....//....//....//etc/passwd", "../", ""), true},
+	{"file", "backslashes", `..\..\..\..\etc\passwd`, true},
+	{"file", "percent-encoded dots", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", true},
+	{"file", "double percent-encoding", "%252e%252e%252f%252e%252e%252fetc%252fpasswd", true},
+	{"file", "overlong UTF-8 dots", "%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", true},
+	{"file", "NUL truncation", "report.pdf\x00.png", true},
+	{"file", "dots inside a name (benign)", "my..file.txt", false},
+}
+
+// TestBypassTable judges every evasion variant at its call site and prints
+// the table (go test -v -run BypassTable).
+func TestBypassTable(t *testing.T) {
+	old := CurrentMode()
+	SetMode(ModeBlock)
+	defer SetMode(old)
+	SetEventWriter(discard{})
+	defer SetEventWriter(nil)
+	sqlSite := &Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: FamilySQL,
+		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE name = '", "'")}}
+	numSite := &Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: FamilySQL,
+		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE id = ", "")}}
+	shSite := &Site{Package: "example.com/app", File: "x.go", Line: 3, Sink: "os/exec.Command", Family: FamilyExec,
+		Tmpls: []Tmpl{T(2, false, "ping -c 1 ", "")}}
+	pathSite := &Site{Package: "example.com/app", File: "f.go", Line: 4, Sink: "os.Open", Family: FamilyFile,
+		Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
+	var rows []string
+	judgeRow := func(b bypass, err error) {
+		got := err != nil
+		mark := "ok"
+		if got != b.changes {
+			mark = "WRONG"
+			t.Errorf("%s / %s: %q: detected %v, want %v", b.family, b.technique, b.payload, got, b.changes)
+		}
+		rows = append(rows, fmt.Sprintf("| %-4s | %-42s | %-46q | %-7v | %-8v | %s |", b.family, b.technique, b.payload, b.changes, got, mark))
+	}
+	for _, b := range sqlBypasses {
+		q := "SELECT name FROM users WHERE name = '" + b.payload + "'"
+		judgeRow(b, check(sqlSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
+	}
+	for _, b := range sqlNumericBypasses {
+		q := "SELECT name FROM users WHERE id = " + b.payload
+		judgeRow(b, check(numSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
+	}
+	for _, b := range shellBypasses {
+		judgeRow(b, checkCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
+	}
+	for _, b := range pathBypasses {
+		judgeRow(b, checkPath(pathSite, 0, "/srv/app/uploads/"+b.payload))
+	}
+	t.Logf("\n| family | technique | payload | changes | detected | |\n|---|---|---|---|---|---|\n%s", strings.Join(rows, "\n"))
+}
