@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,6 +101,8 @@ func TestScripts(t *testing.T) {
 			"serve":    cmdServe,
 			"http":     cmdHTTP,
 			"shutdown": cmdShutdown,
+			"sleep":    cmdSleep,
+			"sighup":   cmdSighup,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -308,6 +311,29 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// sleep DURATION waits (a policy file poll, for one).
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
+}
+
+// sighup NAME sends SIGHUP to server NAME and gives it a moment to act.
+func cmdSighup(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sighup NAME")
+	}
+	s := lookupServer(ts, args[0])
+	if s == nil {
+		ts.Fatalf("sighup: no server %s", args[0])
+	}
+	ts.Check(s.cmd.Process.Signal(syscall.SIGHUP))
+	time.Sleep(200 * time.Millisecond)
+}
+
 // shutdown NAME stops server NAME and waits for it to exit. (stop and kill
 // are testscript built-ins.)
 func cmdShutdown(ts *testscript.TestScript, neg bool, args []string) {
@@ -318,6 +344,9 @@ func cmdShutdown(ts *testscript.TestScript, neg bool, args []string) {
 	if s == nil {
 		ts.Fatalf("shutdown: no server %s", args[0])
 	}
+	// Events are written by a goroutine of the runtime, within
+	// milliseconds; give the last ones that time before the signal.
+	time.Sleep(100 * time.Millisecond)
 	s.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-s.done:
