@@ -67,3 +67,19 @@ func TestCheckToolchain(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseTable: any sink table gets a table or an error naming the file;
+// never a panic.
+func FuzzParseTable(f *testing.F) {
+	f.Add([]byte(raspinstrument.DefaultSinks))
+	f.Add([]byte("sinks:\n  - package: os\n    family: file\n    hook_prefix: OS\n    functions: [Open]\n"))
+	f.Add([]byte("sinks:\n  - package: os\n    family: nope\n"))
+	f.Add([]byte("sinks: [\n"))
+	f.Add([]byte("exclude: [example.com/...]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := ParseTable("s.yaml", data)
+		if err != nil && !strings.HasPrefix(err.Error(), "s.yaml") {
+			t.Fatalf("error without the file name: %v", err)
+		}
+	})
+}

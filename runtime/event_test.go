@@ -2,6 +2,8 @@ package rasp
 
 import (
 	"bytes"
+	"context"
+	"os/exec"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -126,4 +128,59 @@ func TestReloadUnderLoad(t *testing.T) {
 	if err := judge(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err != nil {
 		t.Errorf("the allow policy blocked: %v", err)
 	}
+}
+
+// TestStressFamiliesWhileReloading hits the SQL, command and file hooks and
+// the entry points from many goroutines, inside and outside requests, while
+// the policy flips between block and allowlist: run it with -race. Every
+// call returns; none panics.
+func TestStressFamiliesWhileReloading(t *testing.T) {
+	SetEventWriter(discard{})
+	defer SetEventWriter(nil)
+	old := CurrentPolicy()
+	defer func() { putPolicy(old) }()
+	block, _ := compilePolicy(Policy{Mode: "block"}, "block")
+	allow, _ := compilePolicy(Policy{Mode: "detect", Allow: Allow{Routes: []RouteAllow{{Path: "/*"}}}}, "allow")
+	sqlSite := &Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: FamilySQL,
+		Tmpls: []Tmpl{T(0, false, "SELECT * FROM t WHERE a = '", "'")}}
+	fileSite := &Site{Package: "example.com/app", File: "a.go", Line: 2, Sink: "os.Open", Family: FamilyFile,
+		Tmpls: []Tmpl{T(0, false, "/srv/", "")}}
+	execSite := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "os/exec.Command", Family: FamilyExec,
+		Tmpls: []Tmpl{T(2, false, "echo ", "")}}
+	req := NewRequest("r", "GET", "/x", "127.0.0.1", fixedInputs{{Source: "query", Name: "q", Value: "x' OR '1'='1"}})
+	ctx := WithRequest(context.Background(), req)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				payload := "plain"
+				if i%2 == 0 {
+					payload = "x' OR '1'='1"
+				}
+				checkSQL(ctx, sqlSite, nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
+				checkPath(fileSite, 0, "/srv/../etc/"+payload)
+				checkCmd(execSite, 0, exec.Command("sh", "-c", "echo "+payload))
+				entrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
+				entryOpen("/srv/"+payload, 0)
+			}
+		}(g)
+	}
+	for i := 0; i < 300; i++ {
+		if i%2 == 0 {
+			putPolicy(block)
+		} else {
+			putPolicy(allow)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
 }

@@ -74,3 +74,32 @@ func TestPolicyShellAllowlist(t *testing.T) {
 		t.Errorf("a script outside the allowlist: %+v %v", f, found)
 	}
 }
+
+// FuzzParsePolicy: any input gets a policy or an error naming the file and
+// a line; never a panic, and a parsed policy either compiles or fails with
+// a field named.
+func FuzzParsePolicy(f *testing.F) {
+	for _, s := range []string{
+		`{}`,
+		`{"mode":"block","rules":{"sqli-tautology":"detect"}}`,
+		`{"allow":{"ssrf_hosts":["10.0.0.0/8","*.svc","db.internal"],"path_bases":["/srv"],"shell_commands":["git log *"]}}`,
+		`{"allow":{"sql":[{"site":"example.com/a.go:3","rule":"sqli-dynamic"},{"shape":"SELECT ?"}],"routes":[{"path":"/admin/*","rules":["sqli-*"]}]}}`,
+		"{\n \"mode\": }",
+		`[1,2]`,
+		`{"mode":"block"} trailing`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParsePolicy("p.json", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "p.json") {
+				t.Fatalf("error without the file name: %v", err)
+			}
+			return
+		}
+		if err := CheckPolicy(p, "p.json"); err != nil && !strings.HasPrefix(err.Error(), "p.json: ") {
+			t.Fatalf("check error without the file name: %v", err)
+		}
+	})
+}
