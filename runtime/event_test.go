@@ -3,8 +3,8 @@ package rasp
 import (
 	"bytes"
 	"context"
-	"os/exec"
 	"encoding/json"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
