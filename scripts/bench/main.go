@@ -1,13 +1,16 @@
-// Command loadcmp measures what the protection costs a running service: it
-// builds a testdata service plain and instrumented, serves both, and loads
-// each in turn over loopback with the same requests, alternating rounds so
-// that both see the same machine. It prints throughput and p50/p99 latency
-// per build and the ratios instrumented/plain. With -soak N it then sends N
-// requests to the instrumented build and samples its resident memory, to
-// show that request state does not pile up.
+// Command bench measures what the protection costs, in one run on one
+// machine: it builds a testdata service plain and instrumented, cold (fresh
+// build cache) and warm, and reports build time, peak RSS of the build,
+// and binary size; then it serves both builds and loads each in turn over
+// loopback with the same requests, alternating rounds so that both see the
+// same machine, and reports throughput and p50/p99 latency. Ratios are
+// instrumented/plain. With -soak N it then sends N requests to the
+// instrumented build and samples its resident memory, to show that request
+// state does not pile up. With -md FILE it writes the report into FILE
+// between the lines <!-- bench:start --> and <!-- bench:end -->.
 //
-//	go run ./scripts/loadcmp                      # webapp, GET /product?name=apple
-//	go run ./scripts/loadcmp -soak 1000000
+//	go run ./scripts/bench                        # webapp, GET /product?name=apple
+//	go run ./scripts/bench -soak 1000000 -md BENCHMARKS.md
 package main
 
 import (
@@ -27,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -38,6 +42,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per build (alternating)")
 	soak := flag.Int("soak", 0, "requests for the memory soak of the instrumented build (0: none)")
 	mode := flag.String("mode", "block", "RASP_MODE of the instrumented build")
+	md := flag.String("md", "", "write the report into this markdown file, between bench markers")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -45,7 +50,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	work, err := os.MkdirTemp("", "loadcmp")
+	work, err := os.MkdirTemp("", "rasp-bench")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,11 +59,20 @@ func main() {
 	run(root, "go", "build", "-o", tool, "./cmd/rasp-instrument")
 	src := filepath.Join(root, "testdata", "src", *app)
 	plain, rasp := filepath.Join(work, "plain"), filepath.Join(work, "rasp")
-	run(src, "go", "build", "-o", plain, ".")
-	run(src, "go", "build", "-toolexec="+tool, "-o", rasp, ".")
+	var report strings.Builder
+	out := io.MultiWriter(os.Stdout, &report)
+	fmt.Fprintf(out, "%s, %s/%s, %d CPUs (%s); service testdata/src/%s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), *app)
+	pb := buildTwice(src, work, "plain", plain)
+	ib := buildTwice(src, work, "rasp", rasp, "-toolexec="+tool)
+	ps, _ := os.Stat(plain)
+	is, _ := os.Stat(rasp)
+	fmt.Fprintf(out, "| build | cold | warm | peak RSS | binary |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(out, "| plain | %.1f s | %.2f s | %d MiB | %.1f MiB |\n", pb.cold.Seconds(), pb.warm.Seconds(), pb.rss>>10, float64(ps.Size())/(1<<20))
+	fmt.Fprintf(out, "| instrumented | %.1f s | %.2f s | %d MiB | %.1f MiB |\n", ib.cold.Seconds(), ib.warm.Seconds(), ib.rss>>10, float64(is.Size())/(1<<20))
+	fmt.Fprintf(out, "| ratio / delta | %.2f× | %.2f× | %.2f× | +%.2f MiB |\n\n", ib.cold.Seconds()/pb.cold.Seconds(), ib.warm.Seconds()/pb.warm.Seconds(),
+		float64(ib.rss)/float64(pb.rss), float64(is.Size()-ps.Size())/(1<<20))
 
-	fmt.Printf("%s, %s/%s, %d CPUs; %s GET %s, %d clients, %d rounds of %s each\n",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *app, *path, *conc, *rounds, *dur)
+	fmt.Fprintf(out, "Load: GET %s, %d clients, %d rounds of %s each (medians)\n\n", *path, *conc, *rounds, *dur)
 	results := map[string][]result{}
 	for r := 0; r < *rounds; r++ {
 		for _, b := range []struct{ name, bin string }{{"plain", plain}, {"rasp", rasp}} {
@@ -67,24 +81,89 @@ func main() {
 			res := load(s.addr, *path, *conc, *dur)
 			s.stop()
 			results[b.name] = append(results[b.name], res)
-			fmt.Printf("  round %d %-5s %8.0f req/s  p50 %7s  p99 %7s  errors %d\n", r+1, b.name, res.rps, res.p50, res.p99, res.errors)
+			fmt.Fprintf(os.Stderr, "  round %d %-5s %8.0f req/s  p50 %7s  p99 %7s  errors %d\n", r+1, b.name, res.rps, res.p50, res.p99, res.errors)
 		}
 	}
 	p, i := median(results["plain"]), median(results["rasp"])
-	fmt.Printf("median plain %8.0f req/s p50 %s p99 %s\n", p.rps, p.p50, p.p99)
-	fmt.Printf("median rasp  %8.0f req/s p50 %s p99 %s\n", i.rps, i.p50, i.p99)
-	fmt.Printf("rasp/plain: throughput %.3f, p50 %.3f, p99 %.3f\n", i.rps/p.rps, float64(i.p50)/float64(p.p50), float64(i.p99)/float64(p.p99))
+	fmt.Fprintf(out, "| build | throughput | p50 | p99 |\n|---|---|---|---|\n")
+	fmt.Fprintf(out, "| plain | %.0f req/s | %s | %s |\n", p.rps, p.p50.Round(time.Microsecond), p.p99.Round(time.Microsecond))
+	fmt.Fprintf(out, "| instrumented (%s) | %.0f req/s | %s | %s |\n", *mode, i.rps, i.p50.Round(time.Microsecond), i.p99.Round(time.Microsecond))
+	fmt.Fprintf(out, "| ratio | %.3f | %.3f | %.3f |\n\n", i.rps/p.rps, float64(i.p50)/float64(p.p50), float64(i.p99)/float64(p.p99))
 
 	if *soak > 0 {
 		s := start(rasp, "RASP_MODE="+*mode)
-		defer s.stop()
-		fmt.Printf("soak: %d requests to the instrumented build, resident memory:\n", *soak)
+		fmt.Fprintf(out, "Soak: %d requests to the instrumented build, resident memory (KiB) after each tenth:", *soak)
 		step := *soak / 10
 		for sent := 0; sent < *soak; sent += step {
 			count(s.addr, *path, *conc, step)
-			fmt.Printf("  after %8d requests: VmRSS %6d KiB\n", sent+step, rss(s.cmd.Process.Pid))
+			fmt.Fprintf(out, " %d", rss(s.cmd.Process.Pid))
+		}
+		fmt.Fprintln(out)
+		s.stop()
+	}
+	if *md != "" {
+		if err := writeMarkdown(*md, report.String()); err != nil {
+			log.Fatal(err)
 		}
 	}
+}
+
+type builds struct {
+	cold, warm time.Duration
+	rss        int64 // KiB, the largest process of the cold build
+}
+
+// buildTwice builds the service with a fresh build cache, then again with
+// the warm cache.
+func buildTwice(src, work, name, out string, flags ...string) builds {
+	cache := filepath.Join(work, "gocache-"+name)
+	env := append(os.Environ(), "GOCACHE="+cache, "RASP_CACHE="+filepath.Join(work, "raspcache-"+name))
+	args := append(append([]string{"build"}, flags...), "-o", out, ".")
+	var b builds
+	for i := 0; i < 2; i++ {
+		cmd := exec.Command("go", args...)
+		cmd.Dir, cmd.Env, cmd.Stderr = src, env, os.Stderr
+		t := time.Now()
+		if err := cmd.Run(); err != nil {
+			log.Fatalf("go %s: %v", strings.Join(args, " "), err)
+		}
+		d := time.Since(t)
+		if i == 0 {
+			b.cold = d
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				b.rss = int64(ru.Maxrss)
+			}
+		} else {
+			b.warm = d
+		}
+	}
+	return b
+}
+
+func cpuModel() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// writeMarkdown replaces the text between the bench markers of file.
+func writeMarkdown(file, report string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	const begin, end = "<!-- bench:start -->", "<!-- bench:end -->"
+	s := string(data)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s: no %s ... %s markers", file, begin, end)
+	}
+	s = s[:i+len(begin)] + "\n" + report + s[j:]
+	return os.WriteFile(file, []byte(s), 0o644)
 }
 
 func run(dir, name string, args ...string) {
