@@ -44,6 +44,12 @@ var detectors = Detectors{
 	File: templatePath{},
 }
 
+// DefaultDetectors returns the runtime's own detectors, to restore them
+// after SetDetectors.
+func DefaultDetectors() Detectors {
+	return Detectors{SQL: structuralSQL{}, Exec: templateExec{}, File: templatePath{}}
+}
+
 // SetDetectors replaces the detectors; nil fields keep the current ones. It
 // is meant for tests and start-up, before sinks are called concurrently.
 func SetDetectors(d Detectors) {
