@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -155,22 +156,7 @@ func cmdCopySrc(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, name := range args {
 		src := filepath.Join(repoRoot, "testdata", "src", name)
-		err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			dst := ts.MkAbs(filepath.Join(name, rel))
-			if info.IsDir() {
-				return os.MkdirAll(dst, 0o755)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(dst, data, 0o644)
-		})
-		ts.Check(err)
+		ts.Check(copyTree(src, ts.MkAbs(name)))
 	}
 }
 
@@ -357,4 +343,23 @@ func cmdShutdown(ts *testscript.TestScript, neg bool, args []string) {
 	serversMu.Lock()
 	delete(servers[ts], args[0])
 	serversMu.Unlock()
+}
+
+// copyTree copies the directory from to to, files writable.
+func copyTree(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o644)
+	})
 }

@@ -111,9 +111,8 @@ func (x *Toolexec) compile() error {
 	if err := verifyHooks(rt, results, t); err != nil {
 		return err
 	}
-	out, _ := flagValue(args, "-o")
-	dir := filepath.Join(filepath.Dir(out), "rasp")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := workDir(args)
+	if err != nil {
 		return err
 	}
 	newArgs := append([]string(nil), args[:first]...)
@@ -132,9 +131,8 @@ func (x *Toolexec) compile() error {
 			}
 			cfg.PackageFile[p] = a
 		}
-		name := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(r.Path)))
-		content := append([]byte("//line "+r.Path+":1\n"), r.Out...)
-		if err := os.WriteFile(name, content, 0o644); err != nil {
+		name, err := writeRewritten(dir, i, r.Path, r.Out)
+		if err != nil {
 			return err
 		}
 		newArgs = append(newArgs, name)
@@ -152,9 +150,8 @@ func (x *Toolexec) compile() error {
 // runtime, and the runtime to its import configuration.
 func (x *Toolexec) importRuntime(args []string) ([]string, error) {
 	cfgPath, cfgIdx := flagValue(args, "-importcfg")
-	out, _ := flagValue(args, "-o")
-	if cfgIdx < 0 || out == "" {
-		return nil, fmt.Errorf("no -importcfg or -o in the compiler's arguments")
+	if cfgIdx < 0 {
+		return nil, fmt.Errorf("no -importcfg in the compiler's arguments")
 	}
 	cfg, err := ReadImportCfg(cfgPath)
 	if err != nil {
@@ -164,8 +161,8 @@ func (x *Toolexec) importRuntime(args []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(filepath.Dir(out), "rasp")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := workDir(args)
+	if err != nil {
 		return nil, err
 	}
 	cfg.PackageFile[raspinstrument.RuntimePath] = rt[raspinstrument.RuntimePath]
@@ -182,6 +179,25 @@ func (x *Toolexec) importRuntime(args []string) ([]string, error) {
 	args = append(append([]string(nil), args...), file)
 	args[cfgIdx] = newCfg
 	return args, nil
+}
+
+// workDir returns the directory, next to the compiler's output, where the
+// rewritten files of a compile go, creating it.
+func workDir(args []string) (string, error) {
+	out, _ := flagValue(args, "-o")
+	if out == "" {
+		return "", fmt.Errorf("no -o in the compiler's arguments")
+	}
+	dir := filepath.Join(filepath.Dir(out), "rasp")
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// writeRewritten writes the new content of the i-th source file in dir,
+// behind a //line directive that keeps the original file's name and lines
+// in positions, and returns the new file's name.
+func writeRewritten(dir string, i int, orig string, content []byte) (string, error) {
+	name := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(orig)))
+	return name, os.WriteFile(name, append([]byte("//line "+orig+":1\n"), content...), 0o644)
 }
 
 // compileWithRuntimeOverride compiles a package as written, given its

@@ -302,9 +302,8 @@ func (x *Toolexec) compileStd(args []string, ip string, first int) error {
 	if err != nil {
 		return err
 	}
-	out, _ := flagValue(args, "-o")
-	dir := filepath.Join(filepath.Dir(out), "rasp")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := workDir(args)
+	if err != nil {
 		return err
 	}
 	newArgs := append([]string(nil), args[:first]...)
@@ -314,8 +313,8 @@ func (x *Toolexec) compileStd(args []string, ip string, first int) error {
 			newArgs = append(newArgs, f)
 			continue
 		}
-		name := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(f)))
-		if err := os.WriteFile(name, append([]byte("//line "+f+":1\n"), b...), 0o644); err != nil {
+		name, err := writeRewritten(dir, i, f, b)
+		if err != nil {
 			return err
 		}
 		newArgs = append(newArgs, name)
