@@ -18,13 +18,14 @@ import (
 var realworld = flag.Bool("realworld", false, "run the real-world suite: the tests of pinned public modules, plain and instrumented")
 
 // realModules are widely used modules whose own tests reach the sinks:
-// database/sql (sqlx, gorm), HTTP servers (chi, gin), HTTP clients
+// database/sql (sqlx, gorm), pgx's own protocol, HTTP servers (chi, gin), HTTP clients
 // (resty), files (afero) and a shell (go-homedir).
 var realModules = []struct {
 	path, version, pkgs string
 }{
 	{"github.com/jmoiron/sqlx", "v1.4.0", "./..."},
 	{"gorm.io/gorm", "v1.31.2", "."},
+	{"github.com/jackc/pgx/v5", "v5.7.6", "."}, // tests that need a server skip without PGX_TEST_DATABASE
 	{"github.com/go-chi/chi/v5", "v5.2.3", "./..."},
 	{"github.com/gin-gonic/gin", "v1.10.1", "."},
 	{"github.com/go-resty/resty/v2", "v2.16.5", "."},

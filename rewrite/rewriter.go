@@ -439,6 +439,9 @@ func (fr *fileRewriter) staticArgs(call *ast.CallExpr) bool {
 }
 
 func (fr *fileRewriter) rewriteCall(call *ast.CallExpr, fun ast.Expr, sel *types.Selection, fn *types.Func, s *Sink) error {
+	if s.Check != "" {
+		return fr.checkInPlace(call, fn, s)
+	}
 	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call), fr.templates(call))
 	sep := ""
 	if len(call.Args) > 0 {
@@ -462,6 +465,9 @@ func (fr *fileRewriter) rewriteCall(call *ast.CallExpr, fun ast.Expr, sel *types
 // rewriteValue replaces a function value, method value or method expression
 // of a sink by a closure that calls the hook.
 func (fr *fileRewriter) rewriteValue(e ast.Expr, sel *types.Selection, kind types.SelectionKind, fn *types.Func, s *Sink) error {
+	if s.Check != "" {
+		return fr.checkValueInPlace(e, kind, fn, s)
+	}
 	sig := fn.Type().(*types.Signature)
 	mech := MechanismValue
 	if kind == types.MethodExpr {
@@ -520,6 +526,58 @@ func joinArgs(args []string) string {
 		return ""
 	}
 	return ", " + strings.Join(args, ", ")
+}
+
+// checkedHelper returns the runtime's generic function that wraps a call
+// of fn for an in-place check: fn must be shaped
+// func(context.Context, string, ...any) (R, error) or (...) R.
+func checkedHelper(fn *types.Func) (string, error) {
+	sig := fn.Type().(*types.Signature)
+	p, r := sig.Params(), sig.Results()
+	ok := sig.Variadic() && p.Len() == 3 && types.TypeString(p.At(0).Type(), nil) == "context.Context" &&
+		types.Identical(p.At(1).Type(), types.Typ[types.String])
+	if ok {
+		sl, _ := p.At(2).Type().(*types.Slice)
+		it, _ := sl.Elem().Underlying().(*types.Interface)
+		ok = it != nil && it.Empty()
+	}
+	switch {
+	case ok && r.Len() == 2 && types.TypeString(r.At(1).Type(), nil) == "error":
+		return "CheckedSQL", nil
+	case ok && r.Len() == 1:
+		return "CheckedSQLRow", nil
+	}
+	return "", fmt.Errorf("sink %s is checked in place (check:), which needs the shape func(context.Context, string, ...any) (R, error) or R; it has %s",
+		fn.FullName(), sig)
+}
+
+// checkInPlace wraps a call of a sink checked in place: x.M(ctx, q, args...)
+// becomes __rasp.CheckedSQL(site, "dialect", x.M, ctx, q, args...).
+func (fr *fileRewriter) checkInPlace(call *ast.CallExpr, fn *types.Func, s *Sink) error {
+	helper, err := checkedHelper(fn)
+	if err != nil {
+		return err
+	}
+	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call), fr.templates(call))
+	fr.add(call.Pos(), call.Pos(), RuntimeAlias+"."+helper+"("+site+", "+strconv.Quote(s.Check)+", ")
+	fr.add(call.Lparen, call.Lparen+1, ", ")
+	return nil
+}
+
+// checkValueInPlace wraps a function or method value of a sink checked in
+// place: q := pool.Query becomes q := __rasp.CheckedSQLFunc(site, "dialect", pool.Query).
+func (fr *fileRewriter) checkValueInPlace(e ast.Expr, kind types.SelectionKind, fn *types.Func, s *Sink) error {
+	helper, err := checkedHelper(fn)
+	if err != nil {
+		return err
+	}
+	if kind == types.MethodExpr || helper != "CheckedSQL" {
+		return fmt.Errorf("%s: a method expression or row value of %s cannot be checked in place; call it directly", fr.pkg.Fset.Position(e.Pos()), s.Key())
+	}
+	site := fr.newSite(e.Pos(), s, MechanismValue, false, nil)
+	fr.add(e.Pos(), e.Pos(), RuntimeAlias+".CheckedSQLFunc("+site+", "+strconv.Quote(s.Check)+", ")
+	fr.add(e.End(), e.End(), ")")
+	return nil
 }
 
 // params returns a parameter list "p0 T0, p1 ...T1", the same types

@@ -26,6 +26,10 @@ type Sink struct {
 	Hook     string // name of the hook function
 	HookPkg  string // import path of the package that holds Hook
 	Pos      string // file:line of the entry, for error messages
+	// Check, for sinks of libraries the runtime cannot import, is the SQL
+	// dialect of an in-place check: the call is wrapped in the runtime's
+	// generic CheckedSQL instead of a hook.
+	Check string
 }
 
 // Key is the sink's name as go/types spells a function's full name:
@@ -77,6 +81,7 @@ type entry struct {
 	Family     string   `yaml:"family"`
 	HookPrefix string   `yaml:"hook_prefix"`
 	Hooks      string   `yaml:"hooks"`
+	Check      string   `yaml:"check"`
 	Functions  []string `yaml:"functions"`
 }
 
@@ -114,7 +119,18 @@ func ParseTable(file string, data []byte) (*Table, error) {
 		if !validFamily(e.Family) {
 			return nil, fmt.Errorf("%s: family: %q is not one of %s", at("family"), e.Family, strings.Join(Families, ", "))
 		}
-		if !isIdent(e.HookPrefix) {
+		switch {
+		case e.Check != "":
+			if e.Family != "sql" {
+				return nil, fmt.Errorf("%s: check: in-place checks are for the sql family; %s sinks need a hook", at("check"), e.Family)
+			}
+			if !checkDialects[e.Check] {
+				return nil, fmt.Errorf("%s: check: %q is not a SQL dialect (postgres, mysql, sqlite, sqlserver, generic)", at("check"), e.Check)
+			}
+			if e.HookPrefix != "" || e.Hooks != "" {
+				return nil, fmt.Errorf("%s: check: an in-place check has no hook; drop hook_prefix and hooks", at("check"))
+			}
+		case !isIdent(e.HookPrefix):
 			return nil, fmt.Errorf("%s: hook_prefix: %q is not a Go identifier", at("hook_prefix"), e.HookPrefix)
 		}
 		if e.Receiver != "" && !isIdent(strings.TrimPrefix(e.Receiver, "*")) {
@@ -135,7 +151,10 @@ func ParseTable(file string, data []byte) (*Table, error) {
 				return nil, fmt.Errorf("%s: functions: %q is not a Go identifier", at("functions"), name)
 			}
 			s := &Sink{Package: e.Package, Receiver: e.Receiver, Name: name, Family: e.Family,
-				Hook: e.HookPrefix + name, HookPkg: hookPkg, Pos: at("functions")}
+				Hook: e.HookPrefix + name, HookPkg: hookPkg, Pos: at("functions"), Check: e.Check}
+			if e.Check != "" {
+				s.Hook = ""
+			}
 			if prev := t.byKey[s.Key()]; prev != nil {
 				return nil, fmt.Errorf("%s: functions: %s is already listed at %s", at("functions"), s.Key(), prev.Pos)
 			}
@@ -203,7 +222,7 @@ func yamlMessage(err error) string {
 	}
 	if i := strings.Index(msg, "field "); i >= 0 && strings.Contains(msg, "not found in type") {
 		name := strings.Fields(msg[i+len("field "):])[0]
-		msg = msg[:i] + name + ": unknown field (known: package, receiver, family, hook_prefix, hooks, functions)"
+		msg = msg[:i] + name + ": unknown field (known: package, receiver, family, hook_prefix, hooks, check, functions)"
 	}
 	return msg
 }
@@ -216,6 +235,9 @@ func fieldLine(n *yaml.Node, field string) int {
 	}
 	return n.Line
 }
+
+// checkDialects are the dialects an in-place check may name.
+var checkDialects = map[string]bool{"postgres": true, "mysql": true, "sqlite": true, "sqlserver": true, "generic": true}
 
 func validFamily(f string) bool {
 	for _, g := range Families {

@@ -1,0 +1,64 @@
+package rasp
+
+import (
+	"context"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
+)
+
+// Libraries with their own wire protocol (github.com/jackc/pgx) never reach
+// database/sql, and the runtime cannot import them to write hooks with
+// their types. Their sinks are listed in the sink table with "check: DIALECT"
+// and the build wraps each call in one of these generic functions, which
+// take the sink's method value, judge the query (parameter 1, after the
+// context) and call it, or refuse. Go infers the result types, so the
+// rewritten call names no type of the library.
+
+// CheckedSQL judges query and calls f, or returns f's zero result and the
+// refusal. For sinks shaped func(ctx, query string, args ...any) (R, error).
+func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, string, ...any) (R, error), ctx context.Context, query string, args ...any) (R, error) {
+	if err := checkQuery(ctx, site, query, dialect); err != nil {
+		var zero R
+		return zero, err
+	}
+	return f(ctx, query, args...)
+}
+
+// CheckedSQLRow is CheckedSQL for sinks that return one row and report
+// errors through its Scan method (pgx's QueryRow): a refused call returns a
+// row whose Scan returns the refusal.
+func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, string, ...any) R, ctx context.Context, query string, args ...any) R {
+	if err := checkQuery(ctx, site, query, dialect); err != nil {
+		if r, ok := any(errorRow{err}).(R); ok {
+			return r
+		}
+		// A row type errorRow cannot stand for: the call cannot be
+		// refused without breaking the caller, so it goes ahead.
+		internalErrors.Add(1)
+		countInternalError("sqli")
+		logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", site)
+	}
+	return f(ctx, query, args...)
+}
+
+// CheckedSQLFunc wraps a function or method value of such a sink, for code
+// that stores it (q := pool.Query).
+func CheckedSQLFunc[R any](site *Site, dialect string, f func(context.Context, string, ...any) (R, error)) func(context.Context, string, ...any) (R, error) {
+	return func(ctx context.Context, query string, args ...any) (R, error) {
+		return CheckedSQL(site, dialect, f, ctx, query, args...)
+	}
+}
+
+// errorRow is a row whose Scan reports a refusal.
+type errorRow struct{ err error }
+
+// Scan returns the refusal.
+func (r errorRow) Scan(...any) error { return r.err }
+
+// checkQuery judges a query in the named dialect ("postgres", "mysql",
+// "sqlite", "sqlserver"; anything else: all of them).
+func checkQuery(ctx context.Context, site *Site, query, dialect string) error {
+	req := CurrentRequest(ctx)
+	d := sqli.DialectForDriver(dialect + ".")
+	return check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, 1, query, d, req) })
+}
