@@ -53,8 +53,10 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.next.ServeHTTP(w, r)
 		return
 	}
-	// One allocation holds the request, its context and the writer.
-	x := &exchange{ResponseWriter: w}
+	// One allocation holds the request, its context and the writer, which
+	// has the optional interfaces of the server's writer, no more, no less
+	// (HTTP/1 can hijack, HTTP/2 can push).
+	x, rw := newExchange(w)
 	x.id[0] = requestID(r.Header.Get("X-Request-Id"))
 	w.Header()["X-Request-Id"] = x.id[:]
 	x.req = &x.request
@@ -66,7 +68,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.r.Body = x.body
 	}
 	defer x.finish(rasp.Enter(x.req))
-	m.next.ServeHTTP(x, x.r)
+	m.next.ServeHTTP(rw, x.r)
 }
 
 // exchange is the response writer the handler gets: it passes everything
@@ -146,14 +148,59 @@ func (x *exchange) Flush() {
 	}
 }
 
-// Hijack hands the connection to the handler, when the server allows it.
-func (x *exchange) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	h, ok := x.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, http.ErrNotSupported
+// newExchange returns the writer for w, and the same as the
+// http.ResponseWriter the handler gets, with w's Hijacker and Pusher.
+func newExchange(w http.ResponseWriter) (*exchange, http.ResponseWriter) {
+	_, hj := w.(http.Hijacker)
+	_, pu := w.(http.Pusher)
+	switch {
+	case hj && pu:
+		v := &hijackPushExchange{}
+		v.ResponseWriter = w
+		return &v.exchange, v
+	case hj:
+		v := &hijackExchange{}
+		v.ResponseWriter = w
+		return &v.exchange, v
+	case pu:
+		v := &pushExchange{}
+		v.ResponseWriter = w
+		return &v.exchange, v
 	}
+	x := &exchange{ResponseWriter: w}
+	return x, x
+}
+
+type hijackExchange struct{ exchange }
+
+// Hijack hands the connection to the handler.
+func (x *hijackExchange) Hijack() (net.Conn, *bufio.ReadWriter, error) { return x.hijack() }
+
+type pushExchange struct{ exchange }
+
+// Push pushes a resource (HTTP/2), unless a call was blocked.
+func (x *pushExchange) Push(target string, opts *http.PushOptions) error { return x.push(target, opts) }
+
+type hijackPushExchange struct{ exchange }
+
+// Hijack hands the connection to the handler.
+func (x *hijackPushExchange) Hijack() (net.Conn, *bufio.ReadWriter, error) { return x.hijack() }
+
+// Push pushes a resource (HTTP/2), unless a call was blocked.
+func (x *hijackPushExchange) Push(target string, opts *http.PushOptions) error {
+	return x.push(target, opts)
+}
+
+func (x *exchange) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	x.sent = true
-	return h.Hijack()
+	return x.ResponseWriter.(http.Hijacker).Hijack()
+}
+
+func (x *exchange) push(target string, opts *http.PushOptions) error {
+	if x.blocked() {
+		return http.ErrNotSupported
+	}
+	return x.ResponseWriter.(http.Pusher).Push(target, opts)
 }
 
 // Unwrap returns the server's writer, for http.ResponseController.

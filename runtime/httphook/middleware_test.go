@@ -235,3 +235,35 @@ func BenchmarkLoopback(b *testing.B) {
 		})
 	}
 }
+
+type pusherRecorder struct{ *httptest.ResponseRecorder }
+
+func (pusherRecorder) Push(string, *http.PushOptions) error { return nil }
+
+// TestOptionalInterfaces: the handler's writer can hijack and push exactly
+// when the server's can.
+func TestOptionalInterfaces(t *testing.T) {
+	inMode(t, rasp.ModeDetect)
+	check := func(w http.ResponseWriter, wantHijack, wantPush bool) {
+		t.Helper()
+		Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, hj := w.(http.Hijacker)
+			_, pu := w.(http.Pusher)
+			_, fl := w.(http.Flusher)
+			if hj != wantHijack || pu != wantPush || !fl {
+				t.Errorf("hijacker %v pusher %v flusher %v, want %v %v true", hj, pu, fl, wantHijack, wantPush)
+			}
+		})).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	}
+	check(httptest.NewRecorder(), false, false)
+	check(pusherRecorder{httptest.NewRecorder()}, false, true)
+	srv := httptest.NewServer(Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := w.(http.Hijacker); !ok {
+			t.Errorf("an HTTP/1 writer lost Hijacker")
+		}
+	})))
+	defer srv.Close()
+	if resp, err := http.Get(srv.URL); err == nil {
+		resp.Body.Close()
+	}
+}

@@ -9,8 +9,8 @@ import (
 )
 
 // TestSSRFBypassTable judges alternative notations of internal addresses in
-// a host that came from a dynamic part, and prints the table (go test -v
-// -run SSRFBypassTable).
+// a host that a request input chose, and prints the table (go test -v -run
+// SSRFBypassTable).
 func TestSSRFBypassTable(t *testing.T) {
 	site := &rasp.Site{Package: "example.com/app", File: "n.go", Line: 1, Sink: "net/http.Get", Family: rasp.FamilyNet,
 		Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
@@ -42,7 +42,7 @@ func TestSSRFBypassTable(t *testing.T) {
 	var rows []string
 	inBlockMode(t, func() {
 		for _, c := range cases {
-			err := checkURL(nil, site, 0, "http://"+c.host+"/status")
+			err := checkURL(reqCtx(c.host), site, 0, "http://"+c.host+"/status")
 			mark := "ok"
 			if (err != nil) != c.internal {
 				mark = "WRONG"

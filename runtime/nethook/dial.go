@@ -27,9 +27,10 @@ import (
 
 // dialMark is what a hook knows when its dial starts.
 type dialMark struct {
-	site        *Site
-	host        string // the host the call site passed, without port
-	hostDynamic bool   // it came from a dynamic part
+	site          *Site
+	host          string // the host the call site passed, without port
+	hostDynamic   bool   // it came from a dynamic part
+	hostFromInput bool   // a request input chose it
 }
 
 type markKey struct{}
@@ -40,8 +41,8 @@ func markedContext(ctx context.Context, site *Site, arg int, raw string) context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	dyn, _, _ := hostOrigin(site, arg, raw, rasp.CurrentRequest(ctx))
-	return context.WithValue(ctx, markKey{}, &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn})
+	dyn, _, input := hostOrigin(site, arg, raw, rasp.CurrentRequest(ctx))
+	return context.WithValue(ctx, markKey{}, &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn || input != nil, hostFromInput: input != nil})
 }
 
 // hostOf returns the host of a URL or host:port, lower case, without the
@@ -80,10 +81,13 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	}
 	// A host other than the call site's was chosen by a redirect: the
 	// code did not write it, whatever the first URL was.
-	dynamic := m.hostDynamic || host != m.host
+	redirected := host != m.host
+	dynamic := m.hostDynamic || redirected
 	return rasp.JudgeLater(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
-		if !ok {
+		if !ok || f.Rule == ssrf.RuleInternal && !m.hostFromInput && !redirected {
+			// An internal address is a finding when a request input or a
+			// redirect chose the host (see templateNet.judge).
 			return Finding{}, false
 		}
 		detail := "connecting to " + ip.String() + ", which " + host + " resolved to"

@@ -209,8 +209,11 @@ func (templateNet) judge(site *Site, arg int, raw string, req *rasp.Request) (Fi
 		}
 		return Finding{}, false
 	}
-	f, found := ssrf.Check(raw, dyn, ssrfAllowlist())
-	if !found {
+	f, found := ssrf.Check(raw, dyn || input != nil, ssrfAllowlist())
+	if !found || f.Rule == ssrf.RuleInternal && input == nil {
+		// Programs reach their own internal services through hosts held
+		// in variables (configuration, service discovery): an internal
+		// address is a finding only when a request input chose it.
 		return Finding{}, false
 	}
 	detail := "the host came from a dynamic part"
@@ -220,36 +223,49 @@ func (templateNet) judge(site *Site, arg int, raw string, req *rasp.Request) (Fi
 	return Finding{Rule: f.Rule, Detail: detail, Value: raw, Input: input}, true
 }
 
-// hostOrigin tells whether the host of a URL or address passed as the
-// sink's parameter arg came from a dynamic part of its template or, without
-// a template, from one of the request's inputs (input says which). known
-// is false when neither tells.
+// hostOrigin tells where the host of a URL or address passed as the sink's
+// parameter arg came from: dynamic when a dynamic part of its template
+// covers it (or the value does not fit the template), input when one of
+// the request's inputs does. known is false when neither a template nor an
+// input tells.
 func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, known bool, input *rasp.Input) {
-	var buf [rasp.MaxSpans]rasp.Span
-	n, ok := 0, false
-	if t := site.Template(arg); t != nil {
-		if n, ok = t.Spans(raw, &buf); !ok {
-			return true, true, nil // the value does not fit what the code wrote
-		}
-	}
-	var which [rasp.MaxSpans]int
-	if !ok && req != nil {
-		if n = rasp.InputSpans(raw, req.Inputs(), &buf, &which); n == 0 {
-			return false, false, nil
-		}
-	} else if !ok {
-		return false, false, nil
+	if site.Static {
+		return false, true, nil
 	}
 	hs, he := hostRange(raw)
-	for i := 0; i < n; i++ {
-		if buf[i].Start < he && buf[i].End > hs {
-			if !ok {
-				input = &req.Inputs()[which[i]]
+	var buf [rasp.MaxSpans]rasp.Span
+	if t := site.Template(arg); t != nil {
+		known = true
+		n, ok := t.Spans(raw, &buf)
+		dynamic = !ok
+		for i := 0; i < n; i++ {
+			if buf[i].Start < he && buf[i].End > hs {
+				dynamic = true
 			}
-			return true, true, input
+		}
+		if !dynamic {
+			return false, true, nil // the code wrote the host: an input equal to it is a coincidence
 		}
 	}
-	return false, true, nil
+	if req != nil {
+		// An input that is the whole host chose it, even one of letters or
+		// digits alone (2130706433, LOCALHOST), which InputSpans passes over.
+		host := strings.Trim(raw[hs:he], "[]")
+		all := req.Inputs()
+		for i := range all {
+			if v := all[i].Value; v != "" && (strings.EqualFold(v, host) || strings.EqualFold(v, raw[hs:he])) {
+				return true, true, &all[i]
+			}
+		}
+		var which [rasp.MaxSpans]int
+		n := rasp.InputSpans(raw, all, &buf, &which)
+		for i := 0; i < n; i++ {
+			if buf[i].Start < he && buf[i].End > hs {
+				return true, true, &req.Inputs()[which[i]]
+			}
+		}
+	}
+	return dynamic, known, nil
 }
 
 // hostRange returns the byte range of the host in a URL or host:port: after

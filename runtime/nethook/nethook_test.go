@@ -12,6 +12,20 @@ import (
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 )
 
+// inputs is a request's inputs, for tests.
+type inputs []rasp.Input
+
+func (i inputs) Inputs() []rasp.Input { return i }
+
+// reqCtx returns a context carrying a request whose query inputs are vs.
+func reqCtx(vs ...string) context.Context {
+	var in inputs
+	for _, v := range vs {
+		in = append(in, rasp.Input{Source: "query", Name: "u", Value: v})
+	}
+	return rasp.WithRequest(context.Background(), rasp.NewRequest("t", "GET", "/", "127.0.0.1", in))
+}
+
 func inBlockMode(t *testing.T, f func()) string {
 	t.Helper()
 	old := rasp.CurrentMode()
@@ -45,13 +59,16 @@ func TestTemplateHost(t *testing.T) {
 	staticHost := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:8080/items/", "")}}
 	inBlockMode(t, func() {
 		for _, u := range []string{"http://example.com/status", "http://169.254.169.254/status", "http://127.0.0.1/status", "http://0x7f.1/status"} {
-			err := checkURL(nil, dynHost, 0, u)
+			err := checkURL(reqCtx(hostOf(u)), dynHost, 0, u)
 			if attack := !strings.Contains(u, "example"); (err != nil) != attack {
 				t.Errorf("url %q: err = %v, attack %v", u, err, attack)
 			}
 		}
-		if err := checkURL(nil, staticHost, 0, "http://127.0.0.1:8080/items/42"); err != nil {
+		if err := checkURL(reqCtx("42"), staticHost, 0, "http://127.0.0.1:8080/items/42"); err != nil {
 			t.Errorf("a host the programmer wrote was judged: %v", err)
+		}
+		if err := checkURL(nil, dynHost, 0, "http://10.1.2.3/status"); err != nil {
+			t.Errorf("an internal host from configuration (no request input) was judged: %v", err)
 		}
 	})
 }
@@ -69,7 +86,7 @@ func TestDynamicPortIsNotADynamicHost(t *testing.T) {
 		if err := checkURL(nil, userinfo, 0, "http://bob@api.example.com/"); err != nil {
 			t.Errorf("dynamic userinfo made the host dynamic: %v", err)
 		}
-		if err := checkURL(nil, userinfo, 0, "http://x@127.0.0.1/#@api.example.com/"); err == nil {
+		if err := checkURL(reqCtx("x@127.0.0.1/#"), userinfo, 0, "http://x@127.0.0.1/#@api.example.com/"); err == nil {
 			t.Errorf("userinfo that moved the host was let through")
 		}
 	})
@@ -111,7 +128,11 @@ func TestDialCheck(t *testing.T) {
 	}
 	for _, c := range cases {
 		events := inBlockMode(t, func() {
-			ctx := markedContext(nil, c.site, 0, c.url)
+			ctx := context.Background() // the static and opaque sites' hosts come from configuration
+			if c.site == dyn {
+				ctx = reqCtx(hostOf(c.url))
+			}
+			ctx = markedContext(ctx, c.site, 0, c.url)
 			err := dialCheck(ctx, "tcp", c.address, tcpAddr(c.resolved))
 			if (err != nil) != c.blocked {
 				t.Errorf("%s: err = %v, want blocked %v", c.name, err, c.blocked)
@@ -143,7 +164,7 @@ func TestDialCheckAllowlist(t *testing.T) {
 			{"other.internal:80", "10.1.2.3:80", false},
 			{"other.internal:80", "10.2.2.3:80", true},
 		} {
-			err := dialCheck(markedContext(nil, dyn, 1, c.addr), "tcp", c.addr, tcpAddr(c.resolved))
+			err := dialCheck(markedContext(reqCtx(hostOf(c.addr)), dyn, 1, c.addr), "tcp", c.addr, tcpAddr(c.resolved))
 			if (err != nil) != c.blocked {
 				t.Errorf("%s -> %s: err = %v, want blocked %v", c.addr, c.resolved, err, c.blocked)
 			}
