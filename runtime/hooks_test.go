@@ -96,7 +96,9 @@ func TestCommandBlockedAtStart(t *testing.T) {
 
 func TestDetectModeAllows(t *testing.T) {
 	evs := withMode(t, ModeDetect, func() {
-		_, err := OSReadFile(site(FamilyFile, "os.ReadFile"), "/nonexistent/../etc/hostname-rasp-test")
+		s := site(FamilyFile, "os.ReadFile")
+		s.Tmpls = []Tmpl{T(0, false, "/nonexistent/", "")}
+		_, err := OSReadFile(s, "/nonexistent/../etc/hostname-rasp-test")
 		if errors.Is(err, ErrBlocked) {
 			t.Fatal("detect mode blocked")
 		}
@@ -108,7 +110,9 @@ func TestDetectModeAllows(t *testing.T) {
 
 func TestErrorShapes(t *testing.T) {
 	withMode(t, ModeBlock, func() {
-		_, err := OSOpen(site(FamilyFile, "os.Open"), "../../etc/passwd")
+		s := site(FamilyFile, "os.Open")
+		s.Tmpls = []Tmpl{T(0, false, "", "")}
+		_, err := OSOpen(s, "../../etc/passwd")
 		var pe *fs.PathError
 		if !errors.As(err, &pe) || !errors.Is(err, ErrBlocked) {
 			t.Fatalf("OSOpen error = %#v", err)
