@@ -29,6 +29,9 @@ type StdPatch struct {
 	Anchor string
 	Insert string // Go on one line: the patch never changes line numbers
 	Decls  string // declarations added to the package in a file of their own
+	// Optional patches skip a function that the target platform does not
+	// have (syscall.Exec on wasm); their Decls are added all the same.
+	Optional bool
 }
 
 // stdPatches are the standard library's patched entry points.
@@ -136,6 +139,18 @@ var __rasp_startHook func(name string, argv []string) error
 func __rasp_setFileHooks(open func(name string, flag int) error, start func(name string, argv []string) error) {
 	__rasp_openHook, __rasp_startHook = open, start
 }
+`,
+	}, {
+		// The process-replacing exec, which no exec.Cmd goes through.
+		Pkg:      "syscall",
+		Func:     "Exec",
+		Optional: true,
+		Insert:   `if h := __rasp_execHook; h != nil { if herr := h(argv0, argv); herr != nil { return herr } }; `,
+		Decls: `
+var __rasp_execHook func(argv0 string, argv []string) error
+
+//go:linkname __rasp_setExecHook
+func __rasp_setExecHook(h func(argv0 string, argv []string) error) { __rasp_execHook = h }
 `,
 	}}
 
@@ -268,7 +283,7 @@ func ApplyStdPatches(pkgName string, patches []StdPatch, files []string, srcs []
 				break
 			}
 		}
-		if !found {
+		if !found && !p.Optional {
 			return nil, nil, fmt.Errorf("cannot hook %s: it is not in this Go release's %s; "+
 				"this rasp-instrument does not support the toolchain, update it", p, p.Pkg)
 		}

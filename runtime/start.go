@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -101,7 +100,9 @@ func putPolicy(p *ActivePolicy) {
 // (polled every RASP_POLICY_POLL, 2s by default).
 func watchPolicy(name string) {
 	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
+	if len(reloadSignals) > 0 {
+		signal.Notify(hup, reloadSignals...)
+	}
 	poll := 2 * time.Second
 	if d, err := time.ParseDuration(os.Getenv("RASP_POLICY_POLL")); err == nil && d > 0 {
 		poll = d

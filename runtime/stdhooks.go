@@ -17,7 +17,7 @@ import (
 // library's entry points patched (rewrite/stdpatch.go) to call these:
 // every database query (database/sql's QueryContext, ExecContext and
 // PrepareContext of DB, Tx and Conn), every file open (os.OpenFile) and
-// every new process (os.StartProcess), whatever road led there: an
+// every new process (os.StartProcess, syscall.Exec), whatever road led there: an
 // interface, an ORM, a library, a struct literal. A call the build rewrote
 // was judged at its call site, with its templates, and marks its value as
 // checked; the entry hook skips it. The others carry no template, so the

@@ -18,9 +18,13 @@ func setSQLHook(h func(ctx context.Context, drv driver.Driver, query string) err
 //go:linkname setFileHooks os.__rasp_setFileHooks
 func setFileHooks(open func(name string, flag int) error, start func(name string, argv []string) error)
 
+//go:linkname setExecHook syscall.__rasp_setExecHook
+func setExecHook(h func(argv0 string, argv []string) error)
+
 func init() {
 	setSQLHook(entrySQL)
 	setFileHooks(entryOpen, entryStart)
+	setExecHook(entryStart)
 }
 
 // stdHooked tells that the standard library's entry points are hooked.
