@@ -232,7 +232,7 @@ func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 		attrs = append(attrs, slog.Any("span", []int{f.Start, f.End}))
 	}
 	if req != nil {
-		attrs = append(attrs, slog.String("request_id", req.ID), slog.String("method", req.Method),
+		attrs = append(attrs, slog.String("request_id", req.RequestID()), slog.String("method", req.Method),
 			slog.String("path", req.Path), slog.String("client_ip", req.ClientIP))
 	}
 	if in := f.Input; in != nil {

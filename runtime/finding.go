@@ -93,7 +93,7 @@ func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) 
 		verdict = "blocked"
 		be := &BlockedError{Rule: f.Rule, Site: site}
 		if req != nil {
-			be.RequestID = req.ID
+			be.RequestID = req.RequestID()
 			if req.noteBlocked(be) {
 				countBlockedRequest(f.Rule)
 			}

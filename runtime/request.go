@@ -2,6 +2,8 @@ package rasp
 
 import (
 	"context"
+	"encoding/hex"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -25,7 +27,11 @@ type InputSource interface {
 // goroutines that serve it; the inputs are read lazily, the first time a
 // detector asks. A Request must not be copied after Init.
 type Request struct {
-	ID, Method, Path, ClientIP string
+	// ID is the client's X-Request-Id; RequestID makes one when it is
+	// empty. Read it through RequestID.
+	ID                     string
+	Method, Path, ClientIP string
+	idOnce                 sync.Once
 
 	load   InputSource
 	mu     sync.Mutex
@@ -48,6 +54,27 @@ func NewRequest(id, method, path, clientIP string, src InputSource) *Request {
 func (r *Request) Init(id, method, path, clientIP string, src InputSource) {
 	r.ID, r.Method, r.Path, r.ClientIP, r.load = id, method, path, clientIP, src
 	r.stale.Store(src != nil)
+}
+
+// RequestID returns the request's ID: the client's, or one made on first
+// use (a request that never reports pays nothing for it).
+func (r *Request) RequestID() string {
+	r.idOnce.Do(func() {
+		if r.ID == "" {
+			r.ID = newRequestID()
+		}
+	})
+	return r.ID
+}
+
+// newRequestID returns 32 random hex digits.
+func newRequestID() string {
+	var b [16]byte
+	a, c := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 8; i++ {
+		b[i], b[8+i] = byte(a>>(8*i)), byte(c>>(8*i))
+	}
+	return hex.EncodeToString(b[:])
 }
 
 // InputsChanged tells the request that its inputs grew (the handler read
@@ -82,7 +109,7 @@ func (r *Request) reload() {
 		if p := recover(); p != nil {
 			internalErrors.Add(1)
 			countInternalError("middleware")
-			logf("internal error reading the inputs of request %s: %v", r.ID, p)
+			logf("internal error reading the inputs of request %s: %v", r.RequestID(), p)
 		}
 	}()
 	in := r.load.Inputs()

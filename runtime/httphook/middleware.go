@@ -2,10 +2,8 @@ package httphook
 
 import (
 	"bufio"
-	"encoding/hex"
 	"html"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -19,8 +17,8 @@ const maxBody = 64 << 10
 // Wrap returns handler (http.DefaultServeMux when nil) behind the request
 // middleware. For each request it:
 //
-//   - takes the request ID from X-Request-Id (or makes one) and echoes it in
-//     the response;
+//   - takes the request ID from X-Request-Id and echoes it in the response;
+//     without one, an ID is made when an event or a 403 needs it;
 //   - makes the request known to every sink call made while serving it:
 //     through the request's context, and through the goroutine (and the
 //     goroutines the handler starts), so calls without a context, deep in
@@ -57,8 +55,13 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// has the optional interfaces of the server's writer, no more, no less
 	// (HTTP/1 can hijack, HTTP/2 can push).
 	x, rw := newExchange(w)
-	x.id[0] = requestID(r.Header.Get("X-Request-Id"))
-	w.Header()["X-Request-Id"] = x.id[:]
+	// The client's request ID is echoed; without one, an ID is made only
+	// when something needs it (an event, a 403), which keeps the common
+	// answer as small as the handler made it.
+	if id := clientRequestID(r.Header.Get("X-Request-Id")); id != "" {
+		x.id[0] = id
+		w.Header()["X-Request-Id"] = x.id[:]
+	}
 	x.req = &x.request
 	x.request.Init(x.id[0], r.Method, r.URL.Path, clientIP(r.RemoteAddr), x)
 	x.ctx = rasp.RequestContext{Context: r.Context(), Request: x.req}
@@ -219,22 +222,22 @@ func (x *exchange) finish(e rasp.Entered) {
 	}
 	h := x.ResponseWriter.Header()
 	for k := range h {
-		if k != "X-Request-Id" {
-			delete(h, k)
-		}
+		delete(h, k)
 	}
+	id := x.req.RequestID()
+	h.Set("X-Request-Id", id)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	if strings.Contains(x.r.Header.Get("Accept"), "text/html") {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		x.ResponseWriter.WriteHeader(http.StatusForbidden)
 		io.WriteString(x.ResponseWriter, "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>The request was blocked (rule "+
-			html.EscapeString(b.Rule)+"). Request ID: <code>"+html.EscapeString(x.req.ID)+"</code></p>\n")
+			html.EscapeString(b.Rule)+"). Request ID: <code>"+html.EscapeString(id)+"</code></p>\n")
 		return
 	}
 	h.Set("Content-Type", "application/json")
 	x.ResponseWriter.WriteHeader(http.StatusForbidden)
-	io.WriteString(x.ResponseWriter, `{"error":"blocked","rule":`+jsonString(b.Rule)+`,"request_id":`+jsonString(x.req.ID)+"}\n")
+	io.WriteString(x.ResponseWriter, `{"error":"blocked","rule":`+jsonString(b.Rule)+`,"request_id":`+jsonString(id)+"}\n")
 }
 
 // notifyingBody tells the request its inputs grew when the handler reads
@@ -252,27 +255,18 @@ func (b notifyingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// requestID returns the client's request ID when it is a sane token, or a
-// new random one.
-func requestID(in string) string {
-	if in != "" && len(in) <= 128 {
-		ok := true
-		for i := 0; i < len(in); i++ {
-			if c := in[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return in
+// clientRequestID returns the client's request ID when it is a sane
+// token, else "".
+func clientRequestID(in string) string {
+	if in == "" || len(in) > 128 {
+		return ""
+	}
+	for i := 0; i < len(in); i++ {
+		if c := in[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' {
+			return ""
 		}
 	}
-	var b [16]byte
-	a, c := rand.Uint64(), rand.Uint64()
-	for i := 0; i < 8; i++ {
-		b[i], b[8+i] = byte(a>>(8*i)), byte(c>>(8*i))
-	}
-	return hex.EncodeToString(b[:])
+	return in
 }
 
 // clientIP is the host of the connection's remote address. Forwarding

@@ -68,8 +68,8 @@ func TestBenignRequest(t *testing.T) {
 	if w.Code != 200 || w.Body.String() != "ok\n" {
 		t.Fatalf("got %d %q", w.Code, w.Body)
 	}
-	if id := w.Header().Get("X-Request-Id"); !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
-		t.Errorf("X-Request-Id = %q", id)
+	if id := w.Header().Get("X-Request-Id"); id != "" {
+		t.Errorf("a benign answer without a client request ID got one: %q", id)
 	}
 	r := httptest.NewRequest("GET", "/items", nil)
 	r.Header.Set("X-Request-Id", "abc-123")
@@ -107,6 +107,12 @@ func TestBlockedRequestGets403(t *testing.T) {
 	if e.RequestID != "req-1" || e.Method != "POST" || e.Path != "/items" || e.Input == nil ||
 		e.Input.Source != "json" || e.Input.Name != "name" || e.Input.Value != "an attack" {
 		t.Errorf("event %+v input %+v", e, e.Input)
+	}
+
+	w = serve(h, httptest.NewRequest("GET", "/items?q=attack", nil))
+	id := w.Header().Get("X-Request-Id")
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) || !strings.Contains(w.Body.String(), `"request_id":"`+id+`"`) {
+		t.Errorf("a blocked answer without a client request ID: header %q, body %q", id, w.Body)
 	}
 
 	r = httptest.NewRequest("GET", "/items?q=attack", nil)
