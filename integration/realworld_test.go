@@ -44,7 +44,7 @@ func TestRealWorld(t *testing.T) {
 	}
 	var rows []string
 	for _, m := range realModules {
-		t.Run(filepath.Base(m.path), func(t *testing.T) {
+		t.Run(strings.ReplaceAll(m.path, "/", "_"), func(t *testing.T) {
 			row := runRealModule(t, m.path, m.version, m.pkgs)
 			rows = append(rows, row)
 		})
