@@ -2,7 +2,9 @@ package nethook
 
 import (
 	"context"
+	"errors"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -31,6 +33,42 @@ type dialMark struct {
 	host          string // the host the call site passed, without port
 	hostDynamic   bool   // it came from a dynamic part
 	hostFromInput bool   // a request input chose it
+
+	mu        sync.Mutex
+	redirects []string // hosts an HTTP client was redirected to (see redirectPolicy)
+}
+
+// redirectedTo reports whether an HTTP redirect of the call led to host.
+func (m *dialMark) redirectedTo(host string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, h := range m.redirects {
+		if h == host {
+			return true
+		}
+	}
+	return false
+}
+
+// redirectPolicy returns c's redirect policy (net/http's default when nil)
+// recording each redirect's host in the mark, so the dial it leads to is
+// judged as a host the code did not write. Dials to other hosts (the
+// resolver's name servers, a proxy, a custom DialContext's fixed address)
+// are not redirects.
+func (m *dialMark) redirectPolicy(c *http.Client) func(*http.Request, []*http.Request) error {
+	next := c.CheckRedirect
+	return func(req *http.Request, via []*http.Request) error {
+		m.mu.Lock()
+		m.redirects = append(m.redirects, strings.TrimSuffix(strings.ToLower(req.URL.Hostname()), "."))
+		m.mu.Unlock()
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 type markKey struct{}
@@ -38,11 +76,29 @@ type markKey struct{}
 // markedContext returns ctx carrying the mark of a call to rawURL or
 // address through site. isURL tells which.
 func markedContext(ctx context.Context, site *Site, arg int, raw string) context.Context {
+	ctx, _ = mark(ctx, site, arg, raw)
+	return ctx
+}
+
+// mark is markedContext returning the mark too.
+func mark(ctx context.Context, site *Site, arg int, raw string) (context.Context, *dialMark) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	dyn, _, input := hostOrigin(site, arg, raw, rasp.CurrentRequest(ctx))
-	return context.WithValue(ctx, markKey{}, &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn || input != nil, hostFromInput: input != nil})
+	m := &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn || input != nil, hostFromInput: input != nil}
+	return context.WithValue(ctx, markKey{}, m), m
+}
+
+// markedClient returns c (http.DefaultClient when nil) with a redirect
+// policy that records redirects in m: a copy, sharing c's Transport.
+func markedClient(c *http.Client, m *dialMark) *http.Client {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	cc := *c
+	cc.CheckRedirect = m.redirectPolicy(c)
+	return &cc
 }
 
 // hostOf returns the host of a URL or host:port, lower case, without the
@@ -79,9 +135,9 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	if isProxy(host) {
 		return nil
 	}
-	// A host other than the call site's was chosen by a redirect: the
-	// code did not write it, whatever the first URL was.
-	redirected := host != m.host
+	// A host an HTTP redirect chose: the code did not write it, whatever
+	// the first URL was.
+	redirected := host != m.host && m.redirectedTo(host)
 	dynamic := m.hostDynamic || redirected
 	return rasp.JudgeLater(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
@@ -91,7 +147,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 			return Finding{}, false
 		}
 		detail := "connecting to " + ip.String() + ", which " + host + " resolved to"
-		if host != m.host {
+		if redirected {
 			detail = "a redirect led to " + host + " (" + ip.String() + ")"
 		}
 		return Finding{Rule: f.Rule, Detail: detail, Value: address}, true

@@ -104,7 +104,8 @@ func ClientDo(site *Site, c *http.Client, req *http.Request) (*http.Response, er
 	if err := checkURL(req.Context(), site, -1, u); err != nil {
 		return nil, urlErr(urlOp(req.Method), u, err)
 	}
-	return c.Do(req.WithContext(markedContext(req.Context(), site, -1, u)))
+	ctx, m := mark(req.Context(), site, -1, u)
+	return markedClient(c, m).Do(req.WithContext(ctx))
 }
 
 // ClientGet is the hook for (*http.Client).Get.
@@ -136,14 +137,15 @@ func clientSend(site *Site, c *http.Client, method, rawURL, contentType string, 
 	if err := checkURL(nil, site, 0, rawURL); err != nil {
 		return nil, urlErr(urlOp(method), rawURL, err)
 	}
-	req, err := http.NewRequestWithContext(markedContext(nil, site, 0, rawURL), method, rawURL, body)
+	ctx, m := mark(nil, site, 0, rawURL)
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
 	if err != nil {
 		return nil, err
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	return c.Do(req)
+	return markedClient(c, m).Do(req)
 }
 
 // urlOp spells a method as url.Error.Op does for Client.Do.

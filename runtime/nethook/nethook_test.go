@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -124,6 +125,7 @@ func TestDialCheck(t *testing.T) {
 		{"redirect from a written URL to a public host", static, "http://api.example.com/", "www.example.com:443", "93.184.215.14:443", false},
 		{"same host, other port after a redirect", static, "http://db.internal/", "db.internal:8080", "10.0.0.5:8080", false},
 		{"opaque URL, private address", opaque, "http://db.internal/", "db.internal:80", "10.0.0.5:80", false},
+		{"the resolver's dial to its name server", static, "http://api.example.com/", "10.255.255.53:53", "10.255.255.53:53", false},
 		{"IPv4-mapped loopback", dyn, "http://x.example/status", "x.example:80", "[::ffff:127.0.0.1]:80", true},
 	}
 	for _, c := range cases {
@@ -132,7 +134,10 @@ func TestDialCheck(t *testing.T) {
 			if c.site == dyn {
 				ctx = reqCtx(hostOf(c.url))
 			}
-			ctx = markedContext(ctx, c.site, 0, c.url)
+			ctx, m := mark(ctx, c.site, 0, c.url)
+			if strings.Contains(c.name, "redirect") {
+				m.redirectPolicy(&http.Client{})(&http.Request{URL: &url.URL{Host: c.address}}, nil)
+			}
 			err := dialCheck(ctx, "tcp", c.address, tcpAddr(c.resolved))
 			if (err != nil) != c.blocked {
 				t.Errorf("%s: err = %v, want blocked %v", c.name, err, c.blocked)
