@@ -338,15 +338,37 @@ func (fr *fileRewriter) newSite(pos token.Pos, s *Sink, mechanism string, static
 	return name
 }
 
+// judgedParam reports whether the sink's parameter that argument i goes to
+// holds a string a detector judges: its type (or, for the variadic
+// parameter, its element type) is a string type. A string passed as any (a
+// SQL bind argument) is data the driver sends apart, never judged.
+func judgedParam(fn *types.Func, i int) bool {
+	sig, _ := fn.Type().(*types.Signature)
+	if sig == nil || sig.Params().Len() == 0 {
+		return true
+	}
+	n := sig.Params().Len()
+	var t types.Type
+	switch {
+	case sig.Variadic() && i >= n-1:
+		t = sig.Params().At(n - 1).Type().(*types.Slice).Elem()
+	case i < n:
+		t = sig.Params().At(i).Type()
+	default:
+		return false
+	}
+	return isString(t)
+}
+
 // templates infers how each string argument of a sink call was built.
-func (fr *fileRewriter) templates(call *ast.CallExpr) []Template {
+func (fr *fileRewriter) templates(call *ast.CallExpr, fn *types.Func) []Template {
 	in := &inferrer{info: fr.pkg.Info, body: innermost(fr.bodies, call.Pos())}
 	var out []Template
 	for i, a := range call.Args {
 		if call.Ellipsis.IsValid() && i == len(call.Args)-1 {
 			break
 		}
-		if t := fr.pkg.Info.TypeOf(a); t == nil || !isString(t) {
+		if t := fr.pkg.Info.TypeOf(a); t == nil || !isString(t) || !judgedParam(fn, i) {
 			continue
 		}
 		out = append(out, in.template(i, a, call.Pos()))
@@ -416,12 +438,15 @@ func (fr *fileRewriter) hook(s *Sink) string {
 // function is a constant, so the runtime knows the programmer wrote the
 // whole value. Method sinks whose value comes from the receiver (Cmd.Run,
 // Client.Do) are never static.
-func (fr *fileRewriter) staticArgs(call *ast.CallExpr) bool {
+func (fr *fileRewriter) staticArgs(call *ast.CallExpr, fn *types.Func) bool {
 	if call.Ellipsis.IsValid() {
 		return false
 	}
 	strs := 0
-	for _, a := range call.Args {
+	for i, a := range call.Args {
+		if !judgedParam(fn, i) {
+			continue // a bind argument passed as any: data, never judged
+		}
 		tv, ok := fr.pkg.Info.Types[a]
 		if !ok {
 			return false
@@ -442,7 +467,7 @@ func (fr *fileRewriter) rewriteCall(call *ast.CallExpr, fun ast.Expr, sel *types
 	if s.Check != "" {
 		return fr.checkInPlace(call, fn, s)
 	}
-	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call), fr.templates(call))
+	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call, fn), fr.templates(call, fn))
 	sep := ""
 	if len(call.Args) > 0 {
 		sep = ", "
@@ -558,7 +583,7 @@ func (fr *fileRewriter) checkInPlace(call *ast.CallExpr, fn *types.Func, s *Sink
 	if err != nil {
 		return err
 	}
-	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call), fr.templates(call))
+	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call, fn), fr.templates(call, fn))
 	fr.add(call.Pos(), call.Pos(), RuntimeAlias+"."+helper+"("+site+", "+strconv.Quote(s.Check)+", ")
 	fr.add(call.Lparen, call.Lparen+1, ", ")
 	return nil

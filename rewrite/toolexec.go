@@ -175,17 +175,45 @@ func (x *Toolexec) run() error {
 	return x.passThrough(x.Args)
 }
 
+// toolVersion returns the tool's answer to -V=full, remembered in the
+// tool's cache directory by the tool binary's path, size and time: the go
+// command asks on every build, and each answer would otherwise cost a
+// process.
+func toolVersion(tool string, stderr io.Writer) (string, error) {
+	var memo string
+	if fi, err := os.Stat(tool); err == nil {
+		if dir, err := cacheDir(); err == nil {
+			h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%d", tool, fi.Size(), fi.ModTime().UnixNano())))
+			memo = filepath.Join(dir, "vfull-"+hex.EncodeToString(h[:8]))
+			if b, err := os.ReadFile(memo); err == nil && len(b) > 0 {
+				return strings.TrimSpace(string(b)), nil
+			}
+		}
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(tool, "-V=full")
+	cmd.Stdout, cmd.Stderr = &out, stderr
+	if err := cmd.Run(); err != nil {
+		return "", err
+	}
+	line := strings.TrimSpace(out.String())
+	if memo != "" && line != "" {
+		tmp := fmt.Sprintf("%s.%d", memo, os.Getpid())
+		if os.WriteFile(tmp, []byte(line+"\n"), 0o644) == nil {
+			os.Rename(tmp, memo)
+		}
+	}
+	return line, nil
+}
+
 // version answers the go command's -V=full probe with the tool's line plus
 // this tool's identity, so instrumented and plain builds never share cache
 // entries, and a change of table or tool rebuilds.
 func (x *Toolexec) version() error {
-	var out bytes.Buffer
-	cmd := exec.Command(x.Tool, x.Args...)
-	cmd.Stdout, cmd.Stderr = &out, x.Stderr
-	if err := cmd.Run(); err != nil {
+	line, err := toolVersion(x.Tool, x.Stderr)
+	if err != nil {
 		return err
 	}
-	line := strings.TrimSpace(out.String())
 	if name := x.ToolName(); name == "compile" || name == "link" {
 		if _, err := x.Table(); err != nil {
 			return err // a broken table fails the first step of the build
