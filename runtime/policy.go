@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -211,33 +212,111 @@ func SetPolicy(p Policy, source string) error {
 	return nil
 }
 
-func compilePolicy(p Policy, source string) (*ActivePolicy, error) {
-	where := func(field string) string {
-		if source == "" {
-			return field
-		}
-		return source + ": " + field
+// PolicyProblem is one thing wrong in a policy: the field, as a path
+// ("allow.ssrf_hosts[2]", "rules.sqli-tautology"), and what is wrong.
+type PolicyProblem struct {
+	Field, Problem string
+}
+
+// Problems lists everything wrong in p, in field order; none for a valid
+// policy. compilePolicy refuses a policy with the first; the CLI's policy
+// check reports them all, with their lines.
+func (p Policy) Problems() []PolicyProblem {
+	var out []PolicyProblem
+	add := func(field, format string, args ...any) {
+		out = append(out, PolicyProblem{field, fmt.Sprintf(format, args...)})
 	}
-	ap := &ActivePolicy{Policy: p, Source: source, ruleModes: map[string]Mode{}}
-	var err error
-	if ap.mode, err = ParseMode(p.Mode); err != nil {
-		return nil, fmt.Errorf("%s: %v", where("mode"), err)
+	const modes = "want off, detect or block"
+	if _, err := ParseMode(p.Mode); err != nil {
+		add("mode", "unknown mode %q: %s", p.Mode, modes)
 	}
 	known := map[string]bool{}
 	for _, r := range KnownRules() {
 		known[r] = true
 	}
-	for r, v := range p.Rules {
-		if !known[r] {
-			return nil, fmt.Errorf("%s: unknown rule %q (known: %s)", where("rules"), r, strings.Join(KnownRules(), ", "))
-		}
-		m, err := parseRuleMode(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", where("rules."+r), err)
-		}
-		ap.ruleModes[r] = m
+	unknown := func(field, rule string) {
+		add(field, "unknown rule %q (known: %s)", rule, strings.Join(KnownRules(), ", "))
 	}
-	for r := range known {
+	names := make([]string, 0, len(p.Rules))
+	for r := range p.Rules {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	for _, r := range names {
+		switch v := p.Rules[r]; {
+		case !known[r]:
+			unknown("rules."+r, r)
+		case strings.TrimSpace(v) == "":
+			add("rules."+r, "empty mode: %s", modes)
+		default:
+			if _, err := ParseMode(v); err != nil {
+				add("rules."+r, "unknown mode %q: %s", v, modes)
+			}
+		}
+	}
+	for i, e := range p.Allow.SQL {
+		field := fmt.Sprintf("allow.sql[%d]", i)
+		if e.Site == "" && e.Shape == "" {
+			add(field, `needs a site ("example.com/app/store.go:67", as events name it) or a shape (an event's value)`)
+		}
+		if e.Rule != "" && !known[e.Rule] {
+			unknown(field+".rule", e.Rule)
+		}
+	}
+	for i, r := range p.Allow.Routes {
+		if r.Path == "" {
+			add(fmt.Sprintf("allow.routes[%d]", i), `needs a path: an exact request path, or a prefix ending in '*' ("/admin/*")`)
+		}
+	}
+	entries := func(field string, list []string, check func(string) string) {
+		for i, e := range list {
+			f := fmt.Sprintf("%s[%d]", field, i)
+			if strings.TrimSpace(e) == "" {
+				add(f, "empty entry: remove it")
+			} else if check != nil {
+				if problem := check(e); problem != "" {
+					add(f, "%s", problem)
+				}
+			}
+		}
+	}
+	entries("allow.ssrf_hosts", p.Allow.SSRFHosts, func(h string) string {
+		h = strings.TrimSpace(h)
+		if !strings.Contains(h, "/") {
+			return ""
+		}
+		if _, err := netip.ParsePrefix(h); err != nil {
+			msg := err.Error()
+			if _, after, ok := strings.Cut(msg, "): "); ok {
+				msg = after // drop netip.ParsePrefix("..."), which repeats the entry
+			}
+			return fmt.Sprintf("%q is not a CIDR (%s): want a host, \"*.domain\", an address or a CIDR such as 10.0.0.0/8", h, msg)
+		}
+		return ""
+	})
+	entries("allow.path_bases", p.Allow.PathBases, nil)
+	entries("allow.shell_commands", p.Allow.ShellCommands, func(pat string) string {
+		if n := len(pat) - len(strings.TrimRight(pat, `\`)); n%2 == 1 {
+			return "the pattern ends with a lone backslash, which escapes nothing: remove it, or double it to match a backslash"
+		}
+		return ""
+	})
+	return out
+}
+
+func compilePolicy(p Policy, source string) (*ActivePolicy, error) {
+	if probs := p.Problems(); len(probs) > 0 {
+		if source == "" {
+			return nil, fmt.Errorf("%s: %s", probs[0].Field, probs[0].Problem)
+		}
+		return nil, fmt.Errorf("%s: %s: %s", source, probs[0].Field, probs[0].Problem)
+	}
+	ap := &ActivePolicy{Policy: p, Source: source, ruleModes: map[string]Mode{}}
+	ap.mode, _ = ParseMode(p.Mode)
+	for r, v := range p.Rules {
+		ap.ruleModes[r], _ = ParseMode(v)
+	}
+	for _, r := range KnownRules() {
 		if v := os.Getenv(ruleEnv(r)); v != "" {
 			m, err := parseRuleMode(v)
 			if err != nil {
@@ -247,43 +326,17 @@ func compilePolicy(p Policy, source string) (*ActivePolicy, error) {
 			ap.ruleModes[r] = m
 		}
 	}
-	for i, e := range p.Allow.SQL {
-		if e.Site == "" && e.Shape == "" {
-			return nil, fmt.Errorf("%s: entry %d needs a site or a shape", where("allow.sql"), i)
-		}
-		if e.Rule != "" && !known[e.Rule] {
-			return nil, fmt.Errorf("%s: entry %d: unknown rule %q", where("allow.sql"), i, e.Rule)
-		}
-	}
-	for i, r := range p.Allow.Routes {
-		if r.Path == "" {
-			return nil, fmt.Errorf("%s: entry %d needs a path", where("allow.routes"), i)
-		}
-	}
-	for i, b := range p.Allow.PathBases {
-		if b == "" {
-			return nil, fmt.Errorf("%s: entry %d is empty", where("allow.path_bases"), i)
-		}
+	for _, b := range p.Allow.PathBases {
 		abs, err := filepath.Abs(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", where("allow.path_bases"), err)
+			return nil, fmt.Errorf("%s: allow.path_bases: %v", source, err)
 		}
 		ap.pathBases = append(ap.pathBases, abs)
 	}
 	if len(p.Allow.ShellCommands) > 0 {
+		var err error
 		if ap.shell, err = shell.NewAllowlist(p.Allow.ShellCommands); err != nil {
-			return nil, fmt.Errorf("%s: %v", where("allow.shell_commands"), err)
-		}
-	}
-	for i, h := range p.Allow.SSRFHosts {
-		h = strings.TrimSpace(h)
-		if h == "" {
-			return nil, fmt.Errorf("%s: entry %d is empty", where("allow.ssrf_hosts"), i)
-		}
-		if strings.Contains(h, "/") {
-			if _, err := netip.ParsePrefix(h); err != nil {
-				return nil, fmt.Errorf("%s: entry %d: %v", where("allow.ssrf_hosts"), i, err)
-			}
+			return nil, fmt.Errorf("%s: allow.shell_commands: %v", source, err)
 		}
 	}
 	return ap, nil

@@ -30,9 +30,11 @@ func TestPolicyFieldErrors(t *testing.T) {
 		p    Policy
 		want string
 	}{
-		{Policy{Mode: "loud"}, "p.json: mode: rasp: unknown mode"},
-		{Policy{Allow: Allow{SSRFHosts: []string{"10.0.0.0/33"}}}, "p.json: allow.ssrf_hosts: entry 0"},
-		{Policy{Allow: Allow{PathBases: []string{""}}}, "p.json: allow.path_bases: entry 0 is empty"},
+		{Policy{Mode: "loud"}, `p.json: mode: unknown mode "loud"`},
+		{Policy{Allow: Allow{SSRFHosts: []string{"10.0.0.0/33"}}}, `p.json: allow.ssrf_hosts[0]: "10.0.0.0/33" is not a CIDR`},
+		{Policy{Allow: Allow{PathBases: []string{""}}}, "p.json: allow.path_bases[0]: empty entry"},
+		{Policy{Rules: map[string]string{"sqli-nope": "block"}}, `p.json: rules.sqli-nope: unknown rule "sqli-nope"`},
+		{Policy{Allow: Allow{SQL: []SQLAllow{{Rule: "sqli-dynamic"}}}}, "p.json: allow.sql[0]: needs a site"},
 		{Policy{Allow: Allow{ShellCommands: []string{"ls \\"}}}, "p.json: allow.shell_commands"},
 	} {
 		if err := SetPolicy(c.p, "p.json"); err == nil || !strings.Contains(err.Error(), c.want) {

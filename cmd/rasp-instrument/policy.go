@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -206,124 +205,14 @@ func (pf *policyFile) lineOf(field string) int {
 	return 0
 }
 
-// checkPolicy validates p's content as the runtime does (rasp.CheckPolicy)
-// and returns every problem.
+// checkPolicy returns every problem of p's content, as the runtime sees
+// them (rasp.Policy.Problems, which rasp.CheckPolicy refuses).
 func checkPolicy(p rasp.Policy) []fieldError {
 	var errs []fieldError
-	if _, err := rasp.ParseMode(p.Mode); err != nil {
-		errs = append(errs, fieldError{"mode", fmt.Sprintf("unknown mode %q: want off, detect or block", p.Mode)})
-	}
-	errs = append(errs, checkRules(p.Rules)...)
-	errs = append(errs, checkSQL(p.Allow.SQL)...)
-	errs = append(errs, checkRoutes(p.Allow.Routes)...)
-	errs = append(errs, checkEntries("allow.ssrf_hosts", p.Allow.SSRFHosts, checkSSRFHost)...)
-	errs = append(errs, checkEntries("allow.path_bases", p.Allow.PathBases, nil)...)
-	errs = append(errs, checkEntries("allow.shell_commands", p.Allow.ShellCommands, checkShellPattern)...)
-	return errs
-}
-
-// knownRule reports whether a detector reports rule.
-func knownRule(rule string) bool {
-	for _, r := range rasp.KnownRules() {
-		if r == rule {
-			return true
-		}
-	}
-	return false
-}
-
-func unknownRule(rule string) string {
-	return fmt.Sprintf("unknown rule %q (known: %s)", rule, strings.Join(rasp.KnownRules(), ", "))
-}
-
-func checkRules(rules map[string]string) []fieldError {
-	names := make([]string, 0, len(rules))
-	for r := range rules {
-		names = append(names, r)
-	}
-	sort.Strings(names)
-	var errs []fieldError
-	for _, r := range names {
-		field := "rules." + r
-		switch v := rules[r]; {
-		case !knownRule(r):
-			errs = append(errs, fieldError{field, unknownRule(r)})
-		case strings.TrimSpace(v) == "":
-			errs = append(errs, fieldError{field, "empty mode: want off, detect or block"})
-		default:
-			if _, err := rasp.ParseMode(v); err != nil {
-				errs = append(errs, fieldError{field, fmt.Sprintf("unknown mode %q: want off, detect or block", v)})
-			}
-		}
+	for _, pr := range p.Problems() {
+		errs = append(errs, fieldError{pr.Field, pr.Problem})
 	}
 	return errs
-}
-
-func checkSQL(entries []rasp.SQLAllow) []fieldError {
-	var errs []fieldError
-	for i, e := range entries {
-		field := fmt.Sprintf("allow.sql[%d]", i)
-		if e.Site == "" && e.Shape == "" {
-			errs = append(errs, fieldError{field, `needs a site ("example.com/app/store.go:67", as events name it) or a shape (an event's value)`})
-		}
-		if e.Rule != "" && !knownRule(e.Rule) {
-			errs = append(errs, fieldError{field + ".rule", unknownRule(e.Rule)})
-		}
-	}
-	return errs
-}
-
-func checkRoutes(routes []rasp.RouteAllow) []fieldError {
-	var errs []fieldError
-	for i, r := range routes {
-		if r.Path == "" {
-			errs = append(errs, fieldError{fmt.Sprintf("allow.routes[%d]", i), `needs a path: an exact request path, or a prefix ending in '*' ("/admin/*")`})
-		}
-	}
-	return errs
-}
-
-// checkEntries checks that every entry of a list field is not empty, and
-// with check (may be nil) when it is not.
-func checkEntries(field string, entries []string, check func(string) string) []fieldError {
-	var errs []fieldError
-	for i, e := range entries {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if strings.TrimSpace(e) == "" {
-			errs = append(errs, fieldError{f, "empty entry: remove it"})
-		} else if check != nil {
-			if problem := check(e); problem != "" {
-				errs = append(errs, fieldError{f, problem})
-			}
-		}
-	}
-	return errs
-}
-
-// checkSSRFHost checks the CIDR syntax of an entry with a '/'.
-func checkSSRFHost(h string) string {
-	h = strings.TrimSpace(h)
-	if !strings.Contains(h, "/") {
-		return ""
-	}
-	if _, err := netip.ParsePrefix(h); err != nil {
-		msg := err.Error()
-		if _, after, ok := strings.Cut(msg, "): "); ok {
-			msg = after // drop netip.ParsePrefix("..."), which repeats the entry
-		}
-		return fmt.Sprintf("%q is not a CIDR (%s): want a host, \"*.domain\", an address or a CIDR such as 10.0.0.0/8", h, msg)
-	}
-	return ""
-}
-
-// checkShellPattern rejects a pattern ending in an odd number of
-// backslashes, which escapes nothing.
-func checkShellPattern(p string) string {
-	n := len(p) - len(strings.TrimRight(p, `\`))
-	if n%2 == 1 {
-		return "the pattern ends with a lone backslash, which escapes nothing: remove it, or double it to match a backslash"
-	}
-	return ""
 }
 
 // jsonIndex maps the field paths of a JSON policy to their lines. It
