@@ -141,6 +141,15 @@ func __rasp_setFileHooks(open func(name string, flag int) error, start func(name
 }
 `,
 	}, {
+		// Exit hooks run when main returns and on os.Exit (log.Fatal too):
+		// the runtime registers one that flushes its event queue, so a
+		// short-lived program loses no event. Declarations only.
+		Pkg: "internal/runtime/exithook",
+		Decls: `
+//go:linkname __rasp_addExitHook
+func __rasp_addExitHook(f func()) { Add(Hook{F: f, RunOnFailure: true}) }
+`,
+	}, {
 		// The process-replacing exec, which no exec.Cmd goes through.
 		Pkg:      "syscall",
 		Func:     "Exec",
@@ -252,8 +261,11 @@ func ApplyStdPatches(pkgName string, patches []StdPatch, files []string, srcs []
 		if strings.Contains(p.Insert, "\n") {
 			return nil, nil, fmt.Errorf("patch %s: Insert must be one line", p)
 		}
-		found := false
+		found := p.Func == "" && p.Type == "" // declarations only
 		for i, f := range files {
+			if found {
+				break
+			}
 			src := srcs[i]
 			if b, ok := changed[i]; ok {
 				src = b

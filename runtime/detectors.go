@@ -276,6 +276,12 @@ func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Find
 				in := &Inputs{req, buf[:n], which[:n]}
 				return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
 			}
+		} else if req != nil {
+			// The path was cleaned before the call (filepath.Join of a
+			// variable directory): the input's ".." is gone from it.
+			if in := climbingInput(req, p); in != nil {
+				return Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: p, Input: in}, true
+			}
 		}
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}

@@ -60,6 +60,7 @@ var events struct {
 	written atomic.Int64
 	failed  atomic.Int64
 	dropped atomic.Int64
+	pending atomic.Int64 // lines queued and not yet written
 }
 
 // SetEventWriter sends events to w, synchronously (for tests and
@@ -101,9 +102,11 @@ func (queueWriter) Write(p []byte) (int, error) {
 	}
 	events.start.Do(startEventWriter)
 	line := append([]byte(nil), p...)
+	events.pending.Add(1)
 	select {
 	case events.queue <- line:
 	default:
+		events.pending.Add(-1)
 		events.dropped.Add(1)
 		countEventDropped()
 	}
@@ -113,6 +116,18 @@ func (queueWriter) Write(p []byte) (int, error) {
 func startEventWriter() {
 	events.queue = make(chan []byte, eventQueueLen)
 	go writeEvents(os.Getenv("RASP_EVENTS"))
+	onExit(flushEvents)
+}
+
+// flushEvents waits, at most a quarter of a second, for the queue to be
+// written: the program is exiting (main returned, or os.Exit), and a
+// short-lived program must not lose its last events.
+func flushEvents() {
+	defer func() { recover() }() // an exit hook must not panic
+	deadline := time.Now().Add(250 * time.Millisecond)
+	for events.pending.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // writeEvents writes the queue to the file named path (stderr when empty
@@ -150,9 +165,10 @@ func writeEvents(path string) {
 		}
 		if _, err := w.Write(line); err != nil {
 			events.failed.Add(1)
-			continue
+		} else {
+			events.written.Add(1)
 		}
-		events.written.Add(1)
+		events.pending.Add(-1)
 	}
 }
 

@@ -18,6 +18,12 @@ func setSQLHook(h func(ctx context.Context, drv driver.Driver, query string) err
 //go:linkname setFileHooks os.__rasp_setFileHooks
 func setFileHooks(open func(name string, flag int) error, start func(name string, argv []string) error)
 
+//go:linkname addExitHook internal/runtime/exithook.__rasp_addExitHook
+func addExitHook(f func())
+
+// onExit runs f when the program exits: main returns, or os.Exit.
+func onExit(f func()) { addExitHook(f) }
+
 //go:linkname setExecHook syscall.__rasp_setExecHook
 func setExecHook(h func(argv0 string, argv []string) error)
 
