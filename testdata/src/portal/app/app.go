@@ -6,7 +6,10 @@ package app
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
+	"log"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -101,4 +104,22 @@ func (a *App) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/owner", a.Owner)
 	mux.HandleFunc("GET /api/doc", a.Doc)
 	mux.HandleFunc("GET /api/greet", a.Greet)
+}
+
+// Setup does what every front end does first: read the -docs flag, open
+// the store, and listen on a free loopback port (announced as "listening
+// on ADDR"). Each front end then starts its own server on the listener.
+func Setup() (*App, net.Listener) {
+	docs := flag.String("docs", ".", "documents directory")
+	flag.Parse()
+	st, err := store.Open()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("listening on %s\n", ln.Addr())
+	return &App{Store: st, DocsDir: *docs}, ln
 }
