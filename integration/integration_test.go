@@ -180,7 +180,8 @@ func lookupServer(ts *testscript.TestScript, name string) *server {
 }
 
 // serve NAME [K=V...] -- PROGRAM [ARGS...] starts PROGRAM, waits for it to
-// print "listening on ADDR", and remembers ADDR for http. Its standard error
+// print "listening on ADDR", and remembers ADDR for http. It runs in the
+// script's current directory. Its standard error
 // goes to NAME.stderr in the work directory.
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 {
@@ -197,7 +198,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	prog := args[i+1]
 	cmd := exec.Command(ts.MkAbs(prog), args[i+2:]...)
-	cmd.Dir = ts.Getenv("PWD")
+	cmd.Dir = ts.MkAbs(".") // the script's current directory, as for exec
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := os.Create(ts.MkAbs(name + ".stderr"))
 	ts.Check(err)

@@ -3,7 +3,8 @@ package rewrite
 import (
 	"bytes"
 	"fmt"
-	"strings"
+	"os"
+	"path/filepath"
 
 	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 )
@@ -28,7 +29,7 @@ func (x *Toolexec) link() error {
 	t, _ := x.Table()
 	var need []string
 	for hp := range t.HookPackages() {
-		if hp != raspinstrument.RuntimePath && linkedByUserCode(cfg, hp) {
+		if hp != raspinstrument.RuntimePath && linkedByUserCode(x.GOROOT, cfg, hp) {
 			need = append(need, hp)
 		}
 	}
@@ -51,10 +52,10 @@ func (x *Toolexec) link() error {
 
 // linkedByUserCode reports whether an archive outside the standard library
 // in cfg names the package path in its export data.
-func linkedByUserCode(cfg *ImportCfg, path string) bool {
+func linkedByUserCode(goroot string, cfg *ImportCfg, path string) bool {
 	needle := []byte(path)
 	for p, a := range cfg.PackageFile {
-		if isStd(p) || isRuntimePackage(p) {
+		if isStdPackage(goroot, p) || isRuntimePackage(p) {
 			continue
 		}
 		def, err := readPkgDef(a)
@@ -65,9 +66,14 @@ func linkedByUserCode(cfg *ImportCfg, path string) bool {
 	return false
 }
 
-// isStd reports whether an import path is in the standard library: its
-// first element has no dot.
-func isStd(path string) bool {
-	first, _, _ := strings.Cut(path, "/")
-	return !strings.Contains(first, ".")
+// isStdPackage reports whether an import path names a package of the
+// standard library of the Go installation at goroot: its source directory is
+// there. Whether the path has a dot says nothing: `go mod init myapp` makes
+// a module whose packages have none.
+func isStdPackage(goroot, path string) bool {
+	if path == "main" || path == "command-line-arguments" {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(goroot, "src", filepath.FromSlash(path)))
+	return err == nil && st.IsDir()
 }

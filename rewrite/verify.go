@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"go/build"
 	"go/types"
 	"strings"
 
@@ -89,7 +90,7 @@ func VerifyTable(t *Table) error {
 	seen := map[string]bool{}
 	var patterns []string
 	for _, s := range t.Sinks {
-		if !isStd(s.Package) {
+		if !isStdPackage(build.Default.GOROOT, s.Package) {
 			continue // another module: checked when a program that imports it is built
 		}
 		for _, p := range []string{s.Package, s.HookPkg} {
@@ -110,7 +111,7 @@ func VerifyTable(t *Table) error {
 		byPath[p.PkgPath] = p
 	}
 	for _, s := range t.Sinks {
-		if !isStd(s.Package) {
+		if !isStdPackage(build.Default.GOROOT, s.Package) {
 			continue
 		}
 		rt := byPath[s.HookPkg]

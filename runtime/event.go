@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -317,16 +318,41 @@ func siteOf(site *Site) string {
 const runtimeModule = "github.com/rasp-instrument/rasp-instrument/runtime"
 
 // isStdFunc tells a function of the standard library by its package path:
-// no dot in its first element (and not main).
+// not main, and not in a module of the program. A module path need not have
+// a dot (`go mod init myapp`), so the modules come from the build
+// information; a binary without it falls back to "no dot in the first
+// element".
 func isStdFunc(fn string) bool {
 	slash := strings.LastIndexByte(fn, '/')
 	pkg := fn
 	if dot := strings.IndexByte(fn[slash+1:], '.'); dot >= 0 {
 		pkg = fn[:slash+1+dot]
 	}
-	first := pkg
-	if i := strings.IndexByte(first, '/'); i >= 0 {
-		first = first[:i]
+	if pkg == "main" {
+		return false
 	}
-	return pkg != "main" && !strings.Contains(first, ".")
+	for _, m := range programModules() {
+		if pkg == m || strings.HasPrefix(pkg, m) && pkg[len(m)] == '/' {
+			return false
+		}
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".")
 }
+
+// programModules are the paths of the program's main module and of every
+// module it depends on, as the go command recorded them in the binary.
+var programModules = sync.OnceValue(func() []string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil
+	}
+	var mods []string
+	if info.Main.Path != "" {
+		mods = append(mods, info.Main.Path)
+	}
+	for _, d := range info.Deps {
+		mods = append(mods, d.Path)
+	}
+	return mods
+})

@@ -1,0 +1,3 @@
+module helpers
+
+go 1.22

@@ -1,0 +1,7 @@
+module myapp
+
+go 1.22
+
+require helpers v0.0.0
+
+replace helpers => ../helpers
