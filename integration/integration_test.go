@@ -54,6 +54,9 @@ func run(m *testing.M) int {
 	if c := os.Getenv("RASP_TEST_GOCACHE"); c != "" {
 		goCache = c // keep a cache across runs while developing
 	}
+	if c := os.Getenv("RASP_TEST_RASPCACHE"); c != "" {
+		raspDir = c
+	}
 	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "rasp-instrument"+exeSuffix()), "./cmd/rasp-instrument")
 	build.Dir = repoRoot
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
@@ -80,9 +83,15 @@ func goEnv(key string) string {
 }
 
 func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams("testdata"))
+}
+
+// scriptParams are the parameters of the scripts in dir: the tool on PATH,
+// a shared build cache, and the commands and conditions below.
+func scriptParams(dir string) testscript.Params {
 	modCache := goEnv("GOMODCACHE")
-	testscript.Run(t, testscript.Params{
-		Dir: "testdata",
+	return testscript.Params{
+		Dir: dir,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 			env.Setenv("GOCACHE", goCache)
@@ -117,7 +126,7 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		RequireExplicitExec: true,
-	})
+	}
 }
 
 // rebindHost returns a name of /etc/hosts, other than localhost, that

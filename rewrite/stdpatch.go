@@ -42,12 +42,16 @@ var stdPatches = []StdPatch{{
 	// about to be connected, so DNS rebinding does not pass.
 	Pkg:  "net",
 	Func: "(*sysDialer).dialSingle",
-	Insert: `if h := __rasp_dialHook; h != nil { if herr := h(ctx, sd.network, sd.address, ra); herr != nil { ` +
+	Insert: `if h := __rasp_dialHook; h != nil && ctx.Value(__rasp_dnsDial{}) == nil { if herr := h(ctx, sd.network, sd.address, ra); herr != nil { ` +
 		`return nil, &OpError{Op: "dial", Net: sd.network, Source: sd.LocalAddr, Addr: ra, Err: herr} } }; `,
 	Decls: `
 import "context"
 
 var __rasp_dialHook func(ctx context.Context, network, address string, resolved Addr) error
+
+// __rasp_dnsDial marks the context of the resolver's dials to its name
+// servers: they carry the request's context, but are never its destination.
+type __rasp_dnsDial struct{}
 
 // __rasp_setDialHook is called by the runtime's nethook package at init.
 //
@@ -56,6 +60,15 @@ func __rasp_setDialHook(h func(ctx context.Context, network, address string, res
 	__rasp_dialHook = h
 }
 `,
+}, {
+	// The resolver's connection to a name server (from resolv.conf, or
+	// through a Resolver's own Dial) inherits the context of the lookup,
+	// and so the dial mark of the request that asked: it is marked as DNS
+	// and not judged. A user's address equal to the name server's is dialed
+	// outside this function, and judged.
+	Pkg:    "net",
+	Func:   "(*Resolver).dial",
+	Insert: `ctx = context.WithValue(ctx, __rasp_dnsDial{}, true); `,
 }, {
 	// Goroutine-local storage: every goroutine gets a field for the request
 	// it serves, inherited by the goroutines it starts and cleared when it

@@ -127,14 +127,14 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	if m == nil {
 		return nil
 	}
-	ip := addrOf(resolved)
-	if !ip.IsValid() {
+	ip, ok := addrOf(resolved)
+	if !ok {
 		return nil // a Unix socket
 	}
-	host := hostOf(address)
-	if isProxy(host) {
+	if isProxy(address) {
 		return nil
 	}
+	host := hostOf(address)
 	// A host an HTTP redirect chose: the code did not write it, whatever
 	// the first URL was.
 	redirected := host != m.host && m.redirectedTo(host)
@@ -154,41 +154,80 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	})
 }
 
-func addrOf(a net.Addr) netip.Addr {
-	var ip net.IP
+// addrOf returns the IP address a dial connects to; ok is false for an
+// address that has none (a Unix socket). A TCP or UDP address without an
+// IP (":8080") reaches the local system, as 0.0.0.0 does.
+func addrOf(a net.Addr) (ip netip.Addr, ok bool) {
+	var raw net.IP
 	switch a := a.(type) {
 	case *net.TCPAddr:
-		ip = a.IP
+		raw = a.IP
 	case *net.UDPAddr:
-		ip = a.IP
+		raw = a.IP
 	case *net.IPAddr:
-		ip = a.IP
+		raw = a.IP
+	default:
+		return netip.Addr{}, false
 	}
-	ad, _ := netip.AddrFromSlice(ip)
-	return ad.Unmap()
+	if len(raw) == 0 {
+		return netip.IPv4Unspecified(), true
+	}
+	ip, ok = netip.AddrFromSlice(raw)
+	return ip.Unmap(), ok
 }
 
-// proxyHosts are the hosts of the proxies the environment configures: an
-// HTTP client dials them for every request, and they are the operator's
-// choice, not a redirect's.
-var proxyHosts = sync.OnceValue(func() map[string]bool {
-	hosts := map[string]bool{}
+// proxyAddrs are the addresses (host:port, lower case) of the proxies the
+// environment configures: an HTTP client dials them for every request, and
+// they are the operator's choice, not a redirect's. Only the exact address
+// is skipped: another port on the proxy's host is judged like any address.
+var proxyAddrs = sync.OnceValue(func() map[string]bool {
+	addrs := map[string]bool{}
 	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"} {
-		if v := os.Getenv(k); v != "" {
-			if !strings.Contains(v, "://") {
-				v = "http://" + v
-			}
-			if h := hostOf(v); h != "" {
-				hosts[h] = true
-			}
+		if a := proxyAddr(os.Getenv(k)); a != "" {
+			addrs[a] = true
 		}
 	}
-	return hosts
+	return addrs
 })
 
-func isProxy(host string) bool {
-	p := proxyHosts()
-	return len(p) > 0 && p[host]
+// proxyAddr returns the host:port a proxy setting dials, with the port its
+// scheme implies when it names none, as net/http does.
+func proxyAddr(v string) string {
+	if v == "" {
+		return ""
+	}
+	if !strings.Contains(v, "://") {
+		v = "http://" + v
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			port = "443"
+		case "socks5", "socks5h":
+			port = "1080"
+		default:
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), port)
+}
+
+// isProxy reports whether address is the address of a configured proxy.
+func isProxy(address string) bool {
+	p := proxyAddrs()
+	if len(p) == 0 {
+		return false
+	}
+	h, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return false
+	}
+	return p[net.JoinHostPort(strings.TrimSuffix(strings.ToLower(h), "."), port)]
 }
 
 // allowCache holds the SSRF allowlist compiled from the policy in force.

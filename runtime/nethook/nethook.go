@@ -195,8 +195,22 @@ func (b basicNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (
 // unless the programmer wrote it.
 type templateNet struct{}
 
-func (n templateNet) CheckAddr(site *Site, arg int, _, address string, req *rasp.Request) (Finding, bool) {
+func (n templateNet) CheckAddr(site *Site, arg int, network, address string, req *rasp.Request) (Finding, bool) {
+	if !dialable(network, address) {
+		return Finding{}, false // package net refuses it: nothing is reached
+	}
 	return n.judge(site, arg, address, req)
+}
+
+// dialable reports whether package net would try to connect to address on
+// network: TCP and UDP addresses need a port ("10" is refused), IP and Unix
+// ones do not.
+func dialable(network, address string) bool {
+	if !strings.HasPrefix(network, "tcp") && !strings.HasPrefix(network, "udp") {
+		return true
+	}
+	_, _, err := net.SplitHostPort(address)
+	return err == nil
 }
 
 func (n templateNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
@@ -235,13 +249,17 @@ func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, kn
 		return false, true, nil
 	}
 	hs, he := hostRange(raw)
-	var buf [rasp.MaxSpans]rasp.Span
+	var dyn [rasp.MaxSpans]rasp.Span
+	nd := -1 // dynamic spans of the template; -1: no template
 	if t := site.Template(arg); t != nil {
 		known = true
-		n, ok := t.Spans(raw, &buf)
-		dynamic = !ok
+		n, ok := t.Spans(raw, &dyn)
+		dynamic, nd = !ok, n
+		if !ok {
+			nd = -1 // the value does not fit: every byte may be dynamic
+		}
 		for i := 0; i < n; i++ {
-			if buf[i].Start < he && buf[i].End > hs {
+			if coversHost(dyn[i], hs, he) {
 				dynamic = true
 			}
 		}
@@ -254,20 +272,98 @@ func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, kn
 		// digits alone (2130706433, LOCALHOST), which InputSpans passes over.
 		host := strings.Trim(raw[hs:he], "[]")
 		all := req.Inputs()
+		after := authorityEnd(raw, he)
+		dynAfter := spansOrNil(&dyn, nd)
 		for i := range all {
-			if v := all[i].Value; v != "" && (strings.EqualFold(v, host) || strings.EqualFold(v, raw[hs:he])) {
+			if v := all[i].Value; v != "" && (strings.EqualFold(v, host) || strings.EqualFold(v, raw[hs:he])) &&
+				!explainedElsewhere(raw, after, v, all, dynAfter) {
 				return true, true, &all[i]
 			}
 		}
+		var buf [rasp.MaxSpans]rasp.Span
 		var which [rasp.MaxSpans]int
 		n := rasp.InputSpans(raw, all, &buf, &which)
 		for i := 0; i < n; i++ {
-			if buf[i].Start < he && buf[i].End > hs {
-				return true, true, &req.Inputs()[which[i]]
+			if coversHost(buf[i], hs, he) && !explainedElsewhere(raw, after, all[which[i]].Value, all, dynAfter) {
+				return true, true, &all[which[i]]
 			}
 		}
 	}
 	return dynamic, known, nil
+}
+
+// coversHost reports whether span s covers part of the host range
+// [hs, he), or, for an empty host (":8080", the local system), the place
+// where the host would be.
+func coversHost(s rasp.Span, hs, he int) bool {
+	if hs == he {
+		return s.Start <= hs && hs <= s.End
+	}
+	return s.Start < he && s.End > hs
+}
+
+// spansOrNil returns the first n spans of buf, or nil when n < 0.
+func spansOrNil(buf *[rasp.MaxSpans]rasp.Span, n int) []rasp.Span {
+	if n < 0 {
+		return nil
+	}
+	return buf[:n]
+}
+
+// authorityEnd returns where the authority of a URL ends (its path, query
+// or fragment starts) given the end of its host; len(raw) for a host:port.
+func authorityEnd(raw string, he int) int {
+	if !strings.Contains(raw, "//") {
+		return len(raw)
+	}
+	if j := strings.IndexAny(raw[he:], "/?#\\"); j >= 0 {
+		return he + j
+	}
+	return len(raw)
+}
+
+// explainedElsewhere reports whether the request's inputs whose value is v
+// are all accounted for by occurrences of v after the authority, from
+// offset after on: in the path, query or fragment, and inside a dynamic
+// part when dyn (the template's dynamic spans) is not nil. The host's equal
+// text then came from the program (a configured base URL), not from an
+// input. Two inputs of the same value with one occurrence in the path are
+// not explained: one of them chose the host.
+func explainedElsewhere(raw string, after int, v string, all []rasp.Input, dyn []rasp.Span) bool {
+	if v == "" || after >= len(raw) {
+		return false
+	}
+	occ := 0
+	for from := after; from < len(raw); {
+		i := strings.Index(raw[from:], v)
+		if i < 0 {
+			break
+		}
+		start, end := from+i, from+i+len(v)
+		if dyn == nil || inSpans(dyn, start, end) {
+			occ++
+		}
+		from = end
+	}
+	if occ == 0 {
+		return false
+	}
+	same := 0
+	for i := range all {
+		if all[i].Value == v {
+			same++
+		}
+	}
+	return occ >= same
+}
+
+func inSpans(spans []rasp.Span, start, end int) bool {
+	for _, s := range spans {
+		if s.Start <= start && end <= s.End {
+			return true
+		}
+	}
+	return false
 }
 
 // hostRange returns the byte range of the host in a URL or host:port: after

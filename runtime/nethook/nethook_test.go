@@ -188,3 +188,124 @@ func BenchmarkDialCheckPublic(b *testing.B) {
 		}
 	}
 }
+
+// TestLocalSystemAddresses: ":PORT" and "0:PORT" reach the local host, as
+// "127.0.0.1:PORT" does.
+func TestLocalSystemAddresses(t *testing.T) {
+	dyn := &rasp.Site{Sink: "net.Dial", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	hostOnly := &rasp.Site{Sink: "net.Dial", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", ":8080")}}
+	inBlockMode(t, func() {
+		for _, a := range []string{":8080", "0:8080", "127.0.0.1:8080", "[::]:8080"} {
+			if err := checkAddr(reqCtx(a), dyn, 1, "tcp", a); !errors.Is(err, rasp.ErrBlocked) {
+				t.Errorf("net.Dial(tcp, %q) from an input: err = %v, want blocked", a, err)
+			}
+		}
+		// The input chose an empty host: the local system.
+		if err := checkAddr(reqCtx("x"), hostOnly, 1, "tcp", ":8080"); err != nil {
+			t.Logf("empty host from a variable, no input: %v", err)
+		}
+		// At dial time: the dialer got ":8080" and no IP.
+		ctx := markedContext(reqCtx(":8080"), dyn, 1, ":8080")
+		if err := dialCheck(ctx, "tcp", ":8080", &net.TCPAddr{Port: 8080}); !errors.Is(err, rasp.ErrBlocked) {
+			t.Errorf("a dial to the local system with no IP: err = %v, want blocked", err)
+		}
+	})
+}
+
+// TestInputInPathIsNotTheHost: an input that appears after the host of a
+// URL did not choose the host, even when its text is a host.
+func TestInputInPathIsNotTheHost(t *testing.T) {
+	written := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://api.internal/public/", "")}}
+	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: rasp.FamilyNet}
+	const u = "http://api.internal/public/127.0.0.1:8080"
+	inBlockMode(t, func() {
+		for _, site := range []*rasp.Site{written, opaque} {
+			for _, in := range []string{"127.0.0.1:8080", "api.internal", "127.0.0.1"} {
+				ctx := reqCtx(in)
+				if err := checkURL(ctx, site, 0, u); err != nil {
+					t.Errorf("input %q, template %v: the call was judged: %v", in, site.Tmpls != nil, err)
+				}
+				ctx, m := mark(ctx, site, 0, u)
+				if m.hostFromInput && in != "api.internal" {
+					t.Errorf("input %q, template %v: the mark says an input chose the host", in, site.Tmpls != nil)
+				}
+				if err := dialCheck(ctx, "tcp", "api.internal:80", tcpAddr("10.0.0.5:80")); err != nil && in != "api.internal" {
+					t.Errorf("input %q, template %v: the dial was judged: %v", in, site.Tmpls != nil, err)
+				}
+			}
+		}
+	})
+}
+
+// TestUndialableAddress: an address net.Dial refuses reaches nothing.
+func TestUndialableAddress(t *testing.T) {
+	dyn := &rasp.Site{Sink: "net.Dial", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	inBlockMode(t, func() {
+		for _, a := range []string{"10", "2", "127.0.0.1", "::1", "169.254.169.254"} {
+			if err := checkAddr(reqCtx(a), dyn, 1, "tcp", a); err != nil {
+				t.Errorf("net.Dial(tcp, %q): err = %v, want none (no port: nothing is reached)", a, err)
+			}
+		}
+		if err := checkAddr(reqCtx("10.0.0.1"), dyn, 1, "ip4:icmp", "10.0.0.1"); !errors.Is(err, rasp.ErrBlocked) {
+			t.Errorf("net.Dial(ip4:icmp, 10.0.0.1) needs no port: err = %v, want blocked", err)
+		}
+	})
+}
+
+// TestConfiguredHostEqualToAnInput: a base URL from configuration whose
+// host equals an input that the code put in the path. One input explained
+// by its place in the path did not choose the host; two inputs of that
+// value, one occurrence in the path: one of them chose it.
+func TestConfiguredHostEqualToAnInput(t *testing.T) {
+	site := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/public/", "")}}
+	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: rasp.FamilyNet}
+	const u = "http://127.0.0.1:8080/public/127.0.0.1:8080"
+	inBlockMode(t, func() {
+		for _, s := range []*rasp.Site{site, opaque} {
+			if err := checkURL(reqCtx("127.0.0.1:8080"), s, 0, u); err != nil {
+				t.Errorf("template %v: an input in the path made the configured host the input's: %v", s.Tmpls != nil, err)
+			}
+			if _, m := mark(reqCtx("127.0.0.1:8080"), s, 0, u); m.hostFromInput {
+				t.Errorf("template %v: the dial mark says an input chose the host", s.Tmpls != nil)
+			}
+			if err := checkURL(reqCtx("127.0.0.1:8080", "127.0.0.1:8080"), s, 0, u); !errors.Is(err, rasp.ErrBlocked) {
+				t.Errorf("template %v: two inputs, one place in the path: err = %v, want blocked", s.Tmpls != nil, err)
+			}
+		}
+		// A written path that holds the text does not explain the input.
+		written := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/public/127.0.0.1:8080")}}
+		if err := checkURL(reqCtx("127.0.0.1:8080"), written, 0, u); !errors.Is(err, rasp.ErrBlocked) {
+			t.Errorf("the written path explained the input away: err = %v", err)
+		}
+	})
+}
+
+// TestProxyExactAddress: the configured proxy's own address is not judged;
+// another port on its host is.
+func TestProxyExactAddress(t *testing.T) {
+	if got := proxyAddr("http://127.0.0.1:3128"); got != "127.0.0.1:3128" {
+		t.Errorf("proxyAddr = %q", got)
+	}
+	if got := proxyAddr("Proxy.Local"); got != "proxy.local:80" {
+		t.Errorf("proxyAddr without scheme or port = %q", got)
+	}
+	if got := proxyAddr("socks5://[::1]"); got != "[::1]:1080" {
+		t.Errorf("proxyAddr socks5 = %q", got)
+	}
+	old := proxyAddrs
+	proxyAddrs = func() map[string]bool { return map[string]bool{"127.0.0.1:3128": true} }
+	defer func() { proxyAddrs = old }()
+	dyn := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	inBlockMode(t, func() {
+		ctx := markedContext(reqCtx("example.com"), dyn, 0, "http://example.com/status")
+		if err := dialCheck(ctx, "tcp", "127.0.0.1:3128", tcpAddr("127.0.0.1:3128")); err != nil {
+			t.Errorf("the proxy's address was judged: %v", err)
+		}
+		static := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Static: true}
+		ctx, m := mark(context.Background(), static, 0, "http://api.example.com/")
+		m.redirectPolicy(&http.Client{})(&http.Request{URL: &url.URL{Host: "127.0.0.1:6379"}}, nil)
+		if err := dialCheck(ctx, "tcp", "127.0.0.1:6379", tcpAddr("127.0.0.1:6379")); !errors.Is(err, rasp.ErrBlocked) {
+			t.Errorf("a redirect to another port on the proxy's host: err = %v, want blocked", err)
+		}
+	})
+}

@@ -184,7 +184,8 @@ func Check(rawURLorHostPort string, hostDynamic bool, allow *Allowlist) (Finding
 		scheme    string
 		err       error
 	)
-	if strings.Contains(raw, "://") || strings.HasPrefix(raw, "//") {
+	isURL := strings.Contains(raw, "://") || strings.HasPrefix(raw, "//")
+	if isURL {
 		host, addr, isLiteral, scheme, err = ParseURL(raw)
 	} else {
 		host, addr, isLiteral, err = ParseHostPort(raw)
@@ -195,7 +196,14 @@ func Check(rawURLorHostPort string, hostDynamic bool, allow *Allowlist) (Finding
 	if unusualScheme(scheme) {
 		return Finding{Rule: RuleScheme}, true
 	}
-	if host == "" || allow.Allowed(host, addr) {
+	if host == "" {
+		if isURL {
+			return Finding{}, false // no host: the client refuses it
+		}
+		// ":8080" dials the local system, as "0.0.0.0:8080" does.
+		addr, isLiteral = netip.IPv4Unspecified(), true
+	}
+	if allow.Allowed(host, addr) {
 		return Finding{}, false
 	}
 	c := Public

@@ -2,11 +2,13 @@
 // path without a dot, a local dependency of the same kind, and two faces.
 //
 //	myapp cat FILE...     prints files, as a command-line tool does
-//	myapp serve DIR       serves DIR over HTTP on a loopback port
+//	myapp serve DIR       serves DIR over HTTP on a loopback port, and
+//	                      fetches URLs for its clients (/fetch?url=)
 package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -59,6 +61,15 @@ func serve(dir string) {
 			return
 		}
 		w.Write(b)
+	})
+	mux.HandleFunc("/fetch", func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Get(r.URL.Query().Get("url"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
