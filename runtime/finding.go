@@ -32,9 +32,14 @@ type BlockedError struct {
 	RequestID string // the request the call served, if known
 }
 
-// Error describes the refusal.
+// Error describes the refusal by its rule and request ID only: handlers
+// often send an error's text to the client, who must not learn where the
+// code is. The call site is in the event, and in Site.
 func (e *BlockedError) Error() string {
-	return fmt.Sprintf("rasp: %s blocked by rule %s at %s", e.Site.Sink, e.Rule, e.Site)
+	if e.RequestID != "" {
+		return "rasp: blocked by rule " + e.Rule + " (request " + e.RequestID + ")"
+	}
+	return "rasp: blocked by rule " + e.Rule
 }
 
 // Is makes errors.Is(err, ErrBlocked) true.

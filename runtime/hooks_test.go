@@ -120,6 +120,31 @@ func TestErrorShapes(t *testing.T) {
 	})
 }
 
+// TestBlockedErrorHidesTheSite: a refusal's error text, which handlers
+// send to clients, names the rule and the request and nothing of the code.
+func TestBlockedErrorHidesTheSite(t *testing.T) {
+	withMode(t, ModeBlock, func() {
+		s := site(FamilyFile, "os.Open")
+		s.Tmpls = []Tmpl{T(0, false, "", "")}
+		_, err := OSOpen(s, "../../etc/passwd")
+		var be *BlockedError
+		if !errors.As(err, &be) || be.Site != s {
+			t.Fatalf("OSOpen error = %#v", err)
+		}
+		for _, e := range []error{err, &BlockedError{Rule: "sqli-dynamic", Site: s, RequestID: "rid-42"}} {
+			msg := e.Error()
+			for _, leak := range []string{"a.go", "example.com/p", ":7", "os.Open"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("error %q tells %q", msg, leak)
+				}
+			}
+		}
+		if got := (&BlockedError{Rule: "sqli-dynamic", Site: s, RequestID: "rid-42"}).Error(); got != "rasp: blocked by rule sqli-dynamic (request rid-42)" {
+			t.Errorf("error = %q", got)
+		}
+	})
+}
+
 type panicky struct{}
 
 func (panicky) CheckPath(*Site, int, string, *Request) (Finding, bool) { panic("detector bug") }
