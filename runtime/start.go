@@ -1,6 +1,7 @@
 package rasp
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,19 +12,37 @@ import (
 	"time"
 )
 
-var startOnce sync.Once
+var startOnce, serverOnce sync.Once
 
 // Start is called by the init of every main package the tool builds, after
-// the program's packages have registered their call sites. It prints, once,
-// what the runtime is doing, and with RASP_POLICY it watches the policy
-// file: a change, or SIGHUP, reloads it.
+// the program's packages have registered their call sites. With
+// RASP_EVENTS it records what the runtime is doing there (the banner), and
+// with RASP_POLICY it watches the policy file: a change, or SIGHUP, reloads
+// it. It writes nothing on standard output or error: a command-line
+// program prints exactly what it printed before it was instrumented.
 func Start() {
 	startOnce.Do(func() {
 		loadOnce.Do(loadConfig)
-		logf("%s", banner())
+		if os.Getenv("RASP_EVENTS") != "" {
+			eventLog.LogAttrs(context.Background(), slog.LevelInfo, "rasp active", slog.String("banner", banner()))
+		}
 		if name := os.Getenv("RASP_POLICY"); name != "" {
 			go watchPolicy(name)
 		}
+	})
+}
+
+// ServerStarting is called by the server hooks when a server starts: the
+// first prints the banner on standard error, where a server's operator
+// looks, unless RASP_BANNER=off.
+func ServerStarting() {
+	serverOnce.Do(func() {
+		loadOnce.Do(loadConfig)
+		switch strings.ToLower(os.Getenv("RASP_BANNER")) {
+		case "off", "0", "false", "no":
+			return
+		}
+		logf("%s", banner())
 	})
 }
 

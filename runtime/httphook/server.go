@@ -18,22 +18,22 @@ type Site = rasp.Site
 
 // HTTPListenAndServe is the hook for http.ListenAndServe.
 func HTTPListenAndServe(_ *Site, addr string, handler http.Handler) error {
-	return http.ListenAndServe(addr, Wrap(handler))
+	return http.ListenAndServe(addr, serving(handler))
 }
 
 // HTTPListenAndServeTLS is the hook for http.ListenAndServeTLS.
 func HTTPListenAndServeTLS(_ *Site, addr, certFile, keyFile string, handler http.Handler) error {
-	return http.ListenAndServeTLS(addr, certFile, keyFile, Wrap(handler))
+	return http.ListenAndServeTLS(addr, certFile, keyFile, serving(handler))
 }
 
 // HTTPServe is the hook for http.Serve.
 func HTTPServe(_ *Site, l net.Listener, handler http.Handler) error {
-	return http.Serve(l, Wrap(handler))
+	return http.Serve(l, serving(handler))
 }
 
 // HTTPServeTLS is the hook for http.ServeTLS.
 func HTTPServeTLS(_ *Site, l net.Listener, handler http.Handler, certFile, keyFile string) error {
-	return http.ServeTLS(l, Wrap(handler), certFile, keyFile)
+	return http.ServeTLS(l, serving(handler), certFile, keyFile)
 }
 
 // wrapServer wraps the handler of srv, once: a Server's handler is set
@@ -41,8 +41,16 @@ func HTTPServeTLS(_ *Site, l net.Listener, handler http.Handler, certFile, keyFi
 // one means http.DefaultServeMux.
 func wrapServer(srv *http.Server) {
 	if srv != nil {
-		srv.Handler = Wrap(srv.Handler)
+		srv.Handler = serving(srv.Handler)
 	}
+}
+
+// serving is the handler a starting server serves: handler wrapped with
+// the middleware. The first server of the program prints the runtime's
+// banner.
+func serving(handler http.Handler) http.Handler {
+	rasp.ServerStarting()
+	return Wrap(handler)
 }
 
 // ServerListenAndServe is the hook for (*http.Server).ListenAndServe.
