@@ -1,5 +1,8 @@
-// Package corpustest reads the shared payload corpora (../shared/corpus
-// beside the repository) for detector tests.
+// Package corpustest reads the public payload corpora that the detector
+// tests use. They live in the repository, in testdata/corpus, each with
+// its source and licence (testdata/corpus/README.md); a test that needs
+// one fails when it is missing, so that a run can never pass by skipping
+// its accuracy tables.
 package corpustest
 
 import (
@@ -9,8 +12,8 @@ import (
 	"testing"
 )
 
-// Dir returns the corpus directory: shared/corpus next to the directory
-// that holds the repository's go.mod. It skips the test when there is none.
+// Dir returns the corpus directory, testdata/corpus beside the go.mod of
+// the repository that holds the test.
 func Dir(t testing.TB) string {
 	t.Helper()
 	wd, err := os.Getwd()
@@ -19,24 +22,47 @@ func Dir(t testing.TB) string {
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			c := filepath.Join(filepath.Dir(d), "shared", "corpus")
+			c := filepath.Join(d, "testdata", "corpus")
 			if _, err := os.Stat(c); err != nil {
-				t.Skipf("corpus not available at %s", c)
+				t.Fatalf("the payload corpus is missing: %v (it is part of the repository; restore testdata/corpus)", err)
 			}
 			return c
 		}
 		if filepath.Dir(d) == d {
-			t.Skip("corpus not available: no go.mod above the test")
+			t.Fatalf("no go.mod above %s: cannot find testdata/corpus", wd)
 		}
 	}
 }
 
-// Lines returns the lines of the corpus file rel (e.g. "cmdi/patt-command_exec.txt"), as they are.
+// Path returns the path of the corpus file or directory rel (e.g.
+// "benign/blns.txt"), failing the test when it does not exist.
+func Path(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(Dir(t), filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("corpus: %v", err)
+	}
+	return p
+}
+
+// Glob returns the corpus files matching pattern (e.g. "cmdi/*.txt"),
+// failing the test when there are none.
+func Glob(t testing.TB, pattern string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(Dir(t), filepath.FromSlash(pattern)))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("corpus: no file matches %s (%v)", pattern, err)
+	}
+	return files
+}
+
+// Lines returns the lines of the corpus file rel (e.g.
+// "cmdi/patt-command_exec.txt"), as they are.
 func Lines(t testing.TB, rel string) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(Dir(t), rel))
+	f, err := os.Open(Path(t, rel))
 	if err != nil {
-		t.Skipf("corpus not available: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	var out []string

@@ -13,17 +13,12 @@ import (
 	"testing"
 
 	libinjection "github.com/corazawaf/libinjection-go"
+
+	"github.com/rasp-instrument/rasp-instrument/internal/corpustest"
 )
 
-const corpusDir = "../../../shared/corpus"
-
-func corpus(t *testing.T, sub string) string {
-	p := filepath.Join(corpusDir, sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("corpus not found at %s", p)
-	}
-	return p
-}
+// corpus returns the path of a directory of the payload corpus.
+func corpus(t *testing.T, sub string) string { return corpustest.Path(t, sub) }
 
 // readLines returns the payload lines of a corpus file. libinjection files
 // use '#' comment lines and URL encoding; PayloadsAllTheThings files are raw.
