@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,7 +17,9 @@ import (
 )
 
 // Event is one finding as written to the event log: one JSON object a line,
-// written through log/slog (so it also carries "level" and "msg").
+// written through log/slog (so it also carries "level" and "msg"). The
+// summary of the identical findings a rate limit window left out
+// (MsgSuppressed) decodes into an Event too.
 type Event struct {
 	Time    time.Time `json:"time"`
 	Rule    string    `json:"rule"`
@@ -36,9 +39,27 @@ type Event struct {
 	ClientIP  string      `json:"client_ip,omitempty"`
 	Input     *EventInput `json:"input,omitempty"` // the input found in the offending part
 
-	Stack      []string `json:"stack,omitempty"`      // innermost first, at most 16 frames
-	Suppressed int64    `json:"suppressed,omitempty"` // identical events left out since the last one written
+	Stack []string `json:"stack,omitempty"` // innermost first, at most 16 frames
+
+	// Msg tells a finding (MsgFinding) from a summary of suppressed events
+	// (MsgSuppressed). A summary carries Rule, Site and Verdict, the number
+	// of identical events the rate limit left out (Suppressed) and the
+	// window they were left out in [WindowStart, WindowEnd).
+	Msg         string    `json:"msg,omitempty"`
+	Suppressed  int64     `json:"suppressed,omitempty"`
+	WindowStart time.Time `json:"window_start,omitzero"`
+	WindowEnd   time.Time `json:"window_end,omitzero"`
 }
+
+// The messages of the event log's lines.
+const (
+	// MsgFinding is the message of a finding's line.
+	MsgFinding = "rasp finding"
+	// MsgSuppressed is the message of the line that closes a rate limit
+	// window in which identical findings (same rule, site and verdict)
+	// were left out: it says how many.
+	MsgSuppressed = "rasp events suppressed"
+)
 
 // EventInput is the request input an event names.
 type EventInput struct {
@@ -120,11 +141,13 @@ func startEventWriter() {
 	onExit(flushEvents)
 }
 
-// flushEvents waits, at most a quarter of a second, for the queue to be
-// written: the program is exiting (main returned, or os.Exit), and a
-// short-lived program must not lose its last events.
+// flushEvents writes the summaries of the rate limit window still open
+// and waits, at most a quarter of a second, for the queue to be written:
+// the program is exiting (main returned, or os.Exit), and a short-lived
+// program must not lose its last events.
 func flushEvents() {
 	defer func() { recover() }() // an exit hook must not panic
+	writeSuppressed(closeWindow(eventClock()))
 	deadline := time.Now().Add(250 * time.Millisecond)
 	for events.pending.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -182,56 +205,154 @@ var eventLog = slog.New(slog.NewJSONHandler(queueWriter{}, &slog.HandlerOptions{
 	},
 }))
 
-// Rate limiting: at most eventBurst events a minute for one rule, call site
-// and verdict; the others are counted and the next event written says how
-// many were left out. Metrics count every finding.
-const eventBurst = 20
+// Rate limiting: at most eventBurst events a window (a minute) for one
+// rule, call site and verdict; the others are counted, and when the window
+// closes a summary line (MsgSuppressed) says how many of each were left
+// out. Metrics count every finding, before the limit decides.
+//
+// There is no ticking timer: a window closes when an event comes after its
+// end, when a timer armed at its first suppression fires (one for the
+// window, so a summary comes even if no other event does), when the
+// program exits (flushEvents), or early when it holds too many keys.
+const (
+	eventBurst   = 20
+	eventWindow  = time.Minute
+	maxLimitKeys = 10000
+)
+
+// eventClock tells the time for the rate limit; tests move it.
+var eventClock = time.Now
+
+// limitKey is what identical events share.
+type limitKey struct{ rule, site, verdict string }
 
 var limiter struct {
 	sync.Mutex
-	window time.Time
-	seen   map[string]*limitState
+	window time.Time                // start of the open window
+	gen    uint64                   // counts windows: a timer closes only its own
+	seen   map[limitKey]*limitState // nil: no window open
+	armed  bool                     // a timer will close the open window
+	// afterFunc arms the timer: time.AfterFunc; tests replace it.
+	afterFunc func(d time.Duration, f func())
 }
 
 type limitState struct {
-	n          int
-	suppressed int64
+	n          int   // events written in the window
+	suppressed int64 // events left out in the window
 }
 
-// admit reports whether an event for key may be written now, and how many
-// were suppressed before it.
-func admit(key string, now time.Time) (bool, int64) {
+// suppression is the summary of a key's events left out in one window.
+type suppression struct {
+	key        limitKey
+	n          int64
+	start, end time.Time
+}
+
+// admit reports whether an event for key may be written at now. When now
+// is past the open window (or the window holds too many keys), it closes
+// that window first and returns its summaries, for the caller to write
+// (outside the lock).
+func admit(key limitKey, now time.Time) (ok bool, closed []suppression) {
 	limiter.Lock()
 	defer limiter.Unlock()
-	if now.Sub(limiter.window) > time.Minute || len(limiter.seen) > 10000 {
-		limiter.window = now
-		old := limiter.seen
-		limiter.seen = make(map[string]*limitState, len(old))
-		for k, s := range old {
-			if s.suppressed > 0 {
-				limiter.seen[k] = &limitState{suppressed: s.suppressed}
-			}
-		}
-	}
 	s := limiter.seen[key]
+	if limiter.seen != nil && (!now.Before(limiter.window.Add(eventWindow)) || s == nil && len(limiter.seen) >= maxLimitKeys) {
+		closed = closeLocked(now)
+		s = nil
+	}
+	if limiter.seen == nil {
+		limiter.window = now
+		limiter.gen++
+		limiter.seen = make(map[limitKey]*limitState)
+	}
 	if s == nil {
 		s = &limitState{}
 		limiter.seen[key] = s
 	}
-	if s.n >= eventBurst {
-		s.suppressed++
-		return false, 0
+	if s.n < eventBurst {
+		s.n++
+		return true, closed
 	}
-	s.n++
-	sup := s.suppressed
-	s.suppressed = 0
-	return true, sup
+	s.suppressed++
+	if !limiter.armed {
+		limiter.armed = true
+		gen := limiter.gen
+		after := limiter.afterFunc
+		if after == nil {
+			after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
+		}
+		after(limiter.window.Add(eventWindow).Sub(now), func() { writeSuppressed(expireWindow(gen)) })
+	}
+	return false, closed
+}
+
+// closeLocked closes the open window at now (its end, if now is later) and
+// returns the summaries of the keys it suppressed, sorted. The limiter is
+// locked.
+func closeLocked(now time.Time) []suppression {
+	if limiter.seen == nil {
+		return nil
+	}
+	start, end := limiter.window, limiter.window.Add(eventWindow)
+	if now.Before(end) {
+		end = now
+	}
+	var closed []suppression
+	for k, s := range limiter.seen {
+		if s.suppressed > 0 {
+			closed = append(closed, suppression{key: k, n: s.suppressed, start: start, end: end})
+		}
+	}
+	sort.Slice(closed, func(i, j int) bool {
+		a, b := closed[i].key, closed[j].key
+		if a.rule != b.rule {
+			return a.rule < b.rule
+		}
+		if a.site != b.site {
+			return a.site < b.site
+		}
+		return a.verdict < b.verdict
+	})
+	limiter.seen, limiter.armed = nil, false
+	return closed
+}
+
+// closeWindow closes the open window at now and returns its summaries.
+func closeWindow(now time.Time) []suppression {
+	limiter.Lock()
+	defer limiter.Unlock()
+	return closeLocked(now)
+}
+
+// expireWindow is the timer of window gen: it closes that window at its
+// end, unless it was closed already.
+func expireWindow(gen uint64) []suppression {
+	limiter.Lock()
+	defer limiter.Unlock()
+	if limiter.gen != gen || limiter.seen == nil {
+		return nil
+	}
+	return closeLocked(limiter.window.Add(eventWindow))
+}
+
+// writeSuppressed writes a summary line for each of closed.
+func writeSuppressed(closed []suppression) {
+	for _, c := range closed {
+		level := slog.LevelWarn
+		if c.key.verdict == "allowlisted" {
+			level = slog.LevelInfo
+		}
+		eventLog.LogAttrs(context.Background(), level, MsgSuppressed,
+			slog.String("rule", c.key.rule), slog.String("site", c.key.site), slog.String("verdict", c.key.verdict),
+			slog.Int64("suppressed", c.n), slog.Time("window_start", c.start.UTC()), slog.Time("window_end", c.end.UTC()))
+	}
 }
 
 func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 	countEvent(f.Rule, m, verdict)
 	where := siteOf(site)
-	ok, suppressed := admit(f.Rule+"\x00"+where+"\x00"+verdict, time.Now())
+	ok, closed := admit(limitKey{f.Rule, where, verdict}, eventClock())
+	writeSuppressed(closed)
 	if !ok {
 		return
 	}
@@ -260,14 +381,11 @@ func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 		attrs = append(attrs, slog.Any("input", EventInput{Source: in.Source, Name: in.Name, Value: v}))
 	}
 	attrs = append(attrs, slog.Any("stack", stack()))
-	if suppressed > 0 {
-		attrs = append(attrs, slog.Int64("suppressed", suppressed))
-	}
 	level := slog.LevelWarn
 	if verdict == "allowlisted" {
 		level = slog.LevelInfo
 	}
-	eventLog.LogAttrs(context.Background(), level, "rasp finding", attrs...)
+	eventLog.LogAttrs(context.Background(), level, MsgFinding, attrs...)
 }
 
 // logEvent writes a runtime event that is not a finding (a policy that

@@ -171,7 +171,17 @@ func (l *eventLog) add(line []byte, where string, warn io.Writer) {
 		return
 	}
 	l.events = append(l.events, e)
-	l.findings += 1 + int(e.Suppressed)
+	l.findings += findingsOf(e)
+}
+
+// findingsOf returns how many findings an event line stands for: a finding
+// line one (plus those an older runtime said it had suppressed before it);
+// a summary of suppressed events ("rasp events suppressed") its count.
+func findingsOf(e rasp.Event) int {
+	if e.Msg == rasp.MsgSuppressed {
+		return int(e.Suppressed)
+	}
+	return 1 + int(e.Suppressed)
 }
 
 // eventGroup is the findings of one rule at one call site.
@@ -239,9 +249,12 @@ func groupEvents(events []rasp.Event) []*eventGroup {
 }
 
 func (g *eventGroup) add(e rasp.Event) {
-	n := 1 + int(e.Suppressed)
+	n := findingsOf(e)
 	g.Count += n
 	g.Verdicts[e.Verdict] += n
+	if e.Msg == rasp.MsgSuppressed {
+		return // a count: its findings' paths and values were in the lines before it
+	}
 	if e.Path == "" {
 		g.noPath++
 	} else {
