@@ -15,10 +15,10 @@ import (
 )
 
 const (
-	maxInputs    = 256  // inputs of one request
-	maxJSONDepth = 32   // JSON values nested deeper are not inputs
-	maxValueLen  = 4096 // longer values are truncated
-	teeFirstCap  = 4096 // first buffer of a BodyTee, if max allows
+	maxInputs   = 256  // inputs of one request
+	maxDepth    = 32   // JSON values and XML elements nested deeper are not inputs
+	maxValueLen = 4096 // longer values are truncated
+	teeFirstCap = 4096 // first buffer of a BodyTee, if max allows
 )
 
 // BodyTee wraps a request body and keeps a copy of the first max bytes the
@@ -105,17 +105,20 @@ func (b *BodyTee) Captured() []byte {
 }
 
 // Inputs returns the inputs of r: query values, form values (urlencoded
-// body from the tee's captured bytes, or r.PostForm / r.MultipartForm.Value when the handler parsed them), JSON body
-// keys and string/number values walked recursively (Name is the key path
-// like "user.name" or "ids[2]"), path segments of r.URL.Path, cookies, and the headers that carry
-// data: Referer, User-Agent, Origin, X-Forwarded-For, X-Forwarded-Host,
-// X-Real-Ip, and other X-* headers except X-Request-Id. body may be nil.
+// body from the tee's captured bytes, or r.PostForm / r.MultipartForm.Value
+// when the handler parsed them), JSON body keys and string/number values
+// walked recursively (Name is the key path like "user.name" or "ids[2]"),
+// XML body element texts and attribute values (Name is the element path
+// like "root.file" or "root.file@name"), path segments of r.URL.Path,
+// cookies, and the headers that carry data: Referer, User-Agent, Origin,
+// X-Forwarded-For, X-Forwarded-Host, X-Real-Ip, and every other header
+// but the ones listed at skipHeader. body may be nil.
 //
-// The order is fixed: query, form or multipart, JSON, path, cookies,
+// The order is fixed: query, form or multipart, JSON, XML, path, cookies,
 // headers. Within a source the inputs come in the order of the request
-// where it is known (query string, captured form body, JSON body, path,
-// Cookie header), else sorted by name (r.PostForm, r.MultipartForm, the
-// X-* headers). Details:
+// where it is known (query string, captured form body, JSON body, XML
+// body, path, Cookie header), else sorted by name (r.PostForm,
+// r.MultipartForm, the headers after the six named above). Details:
 //
 //   - Query and captured form bodies are split on '&' by hand, so a pair
 //     that net/url refuses (one holding ';') still counts; a name or value
@@ -132,6 +135,10 @@ func (b *BodyTee) Captured() []byte {
 //     "ids[2]", "[0].id" under a top-level array); values nested more than
 //     32 levels deep are skipped; the walk stops at the first syntax error
 //     or at the end of what was captured, keeping what it saw before.
+//   - The XML body is read from the captured bytes when the Content-Type is
+//     application/xml, text/xml or a +xml type (application/soap+xml), and
+//     only then: see collector.xml. It has the JSON body's bounds: the
+//     same captured bytes, depth and count.
 //   - A name (query, form, JSON key) is also an input, with the name as
 //     value, when it holds a byte other than ASCII letters, digits and
 //     "_-.[]": such a key may be spliced into a query by code that
@@ -139,6 +146,9 @@ func (b *BodyTee) Captured() []byte {
 //   - Path segments are cut from the escaped path and unescaped one by one,
 //     so that an encoded slash stays inside its segment; Name is the
 //     segment's index (0 for the first non-empty one).
+//   - Header inputs are named by the canonical header name (Source
+//     "header"); r.Host is not an input, and neither is any header that
+//     skipHeader excludes, Authorization among them.
 //   - Empty values are left out; values are truncated to 4096 bytes; a
 //     value holding '%' is followed by its url.QueryUnescape form when that
 //     succeeds and differs; there are at most 256 inputs.
@@ -176,6 +186,9 @@ func Inputs(r *http.Request, body *BodyTee) []rasp.Input {
 	if len(captured) > 0 && (ct == "application/json" || strings.HasSuffix(ct, "+json") || looksJSON(captured)) {
 		c.json(captured)
 	}
+	if len(captured) > 0 && (ct == "application/xml" || ct == "text/xml" || strings.HasSuffix(ct, "+xml")) {
+		c.xml(captured)
+	}
 
 	if r.URL != nil {
 		c.path(r.URL.EscapedPath())
@@ -189,8 +202,8 @@ func Inputs(r *http.Request, body *BodyTee) []rasp.Input {
 	return c.ins
 }
 
-// dataHeaders are the headers, other than X-*, that carry client data, in
-// the order they are listed.
+// dataHeaders are the headers that carry client data and come first among
+// the header inputs, in the order they are listed.
 var dataHeaders = []string{"Referer", "User-Agent", "Origin", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"}
 
 type collector struct {
@@ -308,30 +321,58 @@ func (c *collector) path(p string) {
 	}
 }
 
-// headers adds the values of the headers that carry client data.
+// headers adds the values of the headers that carry client data: the
+// dataHeaders first, in their order, then every other header with a
+// non-empty value that skipHeader does not exclude, sorted by the name
+// as it is in h. Only the first names in that order that can still
+// become inputs are kept while h is walked, so a request with thousands
+// of headers costs no more than a bounded sort.
 func (c *collector) headers(h http.Header) {
 	for _, name := range dataHeaders {
 		for _, v := range h[name] {
 			c.add("header", name, v)
 		}
 	}
+	room := maxInputs - len(c.ins)
+	if room <= 0 {
+		return
+	}
 	var others []string
-	for k := range h {
-		if len(k) < 2 || k[1] != '-' || k[0] != 'X' && k[0] != 'x' {
+	for k, vs := range h {
+		// The names in both lists are canonical: a key found there needs
+		// no canonicalizing, which keeps a plain browser request cheap.
+		if skipHeader(k) || listedHeader(k) || !anyValue(vs) {
+			continue // not data, added above, or empty
+		}
+		if ck := http.CanonicalHeaderKey(k); ck != k && skipHeader(ck) {
 			continue
 		}
-		ck := http.CanonicalHeaderKey(k)
-		if ck == "X-Request-Id" || k == ck && listedHeader(ck) {
-			continue // not data, or added above
-		}
 		others = append(others, k)
+		if len(others) == 2*room {
+			sort.Strings(others)
+			others = others[:room]
+		}
 	}
 	sort.Strings(others)
 	for _, k := range others {
+		if c.full() {
+			return
+		}
+		name := http.CanonicalHeaderKey(k)
 		for _, v := range h[k] {
-			c.add("header", http.CanonicalHeaderKey(k), v)
+			c.add("header", name, v)
 		}
 	}
+}
+
+// anyValue reports whether one of a header's values is not empty.
+func anyValue(vs []string) bool {
+	for _, v := range vs {
+		if v != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func listedHeader(name string) bool {
@@ -341,6 +382,49 @@ func listedHeader(name string) bool {
 		}
 	}
 	return false
+}
+
+// skipHeader reports whether the header of canonical name ck is left out
+// of the inputs. Every header is an input but these:
+//
+//   - Protocol and content negotiation: Accept and Accept-*, Cache-Control,
+//     Pragma, Connection, Keep-Alive, Proxy-Connection, Upgrade,
+//     Http2-Settings, Te, Trailer, Transfer-Encoding, Expect, Max-Forwards,
+//     Via, Content-Length, Content-Type, Content-Encoding, Content-Language,
+//     Content-Range, If-*, Range, Host. Their values are formats that
+//     net/http, proxies or caches read (tokens, q-value lists, dates,
+//     entity tags, byte ranges, numbers), not data a handler passes to a
+//     sink; they are on most requests, and short values like "1", "gzip",
+//     "close" or "bytes=0-" would match all kinds of sink arguments, which
+//     is how false positives start. (The body the Content-* headers
+//     describe is read on its own. net/http moves Host to r.Host, which is
+//     not an input either: it is the server's own name, which applications
+//     put in the URLs they build to themselves.)
+//   - Browser metadata, client hints and tracing: Sec-* (Sec-Fetch-*,
+//     Sec-Ch-Ua*, Sec-Websocket-*), Priority, Dnt, Upgrade-Insecure-Requests,
+//     Save-Data, Access-Control-Request-* (CORS preflight), Traceparent,
+//     Tracestate. Fixed formats, sent with every browser or traced request,
+//     never read by handlers for their data; the same false positives.
+//   - Credentials: Authorization, Proxy-Authorization, the usual API key
+//     and token headers (X-Api-Key, X-Auth-Token, X-Access-Token,
+//     X-Csrf-Token, X-Xsrf-Token, X-Amz-Security-Token), and Cookie, whose
+//     cookies are read one by one as Source "cookie". A credential is
+//     never read, so it is never copied into an event or a log.
+//   - X-Request-Id: the middleware takes it as the request's ID.
+func skipHeader(ck string) bool {
+	switch ck {
+	case "Accept", "Cache-Control", "Pragma", "Connection", "Keep-Alive", "Proxy-Connection",
+		"Upgrade", "Http2-Settings", "Te", "Trailer", "Transfer-Encoding", "Expect",
+		"Max-Forwards", "Via", "Content-Length", "Content-Type", "Content-Encoding",
+		"Content-Language", "Content-Range", "Range", "Host",
+		"Priority", "Dnt", "Upgrade-Insecure-Requests", "Save-Data", "Traceparent", "Tracestate",
+		"Authorization", "Proxy-Authorization", "Cookie",
+		"X-Api-Key", "X-Auth-Token", "X-Access-Token", "X-Csrf-Token", "X-Xsrf-Token", "X-Amz-Security-Token",
+		"X-Request-Id":
+		return true
+	}
+	return strings.HasPrefix(ck, "Accept-") || strings.HasPrefix(ck, "If-") ||
+		strings.HasPrefix(ck, "Sec-") || strings.HasPrefix(ck, "Access-Control-Request-")
 }
 
 // mediaType returns the lower-cased media type of a Content-Type, without
@@ -380,7 +464,7 @@ func (c *collector) json(data []byte) {
 			return "", true
 		}
 		f := &stack[len(stack)-1]
-		deep := len(stack) > maxJSONDepth
+		deep := len(stack) > maxDepth
 		if f.array {
 			i := f.index
 			f.index++
@@ -415,7 +499,7 @@ func (c *collector) json(data []byte) {
 			if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].wantKey {
 				f := &stack[n-1]
 				f.key, f.wantKey = t, false
-				if n <= maxJSONDepth {
+				if n <= maxDepth {
 					c.addName("json", joinKey(f.path, t), t)
 				}
 				continue

@@ -2,6 +2,8 @@ package httphook
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -175,6 +177,138 @@ func TestInputs(t *testing.T) {
 			want: []rasp.Input{input("json", "a", "x")},
 		},
 		{
+			name: "xml nested elements and attributes",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				body := `<?xml version="1.0" encoding="UTF-8"?>
+<root id="7">
+  <user role="admin"><name>bob</name><empty/><blank> </blank></user>
+  <file name="../x" mode="">  ../etc/passwd
+  </file>
+</root>`
+				r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/xml; charset=utf-8")
+				return r, readAll(t, r, 1024)
+			},
+			want: []rasp.Input{
+				input("xml", "root@id", "7"),
+				input("xml", "root.user@role", "admin"),
+				input("xml", "root.user.name", "bob"),
+				input("xml", "root.file@name", "../x"),
+				input("xml", "root.file", "../etc/passwd"),
+			},
+		},
+		{
+			name: "xml repeated elements",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				r := httptest.NewRequest("POST", "/", strings.NewReader(`<cmd>/bin/cat</cmd><cmd>/etc/passwd</cmd>`))
+				r.Header.Set("Content-Type", "text/xml")
+				return r, readAll(t, r, 1024)
+			},
+			want: []rasp.Input{
+				input("xml", "cmd", "/bin/cat"),
+				input("xml", "cmd", "/etc/passwd"),
+			},
+		},
+		{
+			name: "xml CDATA, entities and mixed text",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				body := `<q> <![CDATA[1' OR '1'='1]]>&amp;<b>x</b>&#60;y&gt; <c k="a&quot;b"/></q>`
+				r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/xml")
+				return r, readAll(t, r, 1024)
+			},
+			want: []rasp.Input{
+				input("xml", "q.b", "x"),
+				input("xml", "q.c@k", `a"b`),
+				input("xml", "q", "1' OR '1'='1&<y>"),
+			},
+		},
+		{
+			name: "soap+xml, namespaces",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				body := `<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns="urn:files">
+<soap:Body><GetFile soap:encodingStyle="x"><path>../../etc/passwd</path><q>%2e%2e</q></GetFile></soap:Body>
+</soap:Envelope>`
+				r := httptest.NewRequest("POST", "/svc", strings.NewReader(body))
+				r.Header.Set("Content-Type", `application/soap+xml; charset=utf-8; action="urn:GetFile"`)
+				return r, readAll(t, r, 1024)
+			},
+			want: []rasp.Input{
+				input("xml", "Envelope.Body.GetFile@encodingStyle", "x"),
+				input("xml", "Envelope.Body.GetFile.path", "../../etc/passwd"),
+				input("xml", "Envelope.Body.GetFile.q", "%2e%2e"),
+				input("xml", "Envelope.Body.GetFile.q", ".."),
+				input("path", "0", "svc"),
+			},
+		},
+		{
+			name: "malformed xml keeps what came before",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				r := httptest.NewRequest("POST", "/", strings.NewReader(`<r><a>x</a><b k="v">y<c>z</c></d><e>never</e></r>`))
+				r.Header.Set("Content-Type", "application/xml")
+				return r, readAll(t, r, 1024)
+			},
+			want: []rasp.Input{
+				input("xml", "r.a", "x"),
+				input("xml", "r.b@k", "v"),
+				input("xml", "r.b.c", "z"),
+				input("xml", "r.b", "y"),
+			},
+		},
+		{
+			name: "xml truncated by the capture",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				r := httptest.NewRequest("POST", "/", strings.NewReader(`<r><a>first</a><b>a long value that is cut</b></r>`))
+				r.Header.Set("Content-Type", "application/xml")
+				return r, readAll(t, r, 30)
+			},
+			want: []rasp.Input{
+				input("xml", "r.a", "first"),
+				input("xml", "r.b", "a long value"),
+			},
+		},
+		{
+			name: "xml entities are not expanded",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				body := `<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd"><!ENTITY f "inner">]><a k="v">before&e;&f;</a>`
+				r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/xml")
+				return r, readAll(t, r, 1024)
+			},
+			// The Decoder stops at the unknown entity, before it hands out
+			// the text.
+			want: []rasp.Input{input("xml", "a@k", "v")},
+		},
+		{
+			name: "xml in another declared encoding",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				r := httptest.NewRequest("POST", "/", strings.NewReader(`<?xml version="1.0" encoding="ISO-8859-1"?><a>../x</a>`))
+				r.Header.Set("Content-Type", "application/xml")
+				return r, readAll(t, r, 1024)
+			},
+			want: []rasp.Input{input("xml", "a", "../x")},
+		},
+		{
+			name: "xml only under an xml Content-Type",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				r := httptest.NewRequest("POST", "/", strings.NewReader(`<a>../x</a>`))
+				r.Header.Set("Content-Type", "text/plain")
+				return r, readAll(t, r, 1024)
+			},
+			want: []rasp.Input{},
+		},
+		{
+			name: "xml not read yet",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				r := httptest.NewRequest("POST", "/", strings.NewReader(`<a>../x</a>`))
+				r.Header.Set("Content-Type", "application/xml")
+				tee := NewBodyTee(r.Body, 1024)
+				r.Body = tee
+				return r, tee
+			},
+			want: []rasp.Input{},
+		},
+		{
 			name: "path segments",
 			req: func(t *testing.T) (*http.Request, *BodyTee) {
 				return httptest.NewRequest("GET", "/files//..%2F..%2Fetc%2Fpasswd/a%252e/", nil), nil
@@ -228,6 +362,44 @@ func TestInputs(t *testing.T) {
 				input("header", "X-Custom", "custom"),
 			},
 		},
+		{
+			name: "custom headers",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.Header.Set("Input", "../../etc/passwd")
+				r.Header.Set("X-File", "..%2Fsecret")
+				r.Header.Set("Forwarded", "for=1.2.3.4;host=evil")
+				r.Header.Set("Content-Disposition", `attachment; filename="../a.sh"`)
+				r.Header["x-lower"] = []string{"lower"}    // not canonical, as a hand-made map may be
+				r.Header["user-agent"] = []string{"ua"}    // not canonical, so not one of the six
+				r.Header["x-request-id"] = []string{"r-1"} // excluded whatever its case
+				r.Header["authorization"] = []string{"s3"} // excluded whatever its case
+				r.Header["Empty"] = []string{"", ""}       // no value
+				r.Header.Set("Api-Query", "name = '' OR 1=1")
+				return r, nil
+			},
+			want: []rasp.Input{
+				input("header", "Api-Query", "name = '' OR 1=1"),
+				input("header", "Content-Disposition", `attachment; filename="../a.sh"`),
+				input("header", "Forwarded", "for=1.2.3.4;host=evil"),
+				input("header", "Input", "../../etc/passwd"),
+				input("header", "X-File", "..%2Fsecret"),
+				input("header", "X-File", "../secret"),
+				input("header", "User-Agent", "ua"),
+				input("header", "X-Lower", "lower"),
+			},
+		},
+		{
+			name: "excluded headers",
+			req: func(t *testing.T) (*http.Request, *BodyTee) {
+				r := httptest.NewRequest("POST", "/", nil)
+				for _, kv := range excludedHeaders {
+					r.Header.Set(kv[0], kv[1])
+				}
+				return r, nil
+			},
+			want: []rasp.Input{},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,6 +413,25 @@ func TestInputs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// excludedHeaders are headers that are never inputs, with a value each.
+var excludedHeaders = [][2]string{
+	{"Accept", "*/*"}, {"Accept-Encoding", "gzip, br"}, {"Accept-Language", "en-US,en;q=0.9"},
+	{"Accept-Charset", "utf-8"}, {"Cache-Control", "no-cache"}, {"Pragma", "no-cache"},
+	{"Connection", "keep-alive"}, {"Keep-Alive", "timeout=5"}, {"Proxy-Connection", "close"},
+	{"Upgrade", "websocket"}, {"Http2-Settings", "AAMAAABkAAQAoAAAAAIAAAAA"}, {"TE", "trailers"},
+	{"Trailer", "Expires"}, {"Transfer-Encoding", "chunked"}, {"Expect", "100-continue"},
+	{"Max-Forwards", "10"}, {"Via", "1.1 varnish"}, {"Content-Length", "12"},
+	{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}, {"Content-Language", "en"},
+	{"Content-Range", "bytes 0-9/10"}, {"If-None-Match", `"abc"`}, {"If-Modified-Since", "Wed, 21 Oct 2015 07:28:00 GMT"},
+	{"If-Match", "*"}, {"If-Range", `"abc"`}, {"Range", "bytes=0-"}, {"Host", "shop.example"},
+	{"Sec-Fetch-Mode", "navigate"}, {"Sec-Ch-Ua", `"Chromium";v="124"`}, {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+	{"Priority", "u=0, i"}, {"DNT", "1"}, {"Upgrade-Insecure-Requests", "1"}, {"Save-Data", "on"},
+	{"Access-Control-Request-Method", "PUT"}, {"Access-Control-Request-Headers", "x-file"},
+	{"Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, {"Tracestate", "congo=t61rcWkgMzE"},
+	{"Authorization", "Bearer attack-secret"}, {"Proxy-Authorization", "Basic YXR0YWNrOnNlY3JldA=="},
+	{"Cookie", "not a cookie pair"}, {"X-Request-Id", "req-1"},
 }
 
 func dump(ins []rasp.Input) string {
@@ -283,6 +474,177 @@ func TestInputsCaps(t *testing.T) {
 	got = Inputs(r, readAll(t, r, 1<<20))
 	if len(got) != 1 || got[0].Value != "ok" || got[0].Name != "d"+strings.Repeat("[0]", 31) {
 		t.Fatalf("depth 32: got\n%s", dump(got))
+	}
+}
+
+// xmlRequest is a POST of body as application/xml, read by a handler
+// through a tee of max bytes.
+func xmlRequest(t testing.TB, body string, max int) (*http.Request, *BodyTee) {
+	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/xml")
+	return r, readAll(t, r, max)
+}
+
+func TestInputsXMLCaps(t *testing.T) {
+	// Elements nested deeper than 32 levels are skipped, the walk goes on.
+	deep := `<r><a>top</a><d>` + strings.Repeat(`<e k="attr">`, 40) + `deep` + strings.Repeat(`</e>`, 40) + `</d><z>after</z></r>`
+	got := Inputs(xmlRequest(t, deep, 1<<20))
+	want := []rasp.Input{input("xml", "r.a", "top")}
+	for n := 3; n <= maxDepth; n++ { // r.d.e is at depth 3
+		want = append(want, input("xml", "r.d"+strings.Repeat(".e", n-2)+"@k", "attr"))
+	}
+	want = append(want, input("xml", "r.z", "after"))
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("deep: got\n%s", dump(got))
+	}
+	deep = strings.Repeat(`<e>`, 32) + `ok` + strings.Repeat(`</e>`, 32)
+	got = Inputs(xmlRequest(t, deep, 1<<20))
+	if len(got) != 1 || got[0].Value != "ok" || got[0].Name != "e"+strings.Repeat(".e", 31) {
+		t.Fatalf("depth 32: got\n%s", dump(got))
+	}
+
+	// 256 inputs at most; long values are truncated.
+	var b strings.Builder
+	b.WriteString("<r><long>" + strings.Repeat("x", 5000) + "</long>")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "<i>v%d</i>", i)
+	}
+	b.WriteString("</r>")
+	got = Inputs(xmlRequest(t, b.String(), 1<<20))
+	if len(got) != maxInputs || got[0].Value != strings.Repeat("x", maxValueLen) || got[maxInputs-1].Value != "v254" {
+		t.Fatalf("got %d inputs, last %v", len(got), got[len(got)-1])
+	}
+
+	// A body past the middleware's limit: what was captured is read, the
+	// element cut in two gives the text before the cut.
+	b.Reset()
+	b.WriteString("<r>")
+	for b.Len() < maxBody-100 {
+		b.WriteString("<p>" + strings.Repeat("y", 1000) + "</p>")
+	}
+	b.WriteString("<p>" + strings.Repeat("z", 200) + "</p><q>lost</q></r>")
+	got = Inputs(xmlRequest(t, b.String(), maxBody))
+	last := got[len(got)-1]
+	if last.Name != "r.p" || !strings.HasPrefix(last.Value, "zz") || len(last.Value) >= 200 {
+		t.Fatalf("got %d inputs, last %s", len(got), dump(got[len(got)-1:]))
+	}
+}
+
+func TestInputsBrokenXML(t *testing.T) {
+	for _, body := range []string{
+		`<`, `<a`, `<a>`, `</a>`, `<a></b>`, `<a x=1/>`, `<a x="1" x="2"/>`, `<a>&bogus;</a>`,
+		`<?xml version="1.0" encoding="UTF-16"?><a>x</a>`, "<a>\xff\xfe</a>", "<a>\x00</a>",
+		`<!DOCTYPE a SYSTEM "http://127.0.0.1/x.dtd"><a>&x;</a>`, `<![CDATA[x]]>`, `<a:b:c/>`,
+		strings.Repeat("<a>", 20000), strings.Repeat(`<a x="y">`, 5000) + "text",
+	} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "text/xml")
+		_ = Inputs(r, readAll(t, r, 1<<20)) // must not panic
+	}
+}
+
+// TestInputsXMLBodyStillReadInFull: the inputs are read from what the
+// handler read so far, and the handler reads the whole body, whenever the
+// inputs are asked for.
+func TestInputsXMLBodyStillReadInFull(t *testing.T) {
+	events := inMode(t, rasp.ModeBlock)
+	body := `<order><item>lamp</item><note>an attack</note><file>../etc/passwd</file></order>`
+	var early, late []rasp.Input
+	var decoded struct {
+		Item string `xml:"item"`
+		Note string `xml:"note"`
+		File string `xml:"file"`
+	}
+	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		head := make([]byte, 24) // "<order><item>lamp</item>"
+		if _, err := io.ReadFull(r.Body, head); err != nil {
+			t.Error(err)
+		}
+		early = rasp.CurrentRequest(r.Context()).Inputs()
+		if err := xml.NewDecoder(io.MultiReader(bytes.NewReader(head), r.Body)).Decode(&decoded); err != nil {
+			t.Error(err)
+		}
+		late = rasp.CurrentRequest(r.Context()).Inputs()
+		if sink(r) == nil {
+			io.WriteString(w, "ok\n")
+		}
+	}))
+	r := httptest.NewRequest("POST", "/orders", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/xml")
+	r.Header.Set("X-Request-Id", "req-x")
+	w := serve(h, r)
+
+	if want := []rasp.Input{input("xml", "order.item", "lamp"), input("path", "0", "orders")}; !reflect.DeepEqual(early, want) {
+		t.Errorf("before the handler read the rest:\n%s", dump(early))
+	}
+	if decoded.Item != "lamp" || decoded.Note != "an attack" || decoded.File != "../etc/passwd" {
+		t.Errorf("the handler decoded %+v", decoded)
+	}
+	want := []rasp.Input{
+		input("xml", "order.item", "lamp"),
+		input("xml", "order.note", "an attack"),
+		input("xml", "order.file", "../etc/passwd"),
+		input("path", "0", "orders"),
+	}
+	if !reflect.DeepEqual(late, want) {
+		t.Errorf("after:\n%s", dump(late))
+	}
+	if w.Code != 403 {
+		t.Fatalf("status %d, body %q", w.Code, w.Body)
+	}
+	var e rasp.Event
+	if err := json.Unmarshal(events.Bytes(), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Input == nil || e.Input.Source != "xml" || e.Input.Name != "order.note" || e.Input.Value != "an attack" {
+		t.Errorf("event input %+v", e.Input)
+	}
+}
+
+// TestInputsCustomHeaderCaps: at most 256 inputs, the custom headers in
+// the order of their names whatever the map's order.
+func TestInputsCustomHeaderCaps(t *testing.T) {
+	r := httptest.NewRequest("GET", "/?a=1&b=2", nil)
+	for i := 299; i >= 0; i-- {
+		r.Header.Set(fmt.Sprintf("Custom-%03d", i), fmt.Sprintf("v%d", i))
+	}
+	r.Header.Set("Custom-Long", strings.Repeat("h", 5000))
+	for run := 0; run < 20; run++ {
+		got := Inputs(r, nil)
+		if len(got) != maxInputs || got[2].Name != "Custom-000" || got[maxInputs-1].Name != "Custom-253" {
+			t.Fatalf("got %d inputs, %v ... %v", len(got), got[2], got[len(got)-1])
+		}
+	}
+	r = httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Custom-Long", strings.Repeat("h", 5000))
+	if got := Inputs(r, nil); len(got) != 1 || len(got[0].Value) != maxValueLen {
+		t.Fatalf("got %d inputs", len(got))
+	}
+}
+
+// TestAuthorizationNeverRead: credentials are not inputs, so no event
+// carries them, even when their value looks like an attack.
+func TestAuthorizationNeverRead(t *testing.T) {
+	events := inMode(t, rasp.ModeDetect)
+	h := Wrap(http.HandlerFunc(careless))
+	r := httptest.NewRequest("GET", "/items", nil)
+	r.Header.Set("Authorization", "Bearer attack-token-1")
+	r.Header.Set("Proxy-Authorization", "Basic attack-token-2")
+	r.Header["authorization"] = []string{"attack-token-3"}
+	if w := serve(h, r); w.Code != 200 || events.Len() != 0 {
+		t.Fatalf("status %d, events %s", w.Code, events)
+	}
+	r.URL.RawQuery = "q=attack"
+	if w := serve(h, r); w.Code != 200 || events.Len() == 0 {
+		t.Fatalf("status %d, no event", w.Code)
+	}
+	if strings.Contains(events.String(), "token") {
+		t.Errorf("a credential reached an event: %s", events)
+	}
+	for _, in := range Inputs(r, nil) {
+		if strings.Contains(in.Value, "token") {
+			t.Errorf("input %v", in)
+		}
 	}
 }
 
@@ -386,6 +748,24 @@ func TestBodyTeeConcurrentCaptured(t *testing.T) {
 	}()
 	io.Copy(io.Discard, tee)
 	<-done
+}
+
+// BenchmarkInputsXML reads a SOAP request's body and custom headers.
+func BenchmarkInputsXML(b *testing.B) {
+	body := `<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>` +
+		`<GetOrder id="42"><customer>acme</customer><file>reports/2024.pdf</file><note>deliver before noon</note></GetOrder>` +
+		`</soap:Body></soap:Envelope>`
+	r := httptest.NewRequest("POST", "/svc", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/soap+xml; charset=utf-8")
+	r.Header.Set("Soapaction", "urn:GetOrder")
+	r.Header.Set("X-Tenant", "acme")
+	tee := readAll(b, r, maxBody)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if ins := Inputs(r, tee); len(ins) != 7 {
+			b.Fatalf("%d inputs: %v", len(ins), ins)
+		}
+	}
 }
 
 func BenchmarkInputs(b *testing.B) {

@@ -24,7 +24,7 @@ const maxBody = 64 << 10
 //     goroutines the handler starts), so calls without a context, deep in
 //     helpers or libraries, know it too;
 //   - keeps a copy of the first 64 KiB of the body as the handler reads it,
-//     so the inputs (query, form, JSON, path, cookies, data headers) can be
+//     so the inputs (query, form, JSON and XML bodies, path, cookies, headers) can be
 //     read lazily, when a detector first asks;
 //   - answers 403 when a sink call was blocked, whatever the handler then
 //     wrote: JSON {"error":"blocked","rule":…,"request_id":…}, or HTML when
