@@ -321,6 +321,9 @@ func (fr *fileRewriter) newSite(pos token.Pos, s *Sink, mechanism string, static
 			continue
 		}
 		a := fmt.Sprintf("%s.T(%d, %t", RuntimeAlias, t.Arg, t.Join)
+		if m := t.NumMask(); m != 0 {
+			a = fmt.Sprintf("%s.Tn(%d, %t, %#x", RuntimeAlias, t.Arg, t.Join, m)
+		}
 		for _, seg := range t.Segs {
 			a += ", " + strconv.Quote(seg)
 		}

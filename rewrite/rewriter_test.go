@@ -140,9 +140,9 @@ func TestTemplates(t *testing.T) {
 		{"concat", `func f(db *sql.DB, q string) { db.Query("SELECT * FROM t WHERE name='" + q + "'") }`, "SELECT * FROM t WHERE name='{dyn}'"},
 		{"constant ident", `const base = "SELECT * FROM t"
 func f(db *sql.DB, q string) { db.Query(base + " WHERE id=" + q) }`, "SELECT * FROM t WHERE id={dyn}"},
-		{"sprintf", `func f(db *sql.DB, id int, n string) { db.Query(fmt.Sprintf("SELECT * FROM t WHERE id=%d AND n='%s' -- 100%%", id, n)) }`, "SELECT * FROM t WHERE id={dyn} AND n='{dyn}' -- 100%"},
+		{"sprintf", `func f(db *sql.DB, id int, n string) { db.Query(fmt.Sprintf("SELECT * FROM t WHERE id=%d AND n='%s' -- 100%%", id, n)) }`, "SELECT * FROM t WHERE id={num} AND n='{dyn}' -- 100%"},
 		{"sprintf index and width", `func f(db *sql.DB, a, b string) { db.Query(fmt.Sprintf("%[2]s x %-5s", a, b)) }`, "{dyn} x {dyn}"},
-		{"sprintf constant arg", `func f(db *sql.DB, id int) { db.Query(fmt.Sprintf("SELECT * FROM %s WHERE id=%d", "users", id)) }`, "SELECT * FROM users WHERE id={dyn}"},
+		{"sprintf constant arg", `func f(db *sql.DB, id int) { db.Query(fmt.Sprintf("SELECT * FROM %s WHERE id=%d", "users", id)) }`, "SELECT * FROM users WHERE id={num}"},
 		{"local once", `func f(db *sql.DB, q string) { s := "SELECT " + q; db.Query(s) }`, "SELECT {dyn}"},
 		{"plus-assign", `func f(db *sql.DB, q string) { s := "SELECT * FROM t"; s += " WHERE a='"; s += q; s += "'"; db.Query(s) }`, "SELECT * FROM t WHERE a='{dyn}'"},
 		{"reassigned in a branch", `func f(db *sql.DB, q string, b bool) { s := "SELECT 1"; if b { s = q }; db.Query(s) }`, "{opaque}"},
@@ -153,13 +153,19 @@ func f(db *sql.DB, q string) { db.Query(base + " WHERE id=" + q) }`, "SELECT * F
 		{"strings.Join", `func f(db *sql.DB, c string) { db.Query(strings.Join([]string{"SELECT", c, "FROM t"}, " ")) }`, "SELECT {dyn} FROM t"},
 		{"address taken", `func f(db *sql.DB, q string) { s := "SELECT " + q; p := &s; _ = p; db.Query(s) }`, "{opaque}"},
 		{"filepath.Join", `func f(name string) { os.Open(filepath.Join("/app/uploads", name)) }`, "join(/app/uploads/{dyn})"},
-		{"strings.Builder", `func f(db *sql.DB, q string, id int) { var b strings.Builder; b.WriteString("SELECT * FROM t WHERE a='"); b.WriteString(q); b.WriteString("'"); b.WriteByte(' '); fmt.Fprintf(&b, "AND id=%d", id); db.Query(b.String()) }`, "SELECT * FROM t WHERE a='{dyn}' AND id={dyn}"},
+		{"strings.Builder", `func f(db *sql.DB, q string, id int) { var b strings.Builder; b.WriteString("SELECT * FROM t WHERE a='"); b.WriteString(q); b.WriteString("'"); b.WriteByte(' '); fmt.Fprintf(&b, "AND id=%d", id); db.Query(b.String()) }`, "SELECT * FROM t WHERE a='{dyn}' AND id={num}"},
 		{"builder passed away", `func f(db *sql.DB, q string) { var b strings.Builder; b.WriteString("SELECT "); g(&b); db.Query(b.String()) }
 func g(b *strings.Builder) {}`, "{opaque}"},
 		{"exec args", `func f(host string) { exec.Command("sh", "-c", "ping -c1 "+host) }`, "sh | -c | ping -c1 {dyn}"},
+		// Parts that only ever hold a number.
+		{"proc path", `func f(root string, pid int) { os.Open(fmt.Sprintf("%s/%d/fd", root, pid)) }`, "{dyn}/{num}/fd"},
+		{"strconv.Itoa", `func f(n int) { os.Open("/proc/" + strconv.Itoa(n) + "/status") }`, "/proc/{num}/status"},
+		{"%v of an int", `func f(n int64) { os.Open(fmt.Sprintf("/tmp/%v.log", n)) }`, "/tmp/{num}.log"},
+		{"%x of a string", `func f(s string) { os.Open(fmt.Sprintf("/cache/%x", s)) }`, "/cache/{num}"},
+		{"%d of a string is not a number", `func f(s string) { os.Open(fmt.Sprintf("/tmp/%d", s)) }`, "/tmp/{dyn}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src := "package p\n\nimport (\n\t\"database/sql\"\n\t\"fmt\"\n\t\"os\"\n\t\"os/exec\"\n\t\"path/filepath\"\n\t\"strings\"\n)\n\nvar _ = fmt.Sprint\nvar _ *sql.DB\nvar _ = os.Getenv\nvar _ exec.Cmd\nvar _ = filepath.Base\nvar _ = strings.Join\n\n" + tc.body + "\n"
+			src := "package p\n\nimport (\n\t\"database/sql\"\n\t\"fmt\"\n\t\"os\"\n\t\"os/exec\"\n\t\"path/filepath\"\n\t\"strconv\"\n\t\"strings\"\n)\n\nvar _ = fmt.Sprint\nvar _ *sql.DB\nvar _ = os.Getenv\nvar _ exec.Cmd\nvar _ = filepath.Base\nvar _ = strings.Join\nvar _ = strconv.Itoa\n\n" + tc.body + "\n"
 			r := rewriteSource(t, src)
 			if len(r.Sites) != 1 {
 				t.Fatalf("%d sites", len(r.Sites))

@@ -19,6 +19,22 @@ type Template struct {
 	Known bool     // the construction is known
 	Segs  []string // static text around the holes
 	Join  bool     // built by filepath.Join or path.Join: the result was cleaned
+	// Num[i] tells that hole i only ever holds a number (or a boolean): a
+	// %d or %x verb, strconv.Itoa, a %v of an integer. Such a part cannot
+	// carry a quote, a separator or a "..". Nil when no hole does.
+	Num []bool
+}
+
+// NumMask returns Num as a bit mask (bit i: hole i), for the runtime's Tn;
+// holes past 64 are never numeric there.
+func (t Template) NumMask() uint64 {
+	var m uint64
+	for i, n := range t.Num {
+		if n && i < 64 {
+			m |= 1 << i
+		}
+	}
+	return m
 }
 
 // String renders the template for people: SELECT ... WHERE name='{dyn}'.
@@ -26,21 +42,34 @@ func (t Template) String() string {
 	if !t.Known {
 		return "{opaque}"
 	}
-	s := strings.Join(t.Segs, "{dyn}")
+	var b strings.Builder
+	for i, seg := range t.Segs {
+		if i > 0 {
+			if i-1 < len(t.Num) && t.Num[i-1] {
+				b.WriteString("{num}")
+			} else {
+				b.WriteString("{dyn}")
+			}
+		}
+		b.WriteString(seg)
+	}
+	s := b.String()
 	if t.Join {
 		s = "join(" + s + ")"
 	}
 	return s
 }
 
-// holes is a template under construction.
+// holes is a template under construction: len(num) = len(segs)-1.
 type holes struct {
 	segs []string
+	num  []bool // num[i]: hole i only ever holds a number
 	ok   bool
 }
 
 func static(s string) holes { return holes{segs: []string{s}, ok: true} }
-func hole() holes           { return holes{segs: []string{"", ""}, ok: true} }
+func hole() holes           { return holes{segs: []string{"", ""}, num: []bool{false}, ok: true} }
+func numHole() holes        { return holes{segs: []string{"", ""}, num: []bool{true}, ok: true} }
 func opaque() holes         { return holes{} }
 
 func (a holes) cat(b holes) holes {
@@ -48,7 +77,18 @@ func (a holes) cat(b holes) holes {
 		return opaque()
 	}
 	segs := append(append([]string(nil), a.segs[:len(a.segs)-1]...), a.segs[len(a.segs)-1]+b.segs[0])
-	return holes{segs: append(segs, b.segs[1:]...), ok: true}
+	num := append(append([]bool(nil), a.num...), b.num...)
+	return holes{segs: append(segs, b.segs[1:]...), num: num, ok: true}
+}
+
+// isNumeric reports whether t is an integer, float or boolean type, whose
+// values print as numbers (or true and false).
+func isNumeric(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Info()&(types.IsInteger|types.IsFloat|types.IsBoolean) != 0
 }
 
 // inferrer infers templates in one function body.
@@ -87,6 +127,12 @@ func (in *inferrer) template(arg int, e ast.Expr, use token.Pos) Template {
 	}
 	if t.Known {
 		t.Segs, t.Join = h.segs, join
+		for _, n := range h.num {
+			if n {
+				t.Num = h.num
+				break
+			}
+		}
 	}
 	return t
 }
@@ -126,6 +172,8 @@ func (in *inferrer) infer(e ast.Expr, use token.Pos) (h holes, join bool) {
 			return in.stringsJoin(e, use), false
 		case "path/filepath.Join", "path.Join":
 			return in.pathJoin(e, use), true
+		case "strconv.Itoa", "strconv.FormatInt", "strconv.FormatUint", "strconv.FormatFloat", "strconv.FormatBool":
+			return numHole(), false
 		}
 	}
 	return hole(), false
@@ -205,10 +253,34 @@ func (in *inferrer) sprintf(call *ast.CallExpr, use token.Pos) holes {
 				continue
 			}
 		}
+		if numericVerb(verb, args, argNum, in.info) {
+			out = out.cat(numHole())
+			argNum++
+			continue
+		}
 		out = out.cat(hole())
 		argNum++
 	}
 	return out.cat(static(lit.String()))
+}
+
+// numericVerb reports whether a fmt verb prints only a number (or a
+// boolean): %d, %x and the like always do (%x of a string prints hex
+// digits), %v of a numeric argument does.
+func numericVerb(verb byte, args []ast.Expr, argNum int, info *types.Info) bool {
+	switch verb {
+	case 'd', 'x', 'X', 'o', 'O', 'b', 'e', 'E', 'f', 'F', 'g', 'G', 't':
+		return argNum < len(args) && isNumeric(info.TypeOf(args[argNum])) || verb == 'x' || verb == 'X'
+	case 'v':
+		// Only a predeclared type: %v of a named one calls its String
+		// method, which may print anything.
+		if argNum >= len(args) {
+			return false
+		}
+		b, ok := info.TypeOf(args[argNum]).(*types.Basic)
+		return ok && isNumeric(b)
+	}
+	return false
 }
 
 // stringsJoin reads strings.Join([]string{...}, sep) with a constant sep.

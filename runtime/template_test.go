@@ -37,6 +37,37 @@ func TestTemplateSpans(t *testing.T) {
 	}
 }
 
+// TestTemplateTextSpans: holes that only ever hold numbers carry no text.
+func TestTemplateTextSpans(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		tm   Tmpl
+		v    string
+		want []Span
+	}{
+		{"pid", Tn(0, false, 0b10, "", "/", "/fd"), "/proc/123/fd", []Span{{0, 5}}},
+		{"all numbers", Tn(0, false, 0b1, "/proc/", "/status"), "/proc/42/status", nil},
+		{"a number beside text", Tn(0, false, 0b01, "/tmp/", "", ".log"), "/tmp/7abc.log", []Span{{5, 9}}},
+		{"mislabelled", Tn(0, false, 0b1, "/tmp/", ""), "/tmp/../etc/passwd", []Span{{5, 18}}},
+		{"no mask", T(0, false, "/tmp/", ""), "/tmp/1", []Span{{5, 6}}},
+	} {
+		var buf [maxSpans]Span
+		n, ok := tc.tm.textSpans(tc.v, &buf)
+		if !ok || n != len(tc.want) {
+			t.Errorf("%s: n=%d ok=%v, want %v", tc.name, n, ok, tc.want)
+			continue
+		}
+		for i := 0; i < n; i++ {
+			if buf[i] != tc.want[i] {
+				t.Errorf("%s: span %d = %v, want %v", tc.name, i, buf[i], tc.want[i])
+			}
+		}
+		if m, _ := tc.tm.spans(tc.v, &buf); tc.tm.Num != 0 && m < n {
+			t.Errorf("%s: spans found fewer ranges than textSpans", tc.name)
+		}
+	}
+}
+
 // Values that did not come from the request are judged by the template
 // alone: the same code is blocked with an attack and quiet with safe values.
 func TestTemplateDetection(t *testing.T) {
