@@ -2,10 +2,13 @@ package rasp
 
 import (
 	"fmt"
+	"net/url"
 	"os/exec"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -48,16 +51,55 @@ var shellBypasses = []bypass{
 	{"exec", "plain host (benign)", "example.com", false},
 }
 
-var pathBypasses = []bypass{
-	{"file", "../ climbing", "../../../../etc/passwd", true},
-	{"file", "....// raw (a directory named ....)", "....//....//etc/passwd", false},
-	{"file", "....// after a naive ../ filter", strings.ReplaceAll("....//....//....//....//etc/passwd", "../", ""), true},
-	{"file", "backslashes", `..\..\..\..\etc\passwd`, true},
-	{"file", "percent-encoded dots", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", true},
-	{"file", "double percent-encoding", "%252e%252e%252f%252e%252e%252fetc%252fpasswd", true},
-	{"file", "overlong UTF-8 dots", "%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", true},
-	{"file", "NUL truncation", "report.pdf\x00.png", true},
-	{"file", "dots inside a name (benign)", "my..file.txt", false},
+// pathBypass is an evasion variant of a path: decode says what the
+// application undoes before it builds the path ("" as sent, "once" and
+// "twice" url.PathUnescape, "all" every encoding pathguard knows, as a
+// lenient decoder would); changes says whether the path the kernel
+// receives leaves its directory (or holds a NUL byte).
+type pathBypass struct {
+	technique, payload, decode string
+	changes                    bool
+}
+
+var pathBypasses = []pathBypass{
+	{"../ climbing", "../../../../etc/passwd", "", true},
+	{"....// raw (a directory named ....)", "....//....//etc/passwd", "", false},
+	{"....// after a naive ../ filter", strings.ReplaceAll("....//....//....//....//etc/passwd", "../", ""), "", true},
+	{"backslashes (separators on Windows only)", `..\..\..\..\etc\passwd`, "", goruntime.GOOS == "windows"},
+	{"percent-encoded dots, never decoded (a name)", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "", false},
+	{"percent-encoded dots, decoded", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "once", true},
+	{"..%2f, decoded", "..%2f..%2f..%2f..%2fetc%2fpasswd", "once", true},
+	{"double percent-encoding, never decoded", "%252e%252e%252f%252e%252e%252fetc%252fpasswd", "", false},
+	{"double percent-encoding, decoded once", "%252e%252e%252f%252e%252e%252fetc%252fpasswd", "once", false},
+	{"double percent-encoding, decoded twice", "%252e%252e%252f%252e%252e%252fetc%252fpasswd", "twice", true},
+	{"overlong UTF-8 dots, never decoded", "%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", "", false},
+	{"overlong UTF-8 dots, lenient decoder", "%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", "all", true},
+	{"%u dots, IIS-style decoder", "%u002e%u002e/%u002e%u002e/%u002e%u002e/%u002e%u002e/etc/passwd", "all", true},
+	{"NUL truncation (recorded; the OS refuses it)", "report.pdf\x00.png", "", true},
+	{"dots inside a name (benign)", "my..file.txt", "", false},
+}
+
+func (b pathBypass) label() string {
+	if b.decode == "" {
+		return b.technique
+	}
+	return b.technique + " [" + b.decode + "]"
+}
+
+// decoded is what the application of a pathBypass makes of its payload.
+func (b pathBypass) decoded() string {
+	switch b.decode {
+	case "once":
+		s, _ := url.PathUnescape(b.payload)
+		return s
+	case "twice":
+		s, _ := url.PathUnescape(b.payload)
+		s, _ = url.PathUnescape(s)
+		return s
+	case "all":
+		return string(pathguard.AppendDecode(nil, b.payload, goruntime.GOOS))
+	}
+	return b.payload
 }
 
 // TestBypassTable judges every evasion variant at its call site and prints
@@ -97,8 +139,22 @@ func TestBypassTable(t *testing.T) {
 	for _, b := range shellBypasses {
 		judgeRow(b, checkCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
 	}
+	// Paths: at a call site whose template tells the dynamic part, and at
+	// one that does not (an entry point), where the request's input (the
+	// payload as sent) must be found in the path in its decoded form.
+	entry := &Site{Package: "example.com/app", File: "f.go", Line: 5, Sink: "os.Open", Family: FamilyFile}
 	for _, b := range pathBypasses {
-		judgeRow(b, checkPath(pathSite, 0, "/srv/app/uploads/"+b.payload))
+		p := "/srv/app/uploads/" + b.decoded()
+		_, byTemplate := detectors.File.CheckPath(pathSite, 0, p, nil)
+		req := NewRequest("r", "GET", "/f", "", fixedInputs{{Source: "query", Name: "f", Value: b.payload}})
+		_, byInput := detectors.File.CheckPath(entry, 0, p, req)
+		got := byTemplate && byInput
+		mark := "ok"
+		if byTemplate != b.changes || byInput != b.changes {
+			mark = "WRONG"
+			t.Errorf("file / %s: %q reaching %q: found by the template %v, by the input %v, want %v", b.technique, b.payload, p, byTemplate, byInput, b.changes)
+		}
+		rows = append(rows, fmt.Sprintf("| %-4s | %-42s | %-46q | %-7v | %-8v | %s |", "file", b.label(), b.payload, b.changes, got, mark))
 	}
 	t.Logf("\n| family | technique | payload | changes | detected | |\n|---|---|---|---|---|---|\n%s", strings.Join(rows, "\n"))
 }

@@ -1,8 +1,15 @@
 package rasp
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"runtime"
 	"strings"
+	"syscall"
 	"unsafe"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 )
 
 // Correlation finds the client's inputs inside the value a sink received,
@@ -308,4 +315,375 @@ func (set *spanSet) emit(out *[MaxSpans]Span, which *[MaxSpans]int) int {
 		which[i] = set.r[i].which
 	}
 	return n
+}
+
+// Paths. A path reaches its sink as the kernel will read it, so a path
+// detector judges the bytes it received; what the correlation adds for
+// paths is the forms an application may have given an input before it
+// built the path: URL-decoded once or twice, or with every encoding that
+// pathguard.AppendDecode undoes (%uXXXX, overlong UTF-8, look-alike dots
+// and slashes), and the input cleaned (filepath.Clean, http.ServeFile).
+
+// inputsPath judges path p by the request's inputs alone, for a call whose
+// site did not show how p was built (no template): the inputs found in p
+// are its dynamic parts; an input that is p once both are cleaned made the
+// whole path; an input that climbed out of a directory with ".." and was
+// cleaned away is a traversal (see climbingInput). An input that starts an
+// absolute path is path-absolute-input only if it reaches the separator
+// before the file's name, so chose its directory at least. It never
+// reports outside a request or when no input is in p.
+func inputsPath(req *Request, p string, bases []string) (Finding, bool) {
+	return inputsPathOS(req, p, bases, runtime.GOOS)
+}
+
+func inputsPathOS(req *Request, p string, bases []string, goos string) (Finding, bool) {
+	if req == nil {
+		return Finding{}, false
+	}
+	inputs := req.Inputs()
+	if len(inputs) == 0 {
+		return Finding{}, false
+	}
+	var buf [maxSpans]Span
+	var which [maxSpans]int
+	if n := pathInputSpans(p, inputs, &buf, &which, goos); n > 0 {
+		var pbuf [maxSpans]pathguard.Span
+		for i := 0; i < n; i++ {
+			pbuf[i] = pathguard.Span(buf[i])
+		}
+		f, found := pathguard.CheckOS(p, pbuf[:n], bases, goos)
+		if !found || f.Rule == pathguard.RuleAbsolute && !intoLastSegment(p, f.End, goos) {
+			// An input that starts the path but ends before its last
+			// segment ("/app" in "/app/templates/x.html") may as well be a
+			// coincidence: the input "next=/app" of a program in /app.
+			return Finding{}, false
+		}
+		// Copies: handing buf and which to at would move them to the heap
+		// on the clean path too.
+		in := &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
+		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+	}
+	if i := wholePathInput(inputs, p, goos); i >= 0 {
+		f, found := pathguard.CheckOS(p, []pathguard.Span{{Start: 0, End: len(p)}}, bases, goos)
+		if !found {
+			return Finding{}, false
+		}
+		return Finding{Rule: f.Rule, Detail: "a request input, cleaned, is the path", Value: p, Start: f.Start, End: f.End, Input: &inputs[i]}, true
+	}
+	if i := climbingInputOS(inputs, p, goos); i >= 0 {
+		return Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: p, Input: &inputs[i]}, true
+	}
+	return Finding{}, false
+}
+
+// inputAtStart returns the request input found, in one of its forms (see
+// pathInputSpans), at byte maxStart of p or before and reaching the
+// separator before p's last segment (see intoLastSegment), or nil.
+func inputAtStart(req *Request, p string, maxStart int) *Input {
+	if req == nil {
+		return nil
+	}
+	inputs := req.Inputs()
+	var buf [maxSpans]Span
+	var which [maxSpans]int
+	if n := pathInputSpans(p, inputs, &buf, &which, runtime.GOOS); n > 0 && buf[0].Start <= maxStart && intoLastSegment(p, buf[0].End, runtime.GOOS) {
+		return &inputs[which[0]]
+	}
+	return nil
+}
+
+// intoLastSegment reports whether a range of p ending at end reaches the
+// separator before its last segment: the range chose the file's directory
+// at least.
+func intoLastSegment(p string, end int, goos string) bool {
+	last := len(p)
+	for last > 0 && isPathSep(p[last-1], goos) {
+		last--
+	}
+	for last > 0 && !isPathSep(p[last-1], goos) {
+		last--
+	}
+	return end >= last-1
+}
+
+// pathInputSpans is InputSpans for a path: besides its raw form and its
+// URL-decoded one, each significant input of at most 256 bytes holding a
+// byte that starts an encoding is searched URL-decoded twice and decoded
+// by pathguard.AppendDecode, when those forms differ and are significant.
+func pathInputSpans(v string, inputs []Input, out *[MaxSpans]Span, which *[MaxSpans]int, goos string) int {
+	if len(v) < 3 {
+		return 0
+	}
+	var set spanSet
+	searched := 0
+	for i := range inputs {
+		if searched == maxSearchedInputs {
+			break
+		}
+		s := inputs[i].Value
+		if len(s) < 3 || len(s) > len(v) && len(s) > maxDecoded || !significant(s) {
+			continue
+		}
+		budget := maxOccurrences
+		did := false
+		if len(s) <= len(v) {
+			did = true
+			set.find(v, s, i, &budget)
+		}
+		if len(s) <= maxDecoded && encoded(s) {
+			var forms pathForms
+			for k, nf := 0, forms.of(s, goos); k < nf; k++ {
+				if d := forms.form(k); len(d) >= 3 && len(d) <= len(v) && significant(d) {
+					set.find(v, d, i, &budget)
+					did = true
+				}
+			}
+		}
+		if did {
+			searched++
+		}
+	}
+	return set.emit(out, which)
+}
+
+// encoded reports whether s holds a byte that may start an encoding an
+// application undoes: '%', '\\', or a lead byte of an overlong or
+// look-alike sequence.
+func encoded(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '%', '\\', 0xc0, 0xc1, 0xe0, 0xe2, 0xef, 0xf0, 0xf8, 0xfc:
+			return true
+		}
+	}
+	return false
+}
+
+// pathForms holds the decoded forms of one input (at most maxDecoded
+// bytes), in buffers of its own: of finds them, form returns them.
+type pathForms struct {
+	once, twice, full [maxDecoded]byte
+	lens              [3]int // lengths of the forms in once, twice, full
+	kept              [3]int // indexes into lens of the distinct forms
+}
+
+// of finds the forms of s that differ from s and from each other:
+// URL-decoded once, twice, and by pathguard.AppendDecode. It returns how
+// many there are; form(i) is the i-th.
+func (f *pathForms) of(s, goos string) int {
+	n := 0
+	if k, changed := unescapeTo(s, &f.once); changed && k > 0 {
+		f.lens[0] = k
+		n = f.keep(n, s, 0)
+		if k2, changed := unescapeTo(unsafe.String(&f.once[0], k), &f.twice); changed && k2 > 0 {
+			f.lens[1] = k2
+			n = f.keep(n, s, 1)
+		}
+	}
+	if d := pathguard.AppendDecode(f.full[:0], s, goos); len(d) > 0 && len(d) <= maxDecoded {
+		f.lens[2] = len(d)
+		n = f.keep(n, s, 2)
+	}
+	return n
+}
+
+// raw returns form k (0 once, 1 twice, 2 full), pointing into f.
+func (f *pathForms) raw(k int) string {
+	switch k {
+	case 0:
+		return unsafe.String(&f.once[0], f.lens[0])
+	case 1:
+		return unsafe.String(&f.twice[0], f.lens[1])
+	}
+	return unsafe.String(&f.full[0], f.lens[2])
+}
+
+// form returns the i-th distinct form, pointing into f.
+func (f *pathForms) form(i int) string { return f.raw(f.kept[i]) }
+
+// keep adds form k to the n kept ones unless it equals s or one of them,
+// and returns the new count.
+func (f *pathForms) keep(n int, s string, k int) int {
+	d := f.raw(k)
+	if d == s {
+		return n
+	}
+	for _, o := range f.kept[:n] {
+		if f.raw(o) == d {
+			return n
+		}
+	}
+	f.kept[n] = k
+	return n + 1
+}
+
+// wholePathInput returns the index of an input that, in one of its forms,
+// names the same file as p once both are cleaned (pathguard.SamePath):
+// "/etc/./passwd" or "//etc//passwd" opened as "/etc/passwd". Only forms
+// holding a separator and the last segment of p, and absolute exactly
+// when p is, are compared. It returns -1 when there is none.
+func wholePathInput(inputs []Input, p string, goos string) int {
+	base := lastSegment(p, goos)
+	if base == "" {
+		return -1
+	}
+	for i := range inputs {
+		s := inputs[i].Value
+		if len(s) < 3 || len(s) > maxDecoded && len(s) > 4*len(p) {
+			continue
+		}
+		if samePathInput(s, p, base, goos) {
+			return i
+		}
+		if len(s) <= maxDecoded && encoded(s) {
+			var forms pathForms
+			for k, nf := 0, forms.of(s, goos); k < nf; k++ {
+				if samePathInput(forms.form(k), p, base, goos) {
+					return i
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// samePathInput reports whether input form v names the file p names, base
+// being p's last segment; a relative v is compared with a relative p only
+// (a relative input made absolute chose a path under the working
+// directory, not the root).
+func samePathInput(v, p, base, goos string) bool {
+	return strings.Contains(v, base) && hasSep(v, goos) && isAbsPath(v, goos) == isAbsPath(p, goos) && pathguard.SamePath(v, p, goos)
+}
+
+// isAbsPath reports whether p starts at a root: '/', or on Windows a
+// backslash or a drive letter and a separator.
+func isAbsPath(p, goos string) bool {
+	if len(p) > 0 && isPathSep(p[0], goos) {
+		return true
+	}
+	return goos == "windows" && len(p) >= 3 && p[1] == ':' && isPathSep(p[2], goos)
+}
+
+// lastSegment returns the last non-empty segment of p.
+func lastSegment(p, goos string) string {
+	end := len(p)
+	for end > 0 && isPathSep(p[end-1], goos) {
+		end--
+	}
+	start := end
+	for start > 0 && !isPathSep(p[start-1], goos) {
+		start--
+	}
+	return p[start:end]
+}
+
+func isPathSep(c byte, goos string) bool { return c == '/' || c == '\\' && goos == "windows" }
+
+func hasSep(s, goos string) bool {
+	return strings.IndexByte(s, '/') >= 0 || goos == "windows" && strings.IndexByte(s, '\\') >= 0
+}
+
+// climbingInput returns the request input that climbed out of a directory
+// to reach path, when the path was cleaned before it was opened
+// (http.ServeFile, http.Dir and filepath.Join do), or nil. See
+// climbingInputOS.
+func climbingInput(req *Request, path string) *Input {
+	inputs := req.Inputs()
+	if i := climbingInputOS(inputs, path, runtime.GOOS); i >= 0 {
+		return &inputs[i]
+	}
+	return nil
+}
+
+// climbingInputOS returns the index of an input that, in one of its forms
+// (see pathInputSpans), has ".." segments climbing above its start
+// followed by a rest that ends path, such that path lies outside the
+// directory the input was joined to; -1 if none. "../../etc/passwd"
+// opened as "/etc/passwd" is one; "a/../b" is not.
+//
+// The ".." are gone from a cleaned path, and so is the directory the input
+// was joined to: if the climb took effect, that directory was below the
+// one the rest now follows, so that one has a subdirectory. When it has
+// none (or does not exist), the input cannot have climbed out of anything
+// and its ".." were dropped before the path was built (filepath.Base
+// turns "../secret.txt" into "secret.txt", joined as
+// "uploads/secret.txt"): no finding. Backslashes separate on Windows
+// only.
+func climbingInputOS(inputs []Input, path string, goos string) int {
+	for i := range inputs {
+		v := inputs[i].Value
+		if len(v) < 4 {
+			continue
+		}
+		if mayClimbTo(v, path, goos) && climbedTo(v, path, goos) {
+			return i
+		}
+		if len(v) <= maxDecoded && encoded(v) {
+			var forms pathForms
+			for k, nf := 0, forms.of(v, goos); k < nf; k++ {
+				// A copy: climbedTo keeps parts of its input, which would
+				// move forms to the heap on the clean path too.
+				if d := forms.form(k); mayClimbTo(d, path, goos) && climbedTo(strings.Clone(d), path, goos) {
+					return i
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// mayClimbTo is climbedTo's cheap first test, which does not allocate: v
+// holds "..", and path ends with a separator and v's last segment.
+func mayClimbTo(v, path, goos string) bool {
+	if !strings.Contains(v, "..") {
+		return false
+	}
+	last := lastSegment(v, goos)
+	if last == "" || last == ".." || len(path) <= len(last) || !strings.HasSuffix(path, last) {
+		return false
+	}
+	return isPathSep(path[len(path)-len(last)-1], goos)
+}
+
+// climbedTo reports whether input v climbs above its start and its rest
+// ends path, below a directory that has a subdirectory to climb from.
+func climbedTo(v, path, goos string) bool {
+	if goos == "windows" {
+		v = strings.ReplaceAll(v, "\\", "/")
+		path = strings.ReplaceAll(path, "\\", "/")
+	}
+	rest, climbs := climb(v)
+	if !climbs || rest == "" || !strings.HasSuffix(path, "/"+rest) {
+		return false
+	}
+	dir := path[:len(path)-len(rest)-1]
+	if dir == "" {
+		dir = "/"
+	}
+	return hasSubdir(dir)
+}
+
+// hasSubdir reports whether directory dir has an entry that is, or may be
+// (a symbolic link), a directory. A directory too large to list in full
+// counts as having one; one that cannot be read for another reason than
+// not existing too.
+func hasSubdir(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR)
+	}
+	defer f.Close()
+	for seen := 0; seen < 4096; {
+		ents, err := f.ReadDir(256)
+		for _, e := range ents {
+			if e.IsDir() || e.Type()&fs.ModeSymlink != 0 {
+				return true
+			}
+		}
+		seen += len(ents)
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }

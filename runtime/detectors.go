@@ -75,7 +75,7 @@ func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req
 	var buf [maxSpans]Span
 	var sbuf [maxSpans]sqli.Span
 	if t := site.template(arg); t != nil && !t.Join {
-		if n, ok := t.spans(q, &buf); ok {
+		if n, ok := t.textSpans(q, &buf); ok { // a number cannot change a query
 			for i := 0; i < n; i++ {
 				sbuf[i] = sqli.Span(buf[i])
 			}
@@ -83,7 +83,7 @@ func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req
 		}
 	}
 	var which [maxSpans]int
-	var in *Inputs
+	inputs := 0 // buf[:inputs] are the request's inputs, which are dyn
 	if dyn == nil {
 		// No template: the request's inputs found in the query are its
 		// dynamic parts, wherever it was built.
@@ -91,19 +91,46 @@ func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req
 			for i := 0; i < n; i++ {
 				sbuf[i] = sqli.Span(buf[i])
 			}
-			dyn, in = sbuf[:n], &Inputs{req, buf[:n], which[:n]}
+			dyn, inputs = sbuf[:n], n
 		}
 	}
 	f, ok := sqli.Check(q, dyn, d)
-	if !ok && in != nil {
+	if !ok && inputs > 0 {
 		f, ok = sqli.Check(q, nil, d) // as for any query of unknown origin
-		in = nil
+		inputs = 0
 	}
 	if !ok {
 		return Finding{}, false
 	}
+	var input *Input
+	if inputs > 0 {
+		// Copies: handing buf and which to at would move them to the heap
+		// on the clean path too.
+		in := &Inputs{req, append([]Span(nil), buf[:inputs]...), append([]int(nil), which[:inputs]...)}
+		input = in.at(f.Start, f.End)
+	} else {
+		// The template told the dynamic parts (or the context-free rules
+		// found the query's fault).
+		input = inputIn(req, q, f.Start, f.End)
+	}
 	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
-		Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+		Start: f.Start, End: f.End, Input: input}, true
+}
+
+// inputIn returns the request input found in v over [start, end) (at start
+// when the range is empty), or nil: the input an event names when the
+// template, not the inputs, told the dynamic parts. It runs on the finding
+// path only.
+func inputIn(req *Request, v string, start, end int) *Input {
+	var buf [maxSpans]Span
+	var which [maxSpans]int
+	n := inputSpans(req, v, &buf, &which)
+	for i := 0; i < n; i++ {
+		if sp := buf[i]; sp.Start < end && start < sp.End || end <= start && sp.Start <= start && start < sp.End {
+			return &req.Inputs()[which[i]]
+		}
+	}
+	return nil
 }
 
 // inputSpans finds req's significant inputs in v (see InputSpans); 0
@@ -190,10 +217,14 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Reques
 		t := site.template(off + idx)
 		n, ok := 0, false
 		if t != nil && !t.Join {
-			n, ok = t.spans(argv[idx], &buf) // !ok: the script does not fit its template
+			n, ok = t.textSpans(argv[idx], &buf) // !ok: the script does not fit its template
 		}
 		var in *Inputs
 		if !ok {
+			if i := scriptInput(req, argv[idx]); i >= 0 {
+				return Finding{Rule: shell.RuleShellDynamic, Detail: "a request input is the whole shell script",
+					Start: 0, End: len(argv[idx]), Input: &req.Inputs()[i]}, true
+			}
 			var which [maxSpans]int
 			if n = inputSpans(req, argv[idx], &buf, &which); n == 0 {
 				return basicExec{}.CheckCommand(site, off, argv, req)
@@ -208,8 +239,12 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Reques
 			sbuf[i] = shell.Span(buf[i])
 		}
 		if f, ok := shell.CheckScript(argv[idx], sbuf[:n]); ok {
+			input := in.at(f.Start, f.End)
+			if in == nil {
+				input = inputIn(req, argv[idx], f.Start, f.End)
+			}
 			return Finding{Rule: f.Rule, Detail: "a dynamic part of the shell script is not confined to one word", Start: f.Start, End: f.End,
-				Input: in.at(f.Start, f.End)}, true
+				Input: input}, true
 		}
 		if in != nil {
 			return basicExec{}.CheckCommand(site, off, argv, req) // as for any script of unknown origin
@@ -224,11 +259,17 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Reques
 		t := site.template(off + i)
 		n, ok := 0, false
 		if t != nil && !t.Join {
-			n, ok = t.spans(a, &buf)
+			n, ok = t.textSpans(a, &buf)
 		}
 		if !ok {
 			var which [maxSpans]int
-			if n = inputSpans(req, a, &buf, &which); n == 0 {
+			n = inputSpans(req, a, &buf, &which)
+			if i == 0 && n == 0 {
+				if k := programInput(req, argv); k >= 0 {
+					buf[0], which[0], n = Span{0, len(a)}, k, 1
+				}
+			}
+			if n == 0 {
 				continue
 			}
 			if fromInput == nil {
@@ -246,10 +287,12 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Reques
 	if dyn == nil {
 		return Finding{}, false
 	}
-	if f, ok := shell.CheckArgv(argv, dyn); ok {
+	if f, ok := shell.CheckArgvValues(argv, dyn, nil, CurrentPolicy().OptionPrograms); ok {
 		var input *Input
 		if f.Arg < len(fromInput) && fromInput[f.Arg] != nil {
 			input = fromInput[f.Arg].at(f.Start, f.End)
+		} else if f.Arg < len(argv) {
+			input = inputIn(req, argv[f.Arg], f.Start, f.End)
 		}
 		return Finding{Rule: f.Rule, Detail: "a dynamic part chose the program or an option", Start: f.Start, End: f.End, Input: input}, true
 	}
@@ -257,37 +300,24 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Reques
 }
 
 // templatePath judges paths with package pathguard where the call site's
-// template tells the dynamic parts, and with basicPath where it does not.
+// template tells the dynamic parts, by the request's inputs where it does
+// not (inputsPath), and with basicPath when neither tells.
 type templatePath struct{}
 
 func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Finding, bool) {
 	t := site.template(arg)
 	bases := CurrentPolicy().pathBases
 	if t == nil {
-		var buf [maxSpans]Span
-		var which [maxSpans]int
-		var pbuf [maxSpans]pathguard.Span
-		n := inputSpans(req, p, &buf, &which)
-		for i := 0; i < n; i++ {
-			pbuf[i] = pathguard.Span(buf[i])
-		}
-		if n > 0 {
-			if f, found := pathguard.Check(p, pbuf[:n], bases); found {
-				in := &Inputs{req, buf[:n], which[:n]}
-				return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
-			}
-		} else if req != nil {
-			// The path was cleaned before the call (filepath.Join of a
-			// variable directory): the input's ".." is gone from it.
-			if in := climbingInput(req, p); in != nil {
-				return Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: p, Input: in}, true
-			}
+		// No template: the request's inputs found in the path, or cleaned
+		// into it, are its dynamic parts (see inputsPath).
+		if f, found := inputsPath(req, p, bases); found {
+			return f, true
 		}
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}
 	var buf [maxSpans]Span
 	var pbuf [maxSpans]pathguard.Span
-	n, ok := t.spans(p, &buf)
+	n, ok := t.textSpans(p, &buf) // a number cannot climb or choose a name
 	for i := 0; i < n; i++ {
 		pbuf[i] = pathguard.Span(buf[i])
 	}
@@ -301,6 +331,15 @@ func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Find
 		switch {
 		case prefix == "" || prefix == ".":
 			f, found = pathguard.Check(p, []pathguard.Span{{Start: 0, End: len(p)}}, bases)
+			if found && f.Rule == pathguard.RuleAbsolute {
+				// filepath.Join("/", name): name chose the file if it came
+				// from the request.
+				in := inputAtStart(req, p, 1)
+				if in == nil {
+					return Finding{}, false
+				}
+				return Finding{Rule: f.Rule, Detail: "a request input chose the file under the root", Value: p, Start: f.Start, End: f.End, Input: in}, true
+			}
 		case p == prefix:
 			return Finding{}, false
 		case strings.HasPrefix(p, prefix+"/"):
@@ -310,11 +349,33 @@ func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Find
 		}
 	case ok:
 		f, found = pathguard.Check(p, pbuf[:n], bases)
+		if found && f.Rule == pathguard.RuleAbsolute && !allDynamic(t) {
+			// A variable starts the path (dir+"/uploads/"+name, path+".tmp"):
+			// most often a configured directory. It chose the root only if a
+			// request input is what starts the path.
+			in := inputAtStart(req, p, 0)
+			if in == nil {
+				return Finding{}, false
+			}
+			return Finding{Rule: f.Rule, Detail: "a request input starts the path", Value: p, Start: f.Start, End: f.End, Input: in}, true
+		}
 	default:
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}
 	if !found {
 		return Finding{}, false
 	}
-	return Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End}, true
+	return Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End,
+		Input: inputIn(req, p, f.Start, f.End)}, true
+}
+
+// allDynamic reports whether the template has no static text: the whole
+// value came from variables.
+func allDynamic(t *Tmpl) bool {
+	for _, s := range t.Segs {
+		if s != "" {
+			return false
+		}
+	}
+	return true
 }

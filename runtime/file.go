@@ -4,16 +4,65 @@ import (
 	"io/fs"
 	"io/ioutil"
 	"os"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 )
 
 // checkPath judges a path; arg is its index among the sink's parameters.
 func checkPath(site *Site, arg int, name string) error {
 	req := CurrentRequest(nil)
-	err := check(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
+	err := judgePath(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
 	if err == nil {
 		markJudged(stringPtr(name)) // for the entry point the sink calls next
 	}
 	return err
+}
+
+// judgePath is check for a path. A path-nul-byte finding is recorded with
+// the verdict its mode gives (blocked, detected or allowlisted), but the
+// call goes ahead and the request is not refused: the operating system
+// refuses a path holding a NUL byte by itself (the os package returns
+// EINVAL, "invalid argument", before any system call), so the caller sees
+// the error it would see without the runtime.
+func judgePath(site *Site, req *Request, detect func() (Finding, bool)) error {
+	var nul Finding
+	nulFound := false
+	err := check(site, req, func() (Finding, bool) {
+		f, found := detect()
+		if found && f.Rule == pathguard.RuleNulByte {
+			nul, nulFound = f, true
+			return Finding{}, false
+		}
+		return f, found
+	})
+	if nulFound {
+		recordUnrefused(site, req, nul)
+	}
+	return err
+}
+
+// recordUnrefused records finding f as judge would, without refusing the
+// call or marking the request as blocked.
+func recordUnrefused(site *Site, req *Request, f Finding) {
+	m := CurrentMode()
+	if m == ModeOff {
+		return
+	}
+	p := CurrentPolicy()
+	m = p.RuleMode(f.Rule, m)
+	if m == ModeOff {
+		return
+	}
+	if p.allowlisted(site, f, req) {
+		countAllowlistHit(f.Rule)
+		record(site, req, f, m, "allowlisted")
+		return
+	}
+	verdict := "detected"
+	if m == ModeBlock {
+		verdict = "blocked"
+	}
+	record(site, req, f, m, verdict)
 }
 
 func pathErr(op, name string, err error) error {

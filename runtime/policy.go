@@ -29,6 +29,11 @@ type Policy struct {
 	Rules map[string]string `json:"rules,omitempty"`
 	// Allow lists what is never a finding, per family.
 	Allow Allow `json:"allow"`
+	// OptionPrograms names programs, besides the built-in table (git,
+	// curl, tar, find, ssh, rsync, zip, sendmail, ...), whose options are
+	// dangerous when an input chooses them (cmdi-argument-injection): base
+	// names ("mytool") or full paths.
+	OptionPrograms []string `json:"option_programs,omitempty"`
 }
 
 // SQLAllow allowlists SQL findings: by call site ("example.com/app/store.go:67",
@@ -374,7 +379,7 @@ func ParsePolicy(name string, data []byte) (Policy, error) {
 		return p, fmt.Errorf("%s:%d: field %s: want %s, got %s", name, lineAt(data, int(typ.Offset)), typ.Field, typ.Type, typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return p, fmt.Errorf("%s:%d: unknown field %q (known: mode, rules, allow.ssrf_hosts, allow.path_bases, allow.shell_commands, allow.sql, allow.routes)",
+		return p, fmt.Errorf("%s:%d: unknown field %q (known: mode, rules, option_programs, allow.ssrf_hosts, allow.path_bases, allow.shell_commands, allow.sql, allow.routes)",
 			name, lineOf(data, `"`+field+`"`, int(dec.InputOffset())), field)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return p, fmt.Errorf("%s:%d: the policy ends early: want a JSON object", name, lineAt(data, len(data)))

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
@@ -100,27 +99,7 @@ func entryOpen(name string, _ int) error {
 	if req == nil {
 		return nil
 	}
-	return judge(entryFileSite, req, func() (Finding, bool) {
-		var buf [maxSpans]Span
-		var which [maxSpans]int
-		var pbuf [maxSpans]pathguard.Span
-		n := inputSpans(req, name, &buf, &which)
-		if n == 0 {
-			if in := climbingInput(req, name); in != nil {
-				return Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: name, Input: in}, true
-			}
-			return Finding{}, false
-		}
-		for i := 0; i < n; i++ {
-			pbuf[i] = pathguard.Span(buf[i])
-		}
-		f, ok := pathguard.Check(name, pbuf[:n], CurrentPolicy().pathBases)
-		if !ok {
-			return Finding{}, false
-		}
-		in := &Inputs{req, buf[:n], which[:n]}
-		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: name, Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
-	})
+	return judgePath(entryFileSite, req, func() (Finding, bool) { return inputsPath(req, name, CurrentPolicy().pathBases) })
 }
 
 func entryStart(name string, argv []string) error {
@@ -142,6 +121,10 @@ func inputsCommand(argv []string, req *Request) (Finding, bool) {
 	var buf [maxSpans]Span
 	var which [maxSpans]int
 	if idx, isShell := shell.ShellScript(argv); isShell {
+		if i := scriptInput(req, argv[idx]); i >= 0 {
+			return Finding{Rule: shell.RuleShellDynamic, Detail: "a request input is the whole shell script",
+				Start: 0, End: len(argv[idx]), Input: &req.Inputs()[i]}, true
+		}
 		n := inputSpans(req, argv[idx], &buf, &which)
 		if n == 0 {
 			return Finding{}, false
@@ -161,6 +144,11 @@ func inputsCommand(argv []string, req *Request) (Finding, bool) {
 	var ins []*Inputs
 	for i, a := range argv {
 		n := inputSpans(req, a, &buf, &which)
+		if i == 0 && n == 0 {
+			if k := programInput(req, argv); k >= 0 {
+				buf[0], which[0], n = Span{0, len(a)}, k, 1
+			}
+		}
 		if n == 0 {
 			continue
 		}
@@ -175,31 +163,11 @@ func inputsCommand(argv []string, req *Request) (Finding, bool) {
 	if dyn == nil {
 		return Finding{}, false
 	}
-	f, ok := shell.CheckArgv(argv, dyn)
+	f, ok := shell.CheckArgvValues(argv, dyn, nil, CurrentPolicy().OptionPrograms)
 	if !ok {
 		return Finding{}, false
 	}
 	return Finding{Rule: f.Rule, Detail: "a request input chose the program or an option", Start: f.Start, End: f.End, Input: ins[f.Arg].at(f.Start, f.End)}, true
-}
-
-// climbingInput returns the request input that climbed out of a directory
-// to reach path, when the path was cleaned before it was opened
-// (http.ServeFile, http.Dir and filepath.Join do): an input whose ".."
-// segments climb above its start, followed by a rest that ends the path.
-// "../../etc/passwd" opened as "/etc/passwd" is one; "a/../b" is not.
-func climbingInput(req *Request, path string) *Input {
-	inputs := req.Inputs()
-	for i := range inputs {
-		v := inputs[i].Value
-		if len(v) < 4 || !strings.Contains(v, "..") {
-			continue
-		}
-		rest, climbs := climb(strings.ReplaceAll(v, "\\", "/"))
-		if climbs && rest != "" && strings.HasSuffix(strings.ReplaceAll(path, "\\", "/"), "/"+rest) {
-			return &inputs[i]
-		}
-	}
-	return nil
 }
 
 // climb reports whether the ".." segments of a relative path climb above

@@ -5,18 +5,37 @@ import (
 	"unsafe"
 )
 
-// Decode undoes, for judging only, the encodings a Go program may have left
-// in a path: percent-encoding (repeated, so %252e is '.'), IIS-style %uXXXX,
-// overlong UTF-8 forms of '.', '/' and '\' (%c0%ae, %e0%80%af, ...), NFKC
-// look-alikes of them (fullwidth '．', '／', '＼', one-dot leader, small full
-// stop) and backslash separators, which become '/'. Invalid escapes are kept
-// as they are. It returns s itself when nothing changes.
+// Decode undoes the encodings an application may apply to a request's
+// value before it builds a path with it: percent-encoding (repeated, so
+// %252e is '.'), IIS-style %uXXXX, overlong UTF-8 forms of '.', '/' and
+// '\' (%c0%ae, %e0%80%af, ...), NFKC look-alikes of them (fullwidth '．',
+// '／', '＼', one-dot leader, small full stop) and backslash separators,
+// which become '/'. Invalid escapes are kept as they are. It returns s
+// itself when nothing changes.
 func Decode(s string) string {
 	if !needsDecodeStr(s) {
 		return s
 	}
-	b := decode([]byte(s))
+	b := decode([]byte(s), true)
 	return string(b)
+}
+
+// AppendDecode appends to dst what Decode makes of s, except that
+// backslashes stay backslashes unless goos (as runtime.GOOS) is "windows":
+// they separate nothing elsewhere. It returns the extended buffer, and
+// does not allocate when dst has room for s.
+func AppendDecode(dst []byte, s string, goos string) []byte {
+	return appendDecode(dst, s, goos == "windows")
+}
+
+func appendDecode(dst []byte, s string, win bool) []byte {
+	mid := len(dst)
+	dst = append(dst, s...)
+	if !needsDecodeStr(s) {
+		return dst
+	}
+	dec := decode(dst[mid:], win)
+	return dst[:mid+len(dec)]
 }
 
 func needsDecodeStr(s string) bool {
@@ -35,43 +54,6 @@ func triggers(c byte) bool {
 		return true
 	}
 	return false
-}
-
-func needsDecode(p string, dyn []Span) bool {
-	for _, sp := range dyn {
-		s, e := clampSpan(sp, len(p))
-		for i := s; i < e; i++ {
-			if triggers(p[i]) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// buildView appends to dst the path p with the union of its dynamic spans
-// decoded, and returns it with the decoded range.
-func buildView(dst []byte, p string, dyn []Span) ([]byte, int, int) {
-	ds, de := len(p), 0
-	for _, sp := range dyn {
-		s, e := clampSpan(sp, len(p))
-		if s < e {
-			if s < ds {
-				ds = s
-			}
-			if e > de {
-				de = e
-			}
-		}
-	}
-	dst = append(dst, p[:ds]...)
-	mid := len(dst)
-	dst = append(dst, p[ds:de]...)
-	dec := decode(dst[mid:])
-	dst = dst[:mid+len(dec)]
-	vde := len(dst)
-	dst = append(dst, p[de:]...)
-	return dst, ds, vde
 }
 
 // bytesString views b as a string without copying; b must not change
@@ -142,8 +124,9 @@ func overlong(b []byte) (byte, int) {
 	return 0, 0
 }
 
-// decode decodes b in place (the result is never longer) and returns it.
-func decode(b []byte) []byte {
+// decode decodes b in place (the result is never longer) and returns it;
+// win turns backslashes into '/'.
+func decode(b []byte, win bool) []byte {
 	for round := 0; round < 5; round++ {
 		changed := false
 		w := 0
@@ -201,7 +184,7 @@ func decode(b []byte) []byte {
 					}
 				}
 			}
-			if c == '\\' {
+			if c == '\\' && win {
 				c = '/'
 			}
 			b[w] = c

@@ -2,12 +2,15 @@
 // (os.Open, os.ReadFile, os.Create, ...).
 //
 // Check judges a path together with the byte ranges that were dynamic at
-// the call site. It resolves the path as the kernel will (clean, absolute
-// against the working directory, symlinks of the existing prefix when a
-// dynamic ".." makes them matter) and undoes, for judging only, the
-// encodings a Go program may have left in a dynamic part (%2e%2e, ..%2f,
-// double encoding, %u, overlong UTF-8, NFKC look-alike dots and slashes,
-// backslashes of Windows-style input).
+// the call site, as the kernel will resolve it: cleaned, made absolute
+// against the working directory, with the /proc/<pid>/cwd and
+// /proc/<pid>/root links followed, and with the symlinks of the existing
+// prefix when a dynamic ".." makes them matter. The path is judged as it
+// reaches the call: a "%2e%2e" in it names a file called "%2e%2e", and a
+// backslash is a separator on Windows only. The encodings an application
+// may undo before the call (%2e%2e, ..%2f, double encoding, %u, overlong
+// UTF-8, NFKC look-alike dots and slashes) matter for finding a request's
+// input in the path (AppendDecode), not for judging the path.
 //
 // The package imports the standard library only and does not allocate on
 // the clean path.
@@ -16,6 +19,7 @@ package pathguard
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 )
@@ -34,8 +38,10 @@ type Finding struct {
 // Rule names reported in Finding.Rule.
 const (
 	// RuleTraversal: a dynamic part with ".." segments takes the path out
-	// of the static directory prefix written at the call site (or out of
-	// the working directory for a relative path without one).
+	// of the directory written before it (the static text up to its last
+	// separator, which may follow a dynamic directory, as "/uploads/" in
+	// dir+"/uploads/"+name), or out of the working directory for a
+	// relative path without one, or above the root.
 	RuleTraversal = "path-traversal"
 	// RuleOutsideBase: the resolved path lies outside every allowed base
 	// directory.
@@ -44,13 +50,23 @@ const (
 	// (/etc/shadow, /etc/passwd, /proc/*/environ, /proc/*/mem, ~/.ssh,
 	// cloud and container credentials).
 	RuleSensitive = "path-sensitive-file"
-	// RuleNulByte: the path holds a NUL byte.
+	// RuleNulByte: the path holds a NUL byte. The operating system refuses
+	// such a path (EINVAL), so the runtime records the finding and lets the
+	// call fail on its own.
 	RuleNulByte = "path-nul-byte"
+	// RuleAbsolute: a dynamic part starting at the path's first byte makes
+	// it absolute, so whoever chose it chooses any file. With allowed bases
+	// (the policy's path_bases) the paths inside them are no finding and
+	// those outside are path-outside-base. A caller that knows the dynamic
+	// part at the first byte is not client data (a configured directory,
+	// as dir in dir+"/uploads/"+name) disregards it; Finding.End is the
+	// end of that part.
+	RuleAbsolute = "path-absolute-input"
 )
 
 // Rules returns the names of the rules this package reports.
 func Rules() []string {
-	return []string{RuleTraversal, RuleOutsideBase, RuleSensitive, RuleNulByte}
+	return []string{RuleTraversal, RuleOutsideBase, RuleSensitive, RuleNulByte, RuleAbsolute}
 }
 
 var cwd atomic.Pointer[string]
@@ -64,6 +80,7 @@ func workDir() string {
 	if err != nil {
 		d = "/"
 	}
+	d = filepath.ToSlash(d)
 	cwd.Store(&d)
 	return d
 }
@@ -83,23 +100,30 @@ const bufSize = 512
 
 // Check judges path p, as passed to os.Open and friends, given its dynamic
 // spans. bases are the allowed base directories (nil turns the
-// path-outside-base rule off). Rules, in order: path-nul-byte (a NUL byte
-// anywhere), path-traversal, path-sensitive-file, path-nul-byte (a literal %00
-// in a dynamic part), path-outside-base. A path
-// without dynamic spans is never a finding except for a NUL byte.
+// path-outside-base rule off, and path-absolute-input on). Rules, in
+// order: path-nul-byte (a NUL byte anywhere), path-traversal,
+// path-sensitive-file, path-absolute-input (no bases), path-outside-base.
+// A path without dynamic spans is never a finding except for a NUL byte.
 //
-// The static directory prefix is the part of p before the first dynamic
-// span, up to its last separator: for "/app/uploads/"+name it is
-// /app/uploads. Relative paths are made absolute against the working
-// directory (os.Getwd, cached; see SetWorkingDir).
+// A dynamic part holding a ".." segment must stay in the directory written
+// before it: the path up to the last separator that is not in a dynamic
+// part, so /app/uploads for "/app/uploads/"+name and /srv/app/uploads for
+// dir+"/uploads/"+name with dir "/srv/app". Relative paths are made
+// absolute against the working directory (os.Getwd, cached; see
+// SetWorkingDir). Backslashes separate only when runtime.GOOS is
+// "windows".
 func Check(p string, dyn []Span, bases []string) (Finding, bool) {
-	return check(p, -1, dyn, bases)
+	return check(p, dyn, bases, runtime.GOOS == "windows")
 }
 
 // CheckPrefix is Check with the static directory prefix given explicitly,
 // for call sites such as filepath.Join(prefix, name) whose result was
 // cleaned before the check: a dynamic ".." must not take p out of prefix.
 func CheckPrefix(prefix, p string, dyn []Span, bases []string) (Finding, bool) {
+	return checkPrefix(prefix, p, dyn, bases, runtime.GOOS == "windows")
+}
+
+func checkPrefix(prefix, p string, dyn []Span, bases []string, win bool) (Finding, bool) {
 	var buf [bufSize]byte
 	joined := append(buf[:0], prefix...)
 	joined = append(joined, '/')
@@ -111,29 +135,84 @@ func CheckPrefix(prefix, p string, dyn []Span, bases []string) (Finding, bool) {
 		d = append(d, Span{s.Start + off, s.End + off})
 	}
 	// Keep the spans of the caller's string in findings.
-	f, bad := check(string(joined), off, d, bases)
+	f, bad := check(string(joined), d, bases, win)
 	if bad {
 		f.Start -= off
 		f.End -= off
 		if f.Start < 0 {
 			f.Start = 0
 		}
+		if f.End < f.Start {
+			f.End = f.Start
+		}
 	}
 	return f, bad
 }
 
-func check(p string, prefixEnd int, dyn []Span, bases []string) (Finding, bool) {
+// CheckOS is Check for the operating system goos ("windows" makes
+// backslashes separators), for tests and tools that judge paths of another
+// system.
+func CheckOS(p string, dyn []Span, bases []string, goos string) (Finding, bool) {
+	return check(p, dyn, bases, goos == "windows")
+}
+
+// SamePath reports whether a and b name the same file once both are
+// cleaned, made absolute against the working directory and have their
+// /proc/<pid>/cwd and /proc/<pid>/root links followed (symlinks are not
+// read). goos, as runtime.GOOS, tells whether backslashes separate. It
+// does not allocate for paths of up to 512 bytes.
+func SamePath(a, b string, goos string) bool {
+	win := goos == "windows"
+	var ab, bb [bufSize]byte
+	return cleanResolved(ab[:0], a, win) == cleanResolved(bb[:0], b, win)
+}
+
+// cleanResolved writes to dst the clean absolute form of p with its
+// /proc links followed, and returns it (or p itself when already so).
+func cleanResolved(dst []byte, p string, win bool) string {
+	var sbuf, cbuf [bufSize]byte
+	q := p
+	if win && strings.IndexByte(p, '\\') >= 0 {
+		q = bytesString(appendSlashed(sbuf[:0], p))
+	}
+	if strings.Contains(q, "proc/") {
+		return resolvedAbs(dst[:0], q, win)
+	}
+	c := q
+	if !isCleanAbs(q) {
+		c = cleanAbs(cbuf[:0], workDir(), q, win)
+	}
+	if c == p {
+		return p
+	}
+	// c is in a buffer of this frame.
+	return bytesString(append(dst[:0], c...))
+}
+
+// resolvedAbs writes to dst the clean absolute form of p ('/'
+// separators), made absolute against the working directory, with its
+// /proc links followed (see resolveProc), and returns it.
+func resolvedAbs(dst []byte, p string, win bool) string {
+	if isAbs(p, win) {
+		return resolveProc(dst, p)
+	}
+	var jbuf [bufSize]byte
+	j := append(jbuf[:0], workDir()...)
+	j = append(j, '/')
+	j = append(j, p...)
+	return resolveProc(dst, bytesString(j))
+}
+
+func check(p string, dyn []Span, bases []string, win bool) (Finding, bool) {
 	n := len(p)
-	for i := 0; i < n; i++ {
-		if p[i] == 0 {
-			s, e := i, i+1
-			for _, sp := range dyn {
-				if sp.Start <= i && i < sp.End {
-					s, e = clampSpan(sp, n)
-				}
+	if i := strings.IndexByte(p, 0); i >= 0 {
+		s, e := i, i+1
+		for _, sp := range dyn {
+			if sp.Start <= i && i < sp.End {
+				s, e = clampSpan(sp, n)
 			}
-			return Finding{Rule: RuleNulByte, Start: s, End: e}, true
 		}
+		return Finding{Rule: RuleNulByte, Start: s, End: e}, true
 	}
 	// Union of the dynamic spans.
 	ds, de := n, 0
@@ -151,101 +230,241 @@ func check(p string, prefixEnd int, dyn []Span, bases []string) (Finding, bool) 
 	if ds >= de {
 		return Finding{}, false
 	}
-	if prefixEnd < 0 || prefixEnd > ds {
-		prefixEnd = ds
-	}
 
-	// The judged view: dynamic parts decoded. Equal to p unless a dynamic
-	// part holds '%', '\\' or non-ASCII bytes.
+	// The judged view: p with '/' separators (backslashes turned on
+	// Windows only; elsewhere they are bytes of a name).
 	view := p
-	vds, vde := ds, de
-	if needsDecode(p, dyn) {
+	if win && strings.IndexByte(p, '\\') >= 0 {
 		var vbuf [bufSize]byte
-		b, s, e := buildView(vbuf[:0], p, dyn)
-		view = bytesString(b)
-		vds, vde = s, e
+		view = bytesString(appendSlashed(vbuf[:0], p))
 	}
 
 	abs := view
 	if !isCleanAbs(view) {
 		var abuf [bufSize]byte
-		abs = cleanAbs(abuf[:0], workDir(), view)
+		abs = cleanAbs(abuf[:0], workDir(), view, win)
+	}
+	// What /proc/<pid>/cwd and /proc/<pid>/root lead to (before cleaning:
+	// a ".." after them applies to where they lead).
+	res := abs
+	if strings.Contains(view, "proc/") {
+		var rbuf [bufSize]byte
+		res = resolvedAbs(rbuf[:0], view, win)
 	}
 
-	// Traversal: a ".." segment in the dynamic part.
-	if hasDotDotSeg(view, vds, vde) {
-		pe := lastSep(view[:prefixEnd]) + 1
-		escaped := false
-		if pe > 0 {
-			var rbuf [bufSize]byte
-			ref := cleanAbs(rbuf[:0], workDir(), view[:pe])
-			escaped = !within(abs, ref)
-		} else if isAbs(view) {
-			escaped = climbsAboveRoot(view)
-		} else {
-			var rbuf [bufSize]byte
-			ref := cleanAbs(rbuf[:0], workDir(), ".")
-			escaped = !within(abs, ref)
+	// Traversal: a ".." segment in a dynamic part that leaves the
+	// directory written before it.
+	for _, sp := range dyn {
+		s, e := clampSpan(sp, n)
+		if s >= e || !hasDotDotSeg(view, s, e) {
+			continue
 		}
-		if !escaped && hasDotDotSeg(p, ds, de) && (pe > 0 || !isAbs(view)) {
-			// Lexically inside: let the kernel's view (symlinks of the
-			// existing prefix, then "..") decide.
-			ref := workDir()
-			if pe := lastSep(p[:prefixEnd]) + 1; pe > 0 {
-				ref = p[:pe]
-			}
-			escaped = !within(resolve(p), resolve(ref))
-		}
-		if escaped {
-			return Finding{Rule: RuleTraversal, Start: ds, End: de}, true
+		if escapes(view, res, s, e, dyn, win) {
+			return Finding{Rule: RuleTraversal, Start: s, End: e}, true
 		}
 	}
 
-	if isSensitive(abs) {
+	if isSensitive(abs) || res != abs && isSensitive(res) {
 		return Finding{Rule: RuleSensitive, Start: ds, End: de}, true
 	}
 
-	// A percent-encoded NUL (%00) in a dynamic part: the classic
-	// extension-truncation payload, for code that decodes later.
-	for i := ds; i+2 < de; i++ {
-		if p[i] == '%' && p[i+1] == '0' && p[i+2] == '0' {
-			return Finding{Rule: RuleNulByte, Start: ds, End: de}, true
-		}
+	// A dynamic part at the first byte that makes the path absolute: the
+	// dynamic part chose the file system's root. With bases, the
+	// path-outside-base rule judges it.
+	if len(bases) == 0 && ds == 0 && isAbs(view, win) {
+		return Finding{Rule: RuleAbsolute, Start: 0, End: firstSpanEnd(dyn, n)}, true
 	}
 
-	if len(bases) > 0 && !inBases(abs, p, ds, de, bases) {
+	if len(bases) > 0 && !inBases(res, view, ds, de, bases, win) {
 		return Finding{Rule: RuleOutsideBase, Start: ds, End: de}, true
 	}
 	return Finding{}, false
 }
 
-func inBases(abs string, p string, ds, de int, bases []string) bool {
-	dotdot := hasDotDotSeg(p, ds, de)
-	if !dotdot {
-		for _, b := range bases {
-			cb := b
-			if !isCleanAbs(b) {
-				var bbuf [bufSize]byte
-				cb = cleanAbs(bbuf[:0], workDir(), b)
+// escapes reports whether the path leaves the directory written before
+// the dynamic part [s,e) that holds a ".." segment.
+func escapes(view, res string, s, e int, dyn []Span, win bool) bool {
+	j := staticSepBefore(view, s, dyn)
+	var ref string
+	var rbuf [bufSize]byte
+	switch {
+	case j >= 0:
+		if strings.Contains(view[:j+1], "proc/") {
+			ref = resolvedAbs(rbuf[:0], view[:j+1], win)
+		} else {
+			ref = cleanAbs(rbuf[:0], workDir(), view[:j+1], win)
+		}
+	case isAbs(view, win):
+		return climbsAboveRoot(view)
+	default:
+		ref = workDir()
+	}
+	if !within(res, ref) {
+		return true
+	}
+	// Lexically inside: let the kernel's view (symlinks of the existing
+	// prefix, then "..") decide.
+	rref := workDir()
+	if j > 0 {
+		rref = view[:j] // without the separator, which resolve keeps
+	} else if j == 0 {
+		rref = "/"
+	}
+	// Copies: resolve keeps its argument, which would move view's buffer
+	// to the heap on the clean path too.
+	return !within(filepath.ToSlash(resolve(strings.Clone(view))), filepath.ToSlash(resolve(strings.Clone(rref))))
+}
+
+// staticSepBefore returns the index of the last '/' before s that is not
+// in a dynamic span, or -1.
+func staticSepBefore(view string, s int, dyn []Span) int {
+	for i := s - 1; i >= 0; i-- {
+		if view[i] == '/' && !inSpans(i, dyn, len(view)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// firstSpanEnd returns the end of the dynamic range that starts at 0
+// (spans that touch or overlap it extend it).
+func firstSpanEnd(dyn []Span, n int) int {
+	end := 0
+	for changed := true; changed; {
+		changed = false
+		for _, sp := range dyn {
+			s, e := clampSpan(sp, n)
+			if s < e && s <= end && e > end {
+				end, changed = e, true
 			}
-			if within(abs, cb) {
+		}
+	}
+	return end
+}
+
+func inSpans(i int, dyn []Span, n int) bool {
+	for _, sp := range dyn {
+		s, e := clampSpan(sp, n)
+		if s <= i && i < e {
+			return true
+		}
+	}
+	return false
+}
+
+// appendSlashed appends p with its backslashes turned to '/'.
+func appendSlashed(dst []byte, p string) []byte {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '\\' {
+			c = '/'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// resolveProc writes absolute path p ('/' separators), cleaned, with its
+// /proc/<pid>/cwd and /proc/<pid>/root links followed, to dst: cwd leads to the working
+// directory, root to "/" (the process's own; another process's are taken
+// to be the same). A ".." after a link applies to where it leads, as in
+// the kernel.
+func resolveProc(dst []byte, p string) string {
+	dst = append(dst[:0], '/')
+	links := 0
+	for i := 0; i < len(p); {
+		for i < len(p) && p[i] == '/' {
+			i++
+		}
+		j := i
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
+		seg := p[i:j]
+		i = j
+		switch seg {
+		case "", ".":
+			continue
+		case "..":
+			k := len(dst) - 1
+			for k > 0 && dst[k] != '/' {
+				k--
+			}
+			dst = dst[:k]
+			if len(dst) == 0 {
+				dst = append(dst, '/')
+			}
+			continue
+		}
+		if len(dst) > 1 {
+			dst = append(dst, '/')
+		}
+		dst = append(dst, seg...)
+		if links < 8 && (seg == "cwd" || seg == "root") && procLink(bytesString(dst)) {
+			links++
+			dst = dst[:1]
+			if seg == "cwd" {
+				dst = appendClean(dst, workDir())
+			}
+		}
+	}
+	return bytesString(dst)
+}
+
+// procLink reports whether d is /proc/<pid, self or thread-self>/cwd or
+// /proc/<pid, self or thread-self>/root.
+func procLink(d string) bool {
+	if !hasPrefix(d, "/proc/") {
+		return false
+	}
+	rest := d[len("/proc/"):]
+	k := indexByte(rest, '/')
+	if k <= 0 {
+		return false
+	}
+	pid, link := rest[:k], rest[k+1:]
+	if link != "cwd" && link != "root" {
+		return false
+	}
+	if pid == "self" || pid == "thread-self" {
+		return true
+	}
+	for i := 0; i < len(pid); i++ {
+		if pid[i] < '0' || pid[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// inBases reports whether the path lies in one of the bases: res is its
+// clean absolute form, view the path with '/' separators.
+func inBases(res, view string, ds, de int, bases []string, win bool) bool {
+	if !hasDotDotSeg(view, ds, de) {
+		for _, b := range bases {
+			var bbuf [bufSize]byte
+			if within(res, cleanAbs(bbuf[:0], workDir(), slashed(b, win), win)) {
 				return true
 			}
 		}
 	}
 	// Slow path: compare what the kernel will open with the resolved bases.
-	rp := resolve(p)
+	rp := filepath.ToSlash(resolve(strings.Clone(view))) // a copy, as in escapes
 	for _, b := range bases {
-		if within(rp, resolve(b)) {
-			// The decoded view must agree (a %2e%2e that the program may
-			// still decode must not leave the base either).
-			var bbuf [bufSize]byte
-			if within(abs, cleanAbs(bbuf[:0], workDir(), b)) || within(abs, resolve(b)) {
-				return true
-			}
+		if within(rp, filepath.ToSlash(resolve(b))) {
+			return true
 		}
 	}
 	return false
+}
+
+// slashed returns s with backslashes turned to '/' on Windows; it
+// allocates only then.
+func slashed(s string, win bool) string {
+	if win && strings.IndexByte(s, '\\') >= 0 {
+		return strings.ReplaceAll(s, "\\", "/")
+	}
+	return s
 }
 
 func clampSpan(sp Span, n int) (int, int) {
@@ -259,22 +478,13 @@ func clampSpan(sp Span, n int) (int, int) {
 	return s, e
 }
 
-func isSep(c byte) bool { return c == '/' || c == '\\' }
-
-func lastSep(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if isSep(s[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
-func isAbs(p string) bool {
-	if len(p) > 0 && isSep(p[0]) {
+// isAbs reports whether p (with '/' separators) is absolute: it starts
+// with '/', or on Windows with a drive letter and a separator.
+func isAbs(p string, win bool) bool {
+	if len(p) > 0 && p[0] == '/' {
 		return true
 	}
-	return len(p) >= 3 && p[1] == ':' && isSep(p[2]) && (p[0]|0x20) >= 'a' && (p[0]|0x20) <= 'z'
+	return win && len(p) >= 3 && p[1] == ':' && p[2] == '/' && (p[0]|0x20) >= 'a' && (p[0]|0x20) <= 'z'
 }
 
 // hasDotDotSeg reports whether s has a ".." segment overlapping [ds,de).
@@ -285,7 +495,7 @@ func hasDotDotSeg(s string, ds, de int) bool {
 			return false
 		}
 		i := off + j
-		if (i == 0 || isSep(s[i-1])) && (i+2 == len(s) || isSep(s[i+2])) && i+2 > ds && i < de {
+		if (i == 0 || s[i-1] == '/') && (i+2 == len(s) || s[i+2] == '/') && i+2 > ds && i < de {
 			return true
 		}
 		off = i + 1
@@ -299,11 +509,11 @@ func climbsAboveRoot(s string) bool {
 	depth := 0
 	i := 0
 	for i < len(s) {
-		for i < len(s) && isSep(s[i]) {
+		for i < len(s) && s[i] == '/' {
 			i++
 		}
 		j := i
-		for j < len(s) && !isSep(s[j]) {
+		for j < len(s) && s[j] != '/' {
 			j++
 		}
 		switch seg := s[i:j]; seg {
@@ -321,15 +531,16 @@ func climbsAboveRoot(s string) bool {
 	return false
 }
 
-// cleanAbs writes the lexically cleaned absolute form of p (relative to
-// wd) to dst, with '/' separators and no trailing slash.
-// It returns p itself when p is already clean and absolute.
-func cleanAbs(dst []byte, wd, p string) string {
+// cleanAbs writes the lexically cleaned absolute form of p ('/'
+// separators; relative to wd) to dst, with no trailing slash. A Windows
+// drive letter is kept as the first segment. It returns p itself when p
+// is already clean and absolute.
+func cleanAbs(dst []byte, wd, p string, win bool) string {
 	if isCleanAbs(p) {
 		return p
 	}
 	dst = append(dst[:0], '/')
-	if !isAbs(p) {
+	if !isAbs(p, win) {
 		dst = appendClean(dst, wd)
 	}
 	return bytesString(appendClean(dst, p))
@@ -364,14 +575,16 @@ func isCleanAbs(p string) bool {
 	}
 }
 
+// appendClean appends the segments of p ('/' separated) to the clean
+// absolute path in dst, applying "." and "..".
 func appendClean(dst []byte, p string) []byte {
 	i := 0
 	for i < len(p) {
-		for i < len(p) && isSep(p[i]) {
+		for i < len(p) && p[i] == '/' {
 			i++
 		}
 		j := i
-		for j < len(p) && !isSep(p[j]) {
+		for j < len(p) && p[j] != '/' {
 			j++
 		}
 		seg := p[i:j]

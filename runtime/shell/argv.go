@@ -1,6 +1,9 @@
 package shell
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // CheckArgv judges an argv that is passed to execve without a shell.
 // dyn[i] lists the dynamic spans within argv[i] (a nil or missing entry means
@@ -8,28 +11,30 @@ import "errors"
 // injection: without a shell they reach the program as they are. Findings:
 //
 //   - cmdi-argv0-dynamic: argv[0], the program run, contains a dynamic part;
-//   - cmdi-argument-injection: a value argument starts with '-' where that
-//     dash comes from a dynamic part, so the program would parse it as an
-//     option (--upload-pack=..., -o). An argument is a value position when
-//     its dynamic part starts at its first byte (the call site passed a
-//     variable, not a literal option such as "--output="+name). Arguments
+//   - cmdi-argument-injection: for a program that takes dangerous options
+//     (see TakesDangerousOptions), a value argument starts with '-' where
+//     that dash comes from a dynamic part, so the program would parse it as
+//     an option (--upload-pack=..., -o). An argument is a value position
+//     when its dynamic part starts at its first byte (the call site passed
+//     a variable, not a literal option such as "--output="+name). Arguments
 //     after a static "--" and negative numbers ("-1", "-2.5") are not
-//     findings.
+//     findings, nor are options given to other programs (echo --flag).
 //   - cmdi-shell-dynamic: argv[0] is a Windows batch file (.bat, .cmd), which
 //     Windows runs through cmd.exe, and a dynamic argument holds one of
 //     cmd's metacharacters (& | < > ^ % " newline).
 //
 // Use CheckScript for the script of a shell (see ShellScript).
 func CheckArgv(argv []string, dyn [][]Span) (Finding, bool) {
-	return CheckArgvValues(argv, dyn, nil)
+	return CheckArgvValues(argv, dyn, nil, nil)
 }
 
 // CheckArgvValues is CheckArgv with the value positions given by the call
 // site: valueArg[i] true when argv[i] was passed as a value (a variable), so
 // a leading '-' in it is argument injection even when the dynamic span does
 // not cover its first byte. A nil valueArg derives value positions from dyn
-// as CheckArgv does.
-func CheckArgvValues(argv []string, dyn [][]Span, valueArg []bool) (Finding, bool) {
+// as CheckArgv does. optionPrograms names programs that take dangerous
+// options besides the built-in table (a policy's option_programs).
+func CheckArgvValues(argv []string, dyn [][]Span, valueArg []bool, optionPrograms []string) (Finding, bool) {
 	if len(argv) == 0 {
 		return Finding{}, false
 	}
@@ -65,12 +70,64 @@ func CheckArgvValues(argv []string, dyn [][]Span, valueArg []bool) (Finding, boo
 				}
 			}
 			value := s == 0 || (i < len(valueArg) && valueArg[i])
-			if !endOpts && value && len(a) > 1 && a[0] == '-' && !isNumber(a[1:]) {
+			if !endOpts && value && len(a) > 1 && a[0] == '-' && !isNumber(a[1:]) && TakesDangerousOptions(argv[0], optionPrograms) {
 				return Finding{Rule: RuleArgumentInjection, Arg: i, Start: s, End: e}, true
 			}
 		}
 	}
 	return Finding{}, false
+}
+
+// dangerousOptions are programs with options that run commands, read or
+// write arbitrary files, or reach the network, so that an option chosen by
+// an input is an injection (git --upload-pack, curl -o, tar
+// --checkpoint-action, find -exec, ssh -oProxyCommand, rsync -e, zip -TT,
+// sendmail -X, convert -write, ...). Options given to other programs (echo,
+// ls, grep) change what they print, not what they do.
+var dangerousOptions = map[string]bool{
+	"git": true, "curl": true, "wget": true, "tar": true, "bsdtar": true, "gtar": true,
+	"find": true, "ssh": true, "scp": true, "sftp": true, "rsync": true,
+	"zip": true, "unzip": true, "7z": true, "7za": true,
+	"sendmail": true, "exim": true, "mail": true, "mailx": true, "mutt": true,
+	"sed": true, "awk": true, "gawk": true, "mawk": true, "nawk": true,
+	"perl": true, "python": true, "python3": true, "ruby": true, "php": true, "node": true,
+	"env": true, "xargs": true, "sudo": true, "doas": true, "timeout": true, "nice": true, "nohup": true,
+	"docker": true, "podman": true, "kubectl": true, "helm": true,
+	"psql": true, "mysql": true, "mariadb": true, "sqlite3": true,
+	"ffmpeg": true, "convert": true, "magick": true, "gm": true, "wkhtmltopdf": true, "pandoc": true,
+	"chromium": true, "chromium-browser": true, "google-chrome": true,
+	"openssl": true, "gpg": true, "nmap": true, "tcpdump": true,
+	"nc": true, "ncat": true, "socat": true, "npm": true, "npx": true, "pip": true, "pip3": true,
+	"make": true, "go": true, "less": true, "man": true, "vi": true, "vim": true,
+	"crontab": true, "systemctl": true, "ip": true, "mount": true,
+	"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "ash": true,
+	"cmd": true, "powershell": true, "pwsh": true,
+}
+
+// TakesDangerousOptions reports whether program (a path or a name; its base
+// name, without ".exe", in any case) is in the built-in table of programs
+// with dangerous options or in extra. It does not allocate.
+func TakesDangerousOptions(program string, extra []string) bool {
+	name := trimExe(baseName(program))
+	var buf [64]byte
+	if len(name) <= len(buf) {
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		if dangerousOptions[string(buf[:len(name)])] {
+			return true
+		}
+	}
+	for _, e := range extra {
+		if e == program || strings.EqualFold(e, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func argDynamic(dyn [][]Span, i, n int) bool {

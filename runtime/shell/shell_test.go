@@ -464,11 +464,30 @@ func TestCheckArgv(t *testing.T) {
 		{[]string{"git", "--", "-x"}, [][]Span{nil, nil, {{0, 2}}}, ""},
 		{[]string{"head", "-n", "-5"}, [][]Span{nil, nil, {{0, 2}}}, ""},
 		{[]string{"run.bat", "a&calc"}, [][]Span{nil, {{0, 6}}}, RuleShellDynamic},
+		// Options matter only to programs that take dangerous ones.
+		{[]string{"echo", "arg:", "--flag"}, [][]Span{nil, nil, {{0, 6}}}, ""},
+		{[]string{"/bin/ls", "-la"}, [][]Span{nil, {{0, 3}}}, ""},
+		{[]string{`C:\Tools\GIT.EXE`, "--upload-pack=x"}, [][]Span{nil, {{0, 15}}}, RuleArgumentInjection},
+		{[]string{"/usr/bin/tar", "--checkpoint-action=exec=id"}, [][]Span{nil, {{0, 27}}}, RuleArgumentInjection},
 	}
 	for _, c := range cases {
 		f, bad := CheckArgv(c.argv, c.dyn)
 		if (c.rule == "") == bad || (bad && f.Rule != c.rule) {
 			t.Errorf("CheckArgv(%q) = %+v,%v want %q", c.argv, f, bad, c.rule)
+		}
+	}
+}
+
+// TestOptionProgramsExtend: a policy's option_programs extends the table.
+func TestOptionProgramsExtend(t *testing.T) {
+	argv := []string{"/opt/bin/mytool", "--exec=id"}
+	dyn := [][]Span{nil, {{0, 9}}}
+	if _, bad := CheckArgvValues(argv, dyn, nil, nil); bad {
+		t.Error("mytool is not in the built-in table")
+	}
+	for _, extra := range [][]string{{"mytool"}, {"MyTool"}, {"/opt/bin/mytool"}} {
+		if f, bad := CheckArgvValues(argv, dyn, nil, extra); !bad || f.Rule != RuleArgumentInjection {
+			t.Errorf("option_programs %q: %+v %v", extra, f, bad)
 		}
 	}
 }

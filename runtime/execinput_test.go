@@ -1,0 +1,66 @@
+package rasp
+
+import (
+	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
+)
+
+// TestCommandShapes drives the command detector with the shapes public
+// vulnerable applications use, as the build sees them: an argv whose
+// elements the build cannot follow (a slice from strings.Fields or a JSON
+// body: no template) and the request's inputs.
+func TestCommandShapes(t *testing.T) {
+	opaque := &Site{Sink: "os/exec.Command", Family: FamilyExec}
+	echo := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(0, false, "echo"), T(1, false, "arg:")}}
+	gitLog := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(0, false, "git"), T(1, false, "log")}}
+	q := func(vs ...string) fixedInputs {
+		var in fixedInputs
+		for _, v := range vs {
+			in = append(in, Input{Source: "query", Name: "cmd", Value: v})
+		}
+		return in
+	}
+	cases := []struct {
+		name   string
+		site   *Site
+		argv   []string
+		inputs fixedInputs
+		rule   string // "" for no finding
+	}{
+		// strings.Fields(input) as program and arguments.
+		{"fields: cat", opaque, []string{"cat", "/etc/passwd"}, q("cat /etc/passwd"), shell.RuleArgv0Dynamic},
+		{"fields: id -u", opaque, []string{"/usr/bin/id", "-u"}, q("/usr/bin/id -u"), shell.RuleArgv0Dynamic},
+		{"fields: uname", opaque, []string{"uname", "-a"}, q("uname -a"), shell.RuleArgv0Dynamic},
+		{"fields: touch", opaque, []string{"touch", "/tmp/x"}, q("  touch   /tmp/x "), shell.RuleArgv0Dynamic},
+		{"one word", opaque, []string{"id"}, q("id"), shell.RuleArgv0Dynamic},
+		// A JSON argv array: each element an input.
+		{"json: sh -c id", opaque, []string{"/bin/sh", "-c", "id"}, q("/bin/sh", "-c", "id"), shell.RuleShellDynamic},
+		{"json: cat", opaque, []string{"/bin/cat", "/etc/passwd"}, q("/bin/cat", "/etc/passwd"), shell.RuleArgv0Dynamic},
+		{"script from input", &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c")}},
+			[]string{"sh", "-c", "whoami"}, q("whoami"), shell.RuleShellDynamic},
+		// Options: only for programs that take dangerous ones.
+		{"echo --flag", echo, []string{"echo", "arg:", "--flag"}, q("--flag"), ""},
+		{"git log --output", gitLog, []string{"git", "log", "--output=/tmp/x"}, q("--output=/tmp/x"), shell.RuleArgumentInjection},
+		// Benign: the program is the code's; an input only looks alike.
+		{"a word of a search", opaque, []string{"git", "log", "--oneline"}, q("git tutorial"), ""},
+		{"an argument", opaque, []string{"convert", "photo.jpg", "out.png"}, q("photo.jpg"), ""},
+		{"a script word", &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c"), T(2, false, "ls ", "")}},
+			[]string{"sh", "-c", "ls uploads"}, q("uploads"), ""},
+	}
+	for _, c := range cases {
+		req := NewRequest("r", "GET", "/run", "127.0.0.1", c.inputs)
+		f, found := templateExec{}.CheckCommand(c.site, 0, c.argv, req)
+		if found != (c.rule != "") || found && f.Rule != c.rule {
+			t.Errorf("%s: %q = %+v %v, want %q", c.name, c.argv, f, found, c.rule)
+			continue
+		}
+		if found && f.Input == nil {
+			t.Errorf("%s: the finding names no input", c.name)
+		}
+		// The standard library's entry point judges the same argv alike.
+		if g, ok := inputsCommand(c.argv, req); c.site == opaque && (ok != found || ok && g.Rule != f.Rule) {
+			t.Errorf("%s: entry point %+v %v, call site %+v %v", c.name, g, ok, f, found)
+		}
+	}
+}

@@ -1,0 +1,3 @@
+module vulnbench
+
+go 1.22
