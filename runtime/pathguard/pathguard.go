@@ -373,15 +373,8 @@ func resolveProc(dst []byte, p string) string {
 	dst = append(dst[:0], '/')
 	links := 0
 	for i := 0; i < len(p); {
-		for i < len(p) && p[i] == '/' {
-			i++
-		}
-		j := i
-		for j < len(p) && p[j] != '/' {
-			j++
-		}
-		seg := p[i:j]
-		i = j
+		var seg string
+		seg, i = nextSeg(p, i)
 		switch seg {
 		case "", ".":
 			continue
@@ -578,17 +571,9 @@ func isCleanAbs(p string) bool {
 // appendClean appends the segments of p ('/' separated) to the clean
 // absolute path in dst, applying "." and "..".
 func appendClean(dst []byte, p string) []byte {
-	i := 0
-	for i < len(p) {
-		for i < len(p) && p[i] == '/' {
-			i++
-		}
-		j := i
-		for j < len(p) && p[j] != '/' {
-			j++
-		}
-		seg := p[i:j]
-		i = j
+	for i := 0; i < len(p); {
+		var seg string
+		seg, i = nextSeg(p, i)
 		switch seg {
 		case "", ".":
 		case "..":
@@ -652,4 +637,17 @@ func resolve(p string) string {
 		}
 	}
 	return filepath.Clean(p)
+}
+
+// nextSeg returns the '/'-separated segment of p at or after i (empty at a
+// trailing run of slashes) and the offset just past it.
+func nextSeg(p string, i int) (seg string, next int) {
+	for i < len(p) && p[i] == '/' {
+		i++
+	}
+	j := i
+	for j < len(p) && p[j] != '/' {
+		j++
+	}
+	return p[i:j], j
 }
