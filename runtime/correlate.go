@@ -50,6 +50,12 @@ const (
 // Overlapping and adjacent ranges are merged; which names, for each range,
 // the input of its longest occurrence (the first such input on a tie).
 func InputSpans(v string, inputs []Input, out *[MaxSpans]Span, which *[MaxSpans]int) int {
+	return findInputs(v, inputs, out, which, "")
+}
+
+// findInputs is InputSpans; with goos set, it is pathInputSpans for a path
+// of that operating system.
+func findInputs(v string, inputs []Input, out *[MaxSpans]Span, which *[MaxSpans]int, goos string) int {
 	if len(v) < 3 {
 		return 0
 	}
@@ -76,9 +82,19 @@ func InputSpans(v string, inputs []Input, out *[MaxSpans]Span, which *[MaxSpans]
 			did = true
 			set.find(v, s, i, &budget)
 		}
-		if len(s) <= maxDecoded && strings.IndexByte(s, '%') >= 0 {
-			if findDecoded(v, s, i, &budget, &set) {
+		switch {
+		case len(s) > maxDecoded:
+		case goos == "":
+			if strings.IndexByte(s, '%') >= 0 && findDecoded(v, s, i, &budget, &set) {
 				did = true
+			}
+		case encoded(s):
+			var forms pathForms
+			for k, nf := 0, forms.of(s, goos); k < nf; k++ {
+				if d := forms.form(k); len(d) >= 3 && len(d) <= len(v) && significant(d) {
+					set.find(v, d, i, &budget)
+					did = true
+				}
 			}
 		}
 		if did {
@@ -411,39 +427,7 @@ func intoLastSegment(p string, end int, goos string) bool {
 // byte that starts an encoding is searched URL-decoded twice and decoded
 // by pathguard.AppendDecode, when those forms differ and are significant.
 func pathInputSpans(v string, inputs []Input, out *[MaxSpans]Span, which *[MaxSpans]int, goos string) int {
-	if len(v) < 3 {
-		return 0
-	}
-	var set spanSet
-	searched := 0
-	for i := range inputs {
-		if searched == maxSearchedInputs {
-			break
-		}
-		s := inputs[i].Value
-		if len(s) < 3 || len(s) > len(v) && len(s) > maxDecoded || !significant(s) {
-			continue
-		}
-		budget := maxOccurrences
-		did := false
-		if len(s) <= len(v) {
-			did = true
-			set.find(v, s, i, &budget)
-		}
-		if len(s) <= maxDecoded && encoded(s) {
-			var forms pathForms
-			for k, nf := 0, forms.of(s, goos); k < nf; k++ {
-				if d := forms.form(k); len(d) >= 3 && len(d) <= len(v) && significant(d) {
-					set.find(v, d, i, &budget)
-					did = true
-				}
-			}
-		}
-		if did {
-			searched++
-		}
-	}
-	return set.emit(out, which)
+	return findInputs(v, inputs, out, which, goos)
 }
 
 // encoded reports whether s holds a byte that may start an encoding an
