@@ -574,9 +574,13 @@ func checkedHelper(fn *types.Func) (string, error) {
 		return "CheckedSQL", nil
 	case ok && r.Len() == 1:
 		return "CheckedSQLRow", nil
+	case !sig.Variadic() && p.Len() == 2 && r.Len() == 1 && types.TypeString(p.At(0).Type(), nil) == "context.Context":
+		if _, ptr := p.At(1).Type().(*types.Pointer); ptr {
+			return "CheckedSQLBatch", nil // SendBatch(ctx, *Batch): the queries are queued in the batch
+		}
 	}
-	return "", fmt.Errorf("sink %s is checked in place (check:), which needs the shape func(context.Context, string, ...any) (R, error) or R; it has %s",
-		fn.FullName(), sig)
+	return "", fmt.Errorf("sink %s is checked in place (check:), which needs the shape func(context.Context, string, ...any) (R, error) or R, "+
+		"or func(context.Context, *Batch) R; it has %s", fn.FullName(), sig)
 }
 
 // checkInPlace wraps a call of a sink checked in place: x.M(ctx, q, args...)

@@ -132,6 +132,15 @@ var __rasp_sqlHook func(ctx context.Context, drv driver.Driver, query string) er
 
 //go:linkname __rasp_setSQLHook
 func __rasp_setSQLHook(h func(ctx context.Context, drv driver.Driver, query string) error) { __rasp_sqlHook = h }
+
+// __rasp_txDriver and __rasp_connDriver give the runtime the driver behind
+// a transaction or a connection, for the SQL dialect of their call sites.
+//
+//go:linkname __rasp_txDriver
+func __rasp_txDriver(tx *Tx) driver.Driver { return tx.db.Driver() }
+
+//go:linkname __rasp_connDriver
+func __rasp_connDriver(c *Conn) driver.Driver { return c.db.Driver() }
 `,
 	}, {
 		Pkg:  "os",

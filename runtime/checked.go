@@ -2,6 +2,7 @@ package rasp
 
 import (
 	"context"
+	"reflect"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
@@ -47,6 +48,63 @@ func CheckedSQLFunc[R any](site *Site, dialect string, f func(context.Context, s
 	return func(ctx context.Context, query string, args ...any) (R, error) {
 		return CheckedSQL(site, dialect, f, ctx, query, args...)
 	}
+}
+
+// CheckedSQLBatch judges every query queued in a batch before f sends it,
+// for sinks shaped func(ctx, *Batch) R (pgx's SendBatch): b points to a
+// struct whose QueuedQueries field lists pointers to structs with an SQL
+// string field, read through reflection. A refused batch is not sent: f is
+// called with a context already cancelled, with the refusal as its cause,
+// so the results it returns report an error and nothing reaches the
+// database. The batch's queries have no template: they are judged with the
+// request's inputs and the context-free rules.
+func CheckedSQLBatch[B, R any](site *Site, dialect string, f func(context.Context, B) R, ctx context.Context, b B) R {
+	if CurrentMode() != ModeOff {
+		for _, q := range batchQueries(b) {
+			if err := checkQuery(ctx, site, q, dialect); err != nil {
+				if ctx == nil {
+					ctx = context.Background()
+				}
+				refused, cancel := context.WithCancelCause(ctx)
+				cancel(err)
+				return f(refused, b)
+			}
+		}
+	}
+	return f(ctx, b)
+}
+
+// batchQueries returns the SQL of each query queued in b (see
+// CheckedSQLBatch); nil for any other shape.
+func batchQueries(b any) []string {
+	v := reflect.ValueOf(b)
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	qs := v.FieldByName("QueuedQueries")
+	if qs.Kind() != reflect.Slice {
+		return nil
+	}
+	out := make([]string, 0, qs.Len())
+	for i := 0; i < qs.Len(); i++ {
+		q := qs.Index(i)
+		for q.Kind() == reflect.Pointer && !q.IsNil() {
+			q = q.Elem()
+		}
+		if q.Kind() != reflect.Struct {
+			continue
+		}
+		if s := q.FieldByName("SQL"); s.Kind() == reflect.String {
+			out = append(out, s.String())
+		}
+	}
+	return out
 }
 
 // errorRow is a row whose Scan reports a refusal.

@@ -114,7 +114,7 @@ func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req
 		input = inputIn(req, q, f.Start, f.End)
 	}
 	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
-		Start: f.Start, End: f.End, Input: input}, true
+		Start: f.Start, End: f.End, Input: input, Dialect: d.String()}, true
 }
 
 // inputIn returns the request input found in v over [start, end) (at start

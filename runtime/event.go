@@ -30,7 +30,8 @@ type Event struct {
 	Sink    string    `json:"sink"`
 	Value   string    `json:"value,omitempty"`
 	Detail  string    `json:"detail,omitempty"`
-	Span    []int     `json:"span,omitempty"` // [start, end) of the offending part of the raw value
+	Span    []int     `json:"span,omitempty"`    // [start, end) of the offending part of the raw value
+	Dialect string    `json:"dialect,omitempty"` // the SQL dialect that judged a query
 
 	// The request the call served, when the server middleware knew it.
 	RequestID string      `json:"request_id,omitempty"`
@@ -368,6 +369,9 @@ func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 	}
 	if f.End > f.Start {
 		attrs = append(attrs, slog.Any("span", []int{f.Start, f.End}))
+	}
+	if f.Dialect != "" {
+		attrs = append(attrs, slog.String("dialect", f.Dialect))
 	}
 	if req != nil {
 		attrs = append(attrs, slog.String("request_id", req.RequestID()), slog.String("method", req.Method),

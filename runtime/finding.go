@@ -17,6 +17,9 @@ type Finding struct {
 	Rule   string // stable rule name, e.g. "sqli-tautology"
 	Detail string // short human explanation; never raw user data
 	Value  string // the redacted sink value (query with literals as ?, path, address)
+	// Dialect is the SQL dialect that judged a query (postgres, mysql,
+	// sqlite, sqlserver, or generic when the driver could not be told).
+	Dialect string
 	// Start and End delimit the offending part of the raw value, when the
 	// detector can tell (End > Start).
 	Start, End int

@@ -15,8 +15,14 @@ import (
 // db's driver (db may be nil: the union of all dialects is used).
 // arg is the query's index among the sink's parameters.
 func checkSQL(ctx context.Context, site *Site, db *sql.DB, arg int, query string) error {
+	return checkSQLIn(ctx, site, dialectOf(db), arg, query)
+}
+
+// checkSQLIn is checkSQL in dialect d: the hooks of *sql.Tx and *sql.Conn
+// tell it from their DB's driver (txDialect, connDialect).
+func checkSQLIn(ctx context.Context, site *Site, d sqli.Dialect, arg int, query string) error {
 	req := CurrentRequest(ctx)
-	err := check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, dialectOf(db), req) })
+	err := check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, d, req) })
 	if err == nil {
 		markJudged(stringPtr(query)) // for the entry point the sink calls next
 	}
@@ -104,7 +110,7 @@ func DBPrepareContext(site *Site, db *sql.DB, ctx context.Context, query string)
 
 // TxQuery is the hook for (*sql.Tx).Query.
 func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(nil, site, nil, 0, query); err != nil {
+	if err := checkSQLIn(nil, site, txDialect(site, tx), 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Query(query, args...)
@@ -112,7 +118,7 @@ func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, erro
 
 // TxQueryContext is the hook for (*sql.Tx).QueryContext.
 func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
+	if err := checkSQLIn(ctx, site, txDialect(site, tx), 1, query); err != nil {
 		return nil, err
 	}
 	return tx.QueryContext(ctx, query, args...)
@@ -120,7 +126,7 @@ func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, a
 
 // TxQueryRow is the hook for (*sql.Tx).QueryRow.
 func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if err := checkSQL(nil, site, nil, 0, query); err != nil {
+	if err := checkSQLIn(nil, site, txDialect(site, tx), 0, query); err != nil {
 		return blockedRow(context.Background(), err)
 	}
 	return tx.QueryRow(query, args...)
@@ -128,7 +134,7 @@ func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
 
 // TxQueryRowContext is the hook for (*sql.Tx).QueryRowContext.
 func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
+	if err := checkSQLIn(ctx, site, txDialect(site, tx), 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return tx.QueryRowContext(ctx, query, args...)
@@ -136,7 +142,7 @@ func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string
 
 // TxExec is the hook for (*sql.Tx).Exec.
 func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(nil, site, nil, 0, query); err != nil {
+	if err := checkSQLIn(nil, site, txDialect(site, tx), 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Exec(query, args...)
@@ -144,7 +150,7 @@ func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, erro
 
 // TxExecContext is the hook for (*sql.Tx).ExecContext.
 func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
+	if err := checkSQLIn(ctx, site, txDialect(site, tx), 1, query); err != nil {
 		return nil, err
 	}
 	return tx.ExecContext(ctx, query, args...)
@@ -152,7 +158,7 @@ func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, ar
 
 // TxPrepare is the hook for (*sql.Tx).Prepare.
 func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if err := checkSQL(nil, site, nil, 0, query); err != nil {
+	if err := checkSQLIn(nil, site, txDialect(site, tx), 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Prepare(query)
@@ -160,7 +166,7 @@ func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
 
 // TxPrepareContext is the hook for (*sql.Tx).PrepareContext.
 func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
+	if err := checkSQLIn(ctx, site, txDialect(site, tx), 1, query); err != nil {
 		return nil, err
 	}
 	return tx.PrepareContext(ctx, query)
@@ -168,7 +174,7 @@ func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string)
 
 // ConnQueryContext is the hook for (*sql.Conn).QueryContext.
 func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
+	if err := checkSQLIn(ctx, site, connDialect(site, c), 1, query); err != nil {
 		return nil, err
 	}
 	return c.QueryContext(ctx, query, args...)
@@ -176,7 +182,7 @@ func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string
 
 // ConnQueryRowContext is the hook for (*sql.Conn).QueryRowContext.
 func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
+	if err := checkSQLIn(ctx, site, connDialect(site, c), 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return c.QueryRowContext(ctx, query, args...)
@@ -184,7 +190,7 @@ func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query str
 
 // ConnExecContext is the hook for (*sql.Conn).ExecContext.
 func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
+	if err := checkSQLIn(ctx, site, connDialect(site, c), 1, query); err != nil {
 		return nil, err
 	}
 	return c.ExecContext(ctx, query, args...)
@@ -192,7 +198,7 @@ func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string,
 
 // ConnPrepareContext is the hook for (*sql.Conn).PrepareContext.
 func ConnPrepareContext(site *Site, c *sql.Conn, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(ctx, site, nil, 1, query); err != nil {
+	if err := checkSQLIn(ctx, site, connDialect(site, c), 1, query); err != nil {
 		return nil, err
 	}
 	return c.PrepareContext(ctx, query)
@@ -246,3 +252,22 @@ func (refusingConn) QueryContext(ctx context.Context, _ string, _ []driver.Named
 }
 
 var _ driver.QueryerContext = refusingConn{}
+
+// txDialect tells the SQL dialect of a transaction's driver, in a program
+// built with the tool (the standard library's database/sql then has an
+// accessor for it); Generic otherwise, and for a site whose query is all
+// static, which is never judged.
+func txDialect(site *Site, tx *sql.Tx) sqli.Dialect {
+	if tx == nil || site.Static {
+		return sqli.Generic
+	}
+	return dialectOfDriver(txDriver(tx))
+}
+
+// connDialect is txDialect for a connection.
+func connDialect(site *Site, c *sql.Conn) sqli.Dialect {
+	if c == nil || site.Static {
+		return sqli.Generic
+	}
+	return dialectOfDriver(connDriver(c))
+}

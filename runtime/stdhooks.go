@@ -85,9 +85,11 @@ func entrySQL(ctx context.Context, drv driver.Driver, query string) error {
 		if !ok {
 			return Finding{}, false
 		}
-		in := &Inputs{req, buf[:n], which[:n]}
+		// Copies: handing buf and which to at would move them to the heap
+		// on the clean path too.
+		in := &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
 		return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(query[f.Start:f.End], d), Value: sqli.Redact(query, d),
-			Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+			Start: f.Start, End: f.End, Input: in.at(f.Start, f.End), Dialect: d.String()}, true
 	})
 }
 

@@ -2,9 +2,19 @@
 
 package rasp
 
+import (
+	"database/sql"
+	"database/sql/driver"
+)
+
 // stdHooked tells that the standard library's entry points are hooked: not
 // in a plain build.
 const stdHooked = false
 
 // onExit would run f when the program exits; a plain build has no hook.
 func onExit(func()) {}
+
+// txDriver and connDriver would return the driver of a transaction's or a
+// connection's DB; a plain build's database/sql has no accessor.
+func txDriver(*sql.Tx) driver.Driver     { return nil }
+func connDriver(*sql.Conn) driver.Driver { return nil }

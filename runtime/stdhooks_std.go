@@ -4,6 +4,7 @@ package rasp
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	_ "unsafe" // for go:linkname
 )
@@ -14,6 +15,15 @@ import (
 
 //go:linkname setSQLHook database/sql.__rasp_setSQLHook
 func setSQLHook(h func(ctx context.Context, drv driver.Driver, query string) error)
+
+// txDriver and connDriver return the driver of a transaction's or a
+// connection's DB, for the dialect.
+//
+//go:linkname txDriver database/sql.__rasp_txDriver
+func txDriver(tx *sql.Tx) driver.Driver
+
+//go:linkname connDriver database/sql.__rasp_connDriver
+func connDriver(c *sql.Conn) driver.Driver
 
 //go:linkname setFileHooks os.__rasp_setFileHooks
 func setFileHooks(open func(name string, flag int) error, start func(name string, argv []string) error)
