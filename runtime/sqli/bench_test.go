@@ -85,3 +85,55 @@ func TestZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// ORM-sized queries: a 2 KiB INSERT ... RETURNING as gorm writes it for a
+// wide model (placeholders in the dialect's style), and an IN list of 200
+// placeholders. Parameterised: the fast path, per dialect.
+var (
+	ormInsertPG    = ormInsert(func(i int) string { return "$" + itoa(i) }, `"`)
+	ormInsertMySQL = ormInsert(func(int) string { return "?" }, "`")
+	inList200PG    = inList(func(i int) string { return "$" + itoa(i) })
+	inList200MySQL = inList(func(int) string { return "?" })
+)
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+func ormInsert(ph func(int) string, q string) string {
+	var cols, vals []string
+	for i := 1; len(strings.Join(cols, ",")) < 1700; i++ {
+		cols = append(cols, q+"attribute_number_"+itoa(i)+q)
+		vals = append(vals, ph(i))
+	}
+	return "INSERT INTO " + q + "customer_profiles" + q + " (" + strings.Join(cols, ",") + ") VALUES (" +
+		strings.Join(vals, ",") + ") RETURNING " + q + "id" + q + "," + q + "created_at" + q
+}
+
+func inList(ph func(int) string) string {
+	var vals []string
+	for i := 1; i <= 200; i++ {
+		vals = append(vals, ph(i))
+	}
+	return "SELECT * FROM " + "products WHERE id IN (" + strings.Join(vals, ",") + ") AND deleted_at IS NULL"
+}
+
+func benchDialect(b *testing.B, q string, d Dialect) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(q)))
+	for i := 0; i < b.N; i++ {
+		if _, ok := Check(q, nil, d); ok {
+			b.Fatal("flagged")
+		}
+	}
+}
+
+func BenchmarkORMInsertPostgres(b *testing.B) { benchDialect(b, ormInsertPG, Postgres) }
+func BenchmarkORMInsertMySQL(b *testing.B)    { benchDialect(b, ormInsertMySQL, MySQL) }
+func BenchmarkORMInsertGeneric(b *testing.B)  { benchDialect(b, ormInsertPG, Generic) }
+func BenchmarkInList200Postgres(b *testing.B) { benchDialect(b, inList200PG, Postgres) }
+func BenchmarkInList200MySQL(b *testing.B)    { benchDialect(b, inList200MySQL, MySQL) }
+func BenchmarkInList200Generic(b *testing.B)  { benchDialect(b, inList200MySQL, Generic) }
