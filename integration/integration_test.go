@@ -48,6 +48,7 @@ func run(m *testing.M) int {
 		panic(err)
 	}
 	defer os.RemoveAll(tmp)
+	defer stopDatabases() // before the removal, also when a test failed
 	binDir = filepath.Join(tmp, "bin")
 	goCache = filepath.Join(tmp, "gocache")
 	raspDir = filepath.Join(tmp, "raspcache")
@@ -66,6 +67,15 @@ func run(m *testing.M) int {
 	}
 	return m.Run()
 }
+
+// The database servers of the scripts (databases_test.go, Linux only):
+// setupDatabases starts those that the script of env names, once, and sets
+// their variables (PGPORT, PGDSN, MYSQLPORT, MYSQLDSN); stopDatabases stops
+// them at exit.
+var (
+	setupDatabases = func(env *testscript.Env, dir string) error { return nil }
+	stopDatabases  = func() {}
+)
 
 func exeSuffix() string {
 	if runtime.GOOS == "windows" {
@@ -104,7 +114,7 @@ func scriptParams(dir string) testscript.Params {
 			env.Setenv("SRC", filepath.Join(repoRoot, "testdata", "src"))
 			env.Setenv("REBIND_HOST", rebindHost())
 			env.Setenv("GOROOT_TOOLDIR", filepath.Join(goEnv("GOROOT"), "pkg", "tool", goEnv("GOOS")+"_"+goEnv("GOARCH")))
-			return nil
+			return setupDatabases(env, dir)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"copysrc":  cmdCopySrc,

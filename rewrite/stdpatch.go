@@ -78,8 +78,10 @@ func __rasp_setDialHook(h func(ctx context.Context, network, address string, res
 	Type: "g",
 	// __rasp_gls: the request the goroutine serves; __rasp_checked: the
 	// value a call-site hook just judged, so the entry point it calls does
-	// not judge it again.
-	Insert: "__rasp_gls, __rasp_checked unsafe.Pointer; ",
+	// not judge it again; __rasp_query: the same for SQL queries, apart, so
+	// that the files and commands a driver opens on the way (a password
+	// file while connecting) do not take the query's place.
+	Insert: "__rasp_gls, __rasp_checked, __rasp_query unsafe.Pointer; ",
 }, {
 	Pkg:    "runtime",
 	Func:   "newproc1",
@@ -89,7 +91,7 @@ func __rasp_setDialHook(h func(ctx context.Context, network, address string, res
 	Pkg:    "runtime",
 	Func:   "gdestroy",
 	Anchor: "gp.labels = nil",
-	Insert: "; gp.__rasp_gls, gp.__rasp_checked = nil, nil",
+	Insert: "; gp.__rasp_gls, gp.__rasp_checked, gp.__rasp_query = nil, nil, nil",
 	Decls: `
 import "unsafe"
 
@@ -108,6 +110,14 @@ func __rasp_getChecked() unsafe.Pointer { return getg().m.curg.__rasp_checked }
 //go:linkname __rasp_setChecked
 //go:nosplit
 func __rasp_setChecked(p unsafe.Pointer) { getg().m.curg.__rasp_checked = p }
+
+//go:linkname __rasp_getQuery
+//go:nosplit
+func __rasp_getQuery() unsafe.Pointer { return getg().m.curg.__rasp_query }
+
+//go:linkname __rasp_setQuery
+//go:nosplit
+func __rasp_setQuery(p unsafe.Pointer) { getg().m.curg.__rasp_query = p }
 `,
 },
 	// Entry points: every road to a database query, a file open or a new

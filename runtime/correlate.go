@@ -88,6 +88,11 @@ func findInputs(v string, inputs []Input, out *[MaxSpans]Span, which *[MaxSpans]
 			if strings.IndexByte(s, '%') >= 0 && findDecoded(v, s, i, &budget, &set) {
 				did = true
 			}
+			// Escaped by hand, only when the input is not there as it came:
+			// '' in a query is also an empty string.
+			if budget == maxOccurrences && strings.IndexByte(s, '\'') >= 0 && findEscaped(v, s, i, &budget, &set) {
+				did = true
+			}
 		case encoded(s):
 			var forms pathForms
 			for k, nf := 0, forms.of(s, goos); k < nf; k++ {
@@ -102,6 +107,39 @@ func findInputs(v string, inputs []Input, out *[MaxSpans]Span, which *[MaxSpans]
 		}
 	}
 	return set.emit(out, which)
+}
+
+// findEscaped searches v for s with its quotes escaped as programs escape
+// them by hand before pasting a value into SQL: each quote doubled, or a
+// backslash before each quote and each backslash (as
+// mysql_real_escape_string does). It reports whether it searched.
+func findEscaped(v, s string, idx int, budget *int, set *spanSet) bool {
+	var buf [maxDecoded]byte
+	did := false
+	for _, backslash := range [2]bool{false, true} {
+		n := 0
+		for i := 0; i < len(s) && n+2 <= len(buf); i++ {
+			c := s[i]
+			switch {
+			case c == '\'' && backslash, c == '\\' && backslash:
+				buf[n], buf[n+1] = '\\', c
+				n += 2
+			case c == '\'':
+				buf[n], buf[n+1] = '\'', '\''
+				n += 2
+			default:
+				buf[n] = c
+				n++
+			}
+			if i == len(s)-1 && n <= len(v) {
+				// The bytes stay unchanged while the string is in use, and
+				// it does not outlive this call.
+				set.find(v, unsafe.String(&buf[0], n), idx, budget)
+				did = true
+			}
+		}
+	}
+	return did
 }
 
 // findDecoded searches v for s URL-decoded once, when that differs from s

@@ -53,6 +53,20 @@ func TestInputSpans(t *testing.T) {
 			which:  []int{0},
 		},
 		{
+			name:   "quotes doubled by hand",
+			v:      `SELECT * FROM t WHERE a = '\'' UNION SELECT secret FROM u#'`,
+			inputs: spanInputs(`\' UNION SELECT secret FROM u#`),
+			spans:  []Span{{27, 58}},
+			which:  []int{0},
+		},
+		{
+			name:   "quotes backslashed by hand",
+			v:      `SELECT * FROM t WHERE a = 'x\' OR 1=1#'`,
+			inputs: spanInputs(`x' OR 1=1#`),
+			spans:  []Span{{27, 38}},
+			which:  []int{0},
+		},
+		{
 			name:   "adjacent inputs merged",
 			v:      "rm -rf /tmp/a;b|c",
 			inputs: spanInputs("/a;", "b|c"),

@@ -14,3 +14,7 @@ func setGLS(unsafe.Pointer) {}
 func getChecked() unsafe.Pointer { return nil }
 
 func setChecked(unsafe.Pointer) {}
+
+func getQuery() unsafe.Pointer { return nil }
+
+func setQuery(unsafe.Pointer) {}

@@ -19,3 +19,9 @@ func getChecked() unsafe.Pointer
 
 //go:linkname setChecked runtime.__rasp_setChecked
 func setChecked(p unsafe.Pointer)
+
+//go:linkname getQuery runtime.__rasp_getQuery
+func getQuery() unsafe.Pointer
+
+//go:linkname setQuery runtime.__rasp_setQuery
+func setQuery(p unsafe.Pointer)

@@ -24,7 +24,7 @@ func checkSQLIn(ctx context.Context, site *Site, d sqli.Dialect, arg int, query 
 	req := CurrentRequest(ctx)
 	err := check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, d, req) })
 	if err == nil {
-		markJudged(stringPtr(query)) // for the entry point the sink calls next
+		markQuery(stringPtr(query)) // for the entry point the sink calls next
 	}
 	return err
 }

@@ -44,6 +44,16 @@ func takeJudged(p unsafe.Pointer) bool {
 	return false
 }
 
+// markQuery remembers that the query at p was judged, in a slot of its own
+// (files and commands have theirs): a query goes on through database/sql's
+// entry point to the driver, and a driver that the build rewrote too (pgx
+// behind pgx/stdlib, pgxpool over pgx) checks it again at its own call
+// sites, without the application's template. queryJudged tells, keeping
+// the mark.
+func markQuery(p unsafe.Pointer) { setQuery(p) }
+
+func queryJudged(p unsafe.Pointer) bool { return p != nil && getQuery() == p }
+
 func stringPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
 
 var driverDialects sync.Map // reflect.Type -> sqli.Dialect
@@ -61,10 +71,16 @@ func dialectOfDriver(drv driver.Driver) sqli.Dialect {
 	return d
 }
 
-func entrySQL(ctx context.Context, drv driver.Driver, query string) error {
-	if takeJudged(stringPtr(query)) {
+func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) {
+	p := stringPtr(query)
+	if queryJudged(p) {
 		return nil
 	}
+	defer func() {
+		if err == nil {
+			markQuery(p) // for the driver's own call sites
+		}
+	}()
 	req := CurrentRequest(ctx)
 	if req == nil {
 		return nil
