@@ -375,24 +375,7 @@ func resolveProc(dst []byte, p string) string {
 	for i := 0; i < len(p); {
 		var seg string
 		seg, i = nextSeg(p, i)
-		switch seg {
-		case "", ".":
-			continue
-		case "..":
-			k := len(dst) - 1
-			for k > 0 && dst[k] != '/' {
-				k--
-			}
-			dst = dst[:k]
-			if len(dst) == 0 {
-				dst = append(dst, '/')
-			}
-			continue
-		}
-		if len(dst) > 1 {
-			dst = append(dst, '/')
-		}
-		dst = append(dst, seg...)
+		dst = appendSeg(dst, seg)
 		if links < 8 && (seg == "cwd" || seg == "root") && procLink(bytesString(dst)) {
 			links++
 			dst = dst[:1]
@@ -574,25 +557,32 @@ func appendClean(dst []byte, p string) []byte {
 	for i := 0; i < len(p); {
 		var seg string
 		seg, i = nextSeg(p, i)
-		switch seg {
-		case "", ".":
-		case "..":
-			k := len(dst) - 1
-			for k > 0 && dst[k] != '/' {
-				k--
-			}
-			dst = dst[:k]
-			if len(dst) == 0 {
-				dst = append(dst, '/')
-			}
-		default:
-			if len(dst) > 1 {
-				dst = append(dst, '/')
-			}
-			dst = append(dst, seg...)
-		}
+		dst = appendSeg(dst, seg)
 	}
 	return dst
+}
+
+// appendSeg applies one segment to the clean absolute path in dst: "" and
+// "." change nothing, ".." removes the last element (never the root).
+func appendSeg(dst []byte, seg string) []byte {
+	switch seg {
+	case "", ".":
+		return dst
+	case "..":
+		k := len(dst) - 1
+		for k > 0 && dst[k] != '/' {
+			k--
+		}
+		dst = dst[:k]
+		if len(dst) == 0 {
+			dst = append(dst, '/')
+		}
+		return dst
+	}
+	if len(dst) > 1 {
+		dst = append(dst, '/')
+	}
+	return append(dst, seg...)
 }
 
 // within reports whether clean absolute path p is dir or below it.
