@@ -80,7 +80,7 @@ func TestPathShapesDetected(t *testing.T) {
 		// Cleaned before the entry point (http.ServeFile, gin's c.File).
 		{"entry /etc/./passwd cleaned", nil, "/etc/passwd", []string{"/etc/./passwd"}, pathguard.RuleSensitive},
 		{"entry //etc//passwd cleaned", nil, "/etc/passwd", []string{"//etc//passwd"}, pathguard.RuleSensitive},
-		{"entry /proc/self/cwd/../../../etc/passwd cleaned", nil, "/etc/passwd", []string{"/proc/self/cwd/../../../etc/passwd"}, pathguard.RuleSensitive},
+		{"entry /proc/self/cwd/../../../../../../../../../../../../../../../../etc/passwd cleaned", nil, "/etc/passwd", []string{"/proc/self/cwd/../../../../../../../../../../../../../../../../etc/passwd"}, pathguard.RuleSensitive},
 		{"entry /proc/self/root/etc/passwd resolved", nil, "/etc/passwd", []string{"/proc/self/root/etc/passwd"}, pathguard.RuleSensitive},
 		{"entry /tmp/./pwn.txt cleaned", nil, "/tmp/pwn.txt", []string{"/tmp/./pwn.txt"}, pathguard.RuleAbsolute},
 		{"entry %2fetc%2fpasswd decoded and cleaned", nil, "/etc/passwd", []string{"%2fetc%2f.%2fpasswd"}, pathguard.RuleSensitive},

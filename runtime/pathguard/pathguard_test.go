@@ -255,7 +255,7 @@ func TestCheckCases(t *testing.T) {
 		{"sensitive ssh key", "/home/", "bob/.ssh/id_rsa", "", "", nil, RuleSensitive},
 		{"sensitive aws", "", "/root/.aws/credentials", "", "", nil, RuleSensitive},
 		{"proc root resolved", "", "/proc/self/root/etc/passwd", "", "", nil, RuleSensitive},
-		{"proc cwd climbing resolved", "", "/proc/self/cwd/../../../../../../etc/passwd", "", "", nil, RuleTraversal},
+		{"proc cwd climbing resolved", "", "/proc/self/cwd/../../../../../../../../../../../../../../../../etc/passwd", "", "", nil, RuleTraversal},
 		{"proc pid cwd climbing", "/srv/", "../proc/42/cwd/../../../../../../etc/shadow", "", "", nil, RuleTraversal},
 		{"proc cwd dot-dot leaves the tree", "/proc/self/cwd/static/", "../../x", "", "", nil, RuleTraversal},
 		{"proc cwd dot-dot stays (a /proc/*/cwd path is sensitive)", "/proc/self/cwd/static/", "../static/x", "", "", nil, RuleSensitive},
@@ -345,7 +345,7 @@ func TestSamePath(t *testing.T) {
 	}{
 		{"/etc/./passwd", "/etc/passwd", "linux", true},
 		{"//etc//passwd", "/etc/passwd", "linux", true},
-		{"/proc/self/cwd/../../../../../../../../etc/passwd", "/etc/passwd", "linux", true},
+		{"/proc/self/cwd/../../../../../../../../../../../../../../../../etc/passwd", "/etc/passwd", "linux", true},
 		{"/proc/self/cwd/../x", path.Dir(wd) + "/x", "linux", true},
 		{"/proc/self/root/etc/passwd", "/etc/passwd", "linux", true},
 		{"docs/./a.txt", wd + "/docs/a.txt", "linux", true},
