@@ -368,7 +368,7 @@ func TestResolveProc(t *testing.T) {
 		"/proc/self/cwd/..":           path.Dir(wd),
 		"/proc/thread-self/root/etc":  "/etc",
 		"/proc/1/root/proc/self/cwd":  wd,
-		"/proc/12/cwd/../../../../..": "/",
+		"/proc/12/cwd/../../../../../../../../../../../../../../../..": "/",
 		"/proc/self/environ":          "/proc/self/environ",
 		"/proc/x1/cwd/a":              "/proc/x1/cwd/a",
 		"/proc/self/fd/3":             "/proc/self/fd/3",
