@@ -83,6 +83,16 @@ func pgSQL(mux *http.ServeMux, p string, db *sql.DB, array func([]string) any) {
 	mux.HandleFunc(p+"/products", func(w http.ResponseWriter, r *http.Request) {
 		reply(w)(collect(db.QueryContext(r.Context(), "SELECT name, price FROM dbapp_products WHERE NOT hidden AND name = '"+r.URL.Query().Get("name")+"'")))
 	})
+	// Vulnerable: the same query in a transaction (*sql.Tx).
+	mux.HandleFunc(p+"/tx-products", func(w http.ResponseWriter, r *http.Request) {
+		tx, err := db.BeginTx(r.Context(), nil)
+		if err != nil {
+			reply(w)(nil, err)
+			return
+		}
+		defer tx.Rollback()
+		reply(w)(collect(tx.QueryContext(r.Context(), "SELECT name, price FROM dbapp_products WHERE NOT hidden AND name = '"+r.URL.Query().Get("name")+"'")))
+	})
 	// Vulnerable: the ID in a number's place.
 	mux.HandleFunc(p+"/product", func(w http.ResponseWriter, r *http.Request) {
 		reply(w)(collect(db.Query(fmt.Sprintf("SELECT name, price FROM dbapp_products WHERE NOT hidden AND id = %s", r.URL.Query().Get("id")))))
