@@ -363,15 +363,15 @@ func TestSamePath(t *testing.T) {
 func TestResolveProc(t *testing.T) {
 	wd := workDir()
 	for in, want := range map[string]string{
-		"/proc/self/cwd":              wd,
-		"/proc/self/cwd/a/b":          path.Join(wd, "a/b"),
-		"/proc/self/cwd/..":           path.Dir(wd),
-		"/proc/thread-self/root/etc":  "/etc",
-		"/proc/1/root/proc/self/cwd":  wd,
+		"/proc/self/cwd":             wd,
+		"/proc/self/cwd/a/b":         path.Join(wd, "a/b"),
+		"/proc/self/cwd/..":          path.Dir(wd),
+		"/proc/thread-self/root/etc": "/etc",
+		"/proc/1/root/proc/self/cwd": wd,
 		"/proc/12/cwd/../../../../../../../../../../../../../../../..": "/",
-		"/proc/self/environ":          "/proc/self/environ",
-		"/proc/x1/cwd/a":              "/proc/x1/cwd/a",
-		"/proc/self/fd/3":             "/proc/self/fd/3",
+		"/proc/self/environ": "/proc/self/environ",
+		"/proc/x1/cwd/a":     "/proc/x1/cwd/a",
+		"/proc/self/fd/3":    "/proc/self/fd/3",
 	} {
 		var buf [bufSize]byte
 		if got := resolveProc(buf[:0], in); got != want {
