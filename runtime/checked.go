@@ -14,11 +14,17 @@ import (
 // take the sink's method value, judge the query (parameter 1, after the
 // context) and call it, or refuse. Go infers the result types, so the
 // rewritten call names no type of the library.
+//
+// Each of them puts back, when its call returns, the judged-query mark it
+// found (queryJudged): a driver's own queries, such as pgx's while
+// database/sql opens a connection for the application's query, must not
+// take the place of that query's mark before it reaches the driver's call
+// site.
 
 // CheckedSQL judges query and calls f, or returns f's zero result and the
 // refusal. For sinks shaped func(ctx, query string, args ...any) (R, error).
 func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, string, ...any) (R, error), ctx context.Context, query string, args ...any) (R, error) {
-	defer setQuery(getQuery()) // see keepMark
+	defer setQuery(getQuery()) // put back the mark found (see above)
 	if err := checkQuery(ctx, site, query, dialect); err != nil {
 		var zero R
 		return zero, err
@@ -30,7 +36,7 @@ func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, strin
 // errors through its Scan method (pgx's QueryRow): a refused call returns a
 // row whose Scan returns the refusal.
 func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, string, ...any) R, ctx context.Context, query string, args ...any) R {
-	defer setQuery(getQuery()) // see keepMark
+	defer setQuery(getQuery()) // put back the mark found (see above)
 	if err := checkQuery(ctx, site, query, dialect); err != nil {
 		if r, ok := any(errorRow{err}).(R); ok {
 			return r
@@ -61,7 +67,7 @@ func CheckedSQLFunc[R any](site *Site, dialect string, f func(context.Context, s
 // database. The batch's queries have no template: they are judged with the
 // request's inputs and the context-free rules.
 func CheckedSQLBatch[B, R any](site *Site, dialect string, f func(context.Context, B) R, ctx context.Context, b B) R {
-	defer setQuery(getQuery()) // see keepMark
+	defer setQuery(getQuery()) // put back the mark found (see above)
 	if CurrentMode() != ModeOff {
 		for _, q := range batchQueries(b) {
 			if err := checkQuery(ctx, site, q, dialect); err != nil {
@@ -110,12 +116,6 @@ func batchQueries(b any) []string {
 	return out
 }
 
-// keepMark: each in-place check puts back, when its call returns, the
-// judged mark it found (queryJudged). A driver's own queries, such as
-// pgx's while database/sql opens a connection for the application's query,
-// must not take the place of that query's mark before it reaches the
-// driver's call site.
-
 // errorRow is a row whose Scan reports a refusal.
 type errorRow struct{ err error }
 
@@ -131,15 +131,8 @@ func (r errorRow) Scan(...any) error { return r.err }
 // no template, and would run the context-free rules on the program's own
 // constant queries.
 func checkQuery(ctx context.Context, site *Site, query, dialect string) error {
-	p := stringPtr(query)
-	if queryJudged(p) {
+	if queryJudged(stringPtr(query)) {
 		return nil
 	}
-	req := CurrentRequest(ctx)
-	d := sqli.DialectForDriver(dialect + ".")
-	err := check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, 1, query, d, req) })
-	if err == nil {
-		markQuery(p)
-	}
-	return err
+	return checkSQLIn(ctx, site, sqli.DialectForDriver(dialect+"."), 1, query)
 }

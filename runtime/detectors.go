@@ -117,6 +117,12 @@ func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req
 		Start: f.Start, End: f.End, Input: input, Dialect: d.String()}, true
 }
 
+// overlaps reports whether the span overlaps [start, end), or holds start
+// when that range is empty.
+func (sp Span) overlaps(start, end int) bool {
+	return sp.Start < end && start < sp.End || end <= start && sp.Start <= start && start < sp.End
+}
+
 // inputIn returns the request input found in v over [start, end) (at start
 // when the range is empty), or nil: the input an event names when the
 // template, not the inputs, told the dynamic parts. It runs on the finding
@@ -126,7 +132,7 @@ func inputIn(req *Request, v string, start, end int) *Input {
 	var which [maxSpans]int
 	n := inputSpans(req, v, &buf, &which)
 	for i := 0; i < n; i++ {
-		if sp := buf[i]; sp.Start < end && start < sp.End || end <= start && sp.Start <= start && start < sp.End {
+		if buf[i].overlaps(start, end) {
 			return &req.Inputs()[which[i]]
 		}
 	}
@@ -160,7 +166,7 @@ func (in *Inputs) at(start, end int) *Input {
 	}
 	all := in.req.Inputs()
 	for i, sp := range in.spans {
-		if sp.Start < end && start < sp.End || end <= start && sp.Start <= start && start < sp.End {
+		if sp.overlaps(start, end) {
 			return &all[in.which[i]]
 		}
 	}
@@ -221,9 +227,8 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Reques
 		}
 		var in *Inputs
 		if !ok {
-			if i := scriptInput(req, argv[idx]); i >= 0 {
-				return Finding{Rule: shell.RuleShellDynamic, Detail: "a request input is the whole shell script",
-					Start: 0, End: len(argv[idx]), Input: &req.Inputs()[i]}, true
+			if f, ok := scriptInputFinding(req, argv[idx]); ok {
+				return f, true
 			}
 			var which [maxSpans]int
 			if n = inputSpans(req, argv[idx], &buf, &which); n == 0 {

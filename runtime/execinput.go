@@ -1,6 +1,10 @@
 package rasp
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
+)
 
 // A request input that is the program a command runs, or the whole script
 // a shell runs, is command injection whatever its length and characters:
@@ -50,6 +54,17 @@ func wordsPrefix(v string, argv []string) bool {
 
 func isSpaceByte(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// scriptInputFinding reports the input that is the whole shell script, if
+// one is: for call sites and the entry point alike.
+func scriptInputFinding(req *Request, script string) (Finding, bool) {
+	i := scriptInput(req, script)
+	if i < 0 {
+		return Finding{}, false
+	}
+	return Finding{Rule: shell.RuleShellDynamic, Detail: "a request input is the whole shell script",
+		Start: 0, End: len(script), Input: &req.Inputs()[i]}, true
 }
 
 // scriptInput returns the index in req.Inputs() of an input that is the

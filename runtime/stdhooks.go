@@ -139,9 +139,8 @@ func inputsCommand(argv []string, req *Request) (Finding, bool) {
 	var buf [maxSpans]Span
 	var which [maxSpans]int
 	if idx, isShell := shell.ShellScript(argv); isShell {
-		if i := scriptInput(req, argv[idx]); i >= 0 {
-			return Finding{Rule: shell.RuleShellDynamic, Detail: "a request input is the whole shell script",
-				Start: 0, End: len(argv[idx]), Input: &req.Inputs()[i]}, true
+		if f, ok := scriptInputFinding(req, argv[idx]); ok {
+			return f, true
 		}
 		n := inputSpans(req, argv[idx], &buf, &which)
 		if n == 0 {
