@@ -1,5 +1,5 @@
 // Package raspinstrument holds the files that the rasp-instrument binary
-// carries with it: the default sink table and the source of the runtime that
+// carries with it: the default sink spec and the source of the runtime that
 // it compiles into every instrumented program.
 package raspinstrument
 

@@ -60,7 +60,7 @@ func init() {
 }
 
 // dbRoot is the servers' directory in the run's temporary directory.
-func dbRoot() string { return filepath.Join(filepath.Dir(binDir), "databases") }
+func dbRoot() string { return filepath.Join(tmpDir, "databases") }
 
 // A dbServer is one database server of the run.
 type dbServer struct {

@@ -5,6 +5,8 @@
 package integration
 
 import (
+	"github.com/rasp-instrument/rasp-instrument/cmd/rasp-instrument/cli"
+
 	"bufio"
 	"context"
 	"fmt"
@@ -27,17 +29,26 @@ import (
 )
 
 var (
-	binDir   string // holds the rasp-instrument binary built for this run
+	tmpDir   string // the run's temporary directory
 	goCache  string // a fresh GOCACHE shared by every script of the run
 	raspDir  string // a fresh RASP_CACHE
 	repoRoot string
 )
 
+// TestMain runs the tool inside this test binary: testscript.Main puts a
+// copy of it on PATH as rasp-instrument, which the go command then calls as
+// its -toolexec wrapper (and the scripts as the command line), so coverage
+// of the test counts the toolexec, compile, link and runtime-build paths.
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
+	testscript.Main(setup{m}, map[string]func(){
+		"rasp-instrument": func() { os.Exit(cli.Main()) },
+	})
 }
 
-func run(m *testing.M) int {
+// setup prepares the run's directories around the tests.
+type setup struct{ m *testing.M }
+
+func (s setup) Run() int {
 	wd, err := os.Getwd()
 	if err != nil {
 		panic(err)
@@ -49,7 +60,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	defer stopDatabases() // before the removal, also when a test failed
-	binDir = filepath.Join(tmp, "bin")
+	tmpDir = tmp
 	goCache = filepath.Join(tmp, "gocache")
 	raspDir = filepath.Join(tmp, "raspcache")
 	if c := os.Getenv("RASP_TEST_GOCACHE"); c != "" {
@@ -58,14 +69,7 @@ func run(m *testing.M) int {
 	if c := os.Getenv("RASP_TEST_RASPCACHE"); c != "" {
 		raspDir = c
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "rasp-instrument"+exeSuffix()), "./cmd/rasp-instrument")
-	build.Dir = repoRoot
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building rasp-instrument:", err)
-		return 1
-	}
-	return m.Run()
+	return s.m.Run()
 }
 
 // The database servers of the scripts (databases_test.go, Linux only):
@@ -76,13 +80,6 @@ var (
 	setupDatabases = func(env *testscript.Env, dir string) error { return nil }
 	stopDatabases  = func() {}
 )
-
-func exeSuffix() string {
-	if runtime.GOOS == "windows" {
-		return ".exe"
-	}
-	return ""
-}
 
 func goEnv(key string) string {
 	out, err := exec.Command("go", "env", key).Output()
@@ -103,7 +100,7 @@ func scriptParams(dir string) testscript.Params {
 	return testscript.Params{
 		Dir: dir,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			env.Setenv("PATH", os.Getenv("PATH")) // with testscript.Main's rasp-instrument first
 			env.Setenv("GOCACHE", goCache)
 			env.Setenv("GOMODCACHE", modCache)
 			env.Setenv("GOPROXY", goEnv("GOPROXY"))

@@ -69,7 +69,7 @@ func runRealModule(t *testing.T, path, version, pkgs string) string {
 		t.Fatal(err)
 	}
 	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOCACHE="+goCache, "RASP_CACHE="+raspDir,
-		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		"PATH="+os.Getenv("PATH"))
 	tidy := exec.Command("go", "mod", "tidy")
 	tidy.Dir, tidy.Env = src, env
 	if out, err := tidy.CombinedOutput(); err != nil {

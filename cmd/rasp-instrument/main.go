@@ -21,20 +21,9 @@ package main
 import (
 	"os"
 
-	"github.com/rasp-instrument/rasp-instrument/rewrite"
+	"github.com/rasp-instrument/rasp-instrument/cmd/rasp-instrument/cli"
 )
 
 func main() {
-	os.Exit(Main())
-}
-
-// Main runs the tool with os.Args and returns the exit status.
-func Main() int {
-	if opts, tool, args, ok := rewrite.ParseToolexecArgs(os.Args[1:]); ok {
-		return rewrite.NewToolexec(opts, tool, args).Run()
-	}
-	if err := newRootCmd().Execute(); err != nil {
-		return 1
-	}
-	return 0
+	os.Exit(cli.Main())
 }

@@ -1,0 +1,11 @@
+//go:build rasp_stdpatch
+
+// Declarations added to package internal/runtime/exithook: a way for the
+// runtime to register a hook that runs when the program exits.
+
+package exithook
+
+import _ "unsafe" // for go:linkname
+
+//go:linkname __rasp_addExitHook
+func __rasp_addExitHook(f func()) { Add(Hook{F: f, RunOnFailure: true}) }

@@ -1,0 +1,313 @@
+package toolexec
+
+import (
+	"github.com/rasp-instrument/rasp-instrument/rewrite/callsite"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
+
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
+)
+
+// goFiles returns the index of the first of the trailing .go files of a
+// compile command line.
+func goFiles(args []string) int {
+	i := len(args)
+	for i > 0 && strings.HasSuffix(args[i-1], ".go") && !strings.HasPrefix(args[i-1], "-") {
+		i--
+	}
+	return i
+}
+
+// A compileKind is what the tool does with one compile: decided from the
+// command line and the spec, before any file is read.
+type compileKind int
+
+const (
+	compileAsIs         compileKind = iota // no Go files (asm stubs only): the compiler as called
+	compileRuntime                         // a package of the runtime: its paths trimmed
+	compileStd                             // the standard library: the spec's patches
+	compileExcluded                        // excluded by the spec: as written, with a warning
+	compileInstrumented                    // everything else: rewritten where it calls a join point
+)
+
+// decide tells how to compile the package ip from the compiler's
+// arguments.
+func decide(sp *spec.Spec, args []string, ip string) compileKind {
+	switch {
+	case goFiles(args) == len(args):
+		return compileAsIs
+	case isRuntimePackage(ip):
+		return compileRuntime
+	case hasFlag(args, "-std"):
+		return compileStd // the standard library never imports the runtime
+	case sp.Excluded(ip):
+		return compileExcluded
+	}
+	return compileInstrumented
+}
+
+func (x *Toolexec) compile(sp *spec.Spec) error {
+	args := x.Args
+	ip := importPath()
+	switch decide(sp, args, ip) {
+	case compileAsIs:
+		return x.passThrough(args)
+	case compileRuntime:
+		return x.passThrough(trimRuntimePaths(args, ip, args[goFiles(args)]))
+	case compileStd:
+		return x.compileStd(sp, args, ip)
+	case compileExcluded:
+		fmt.Fprintf(x.Stderr, "rasp-instrument: warning: %s is excluded from instrumentation by %s; its sink calls are not protected\n", ip, sp.File)
+		return x.passThrough(args)
+	}
+	if p, _ := flagValue(args, "-p"); p == "main" {
+		// Every program links the runtime, so the standard library's entry
+		// points are hooked even when no call site of it was rewritten (a
+		// program that reaches its database only through an ORM).
+		var err error
+		if args, err = x.importRuntime(args); err != nil {
+			return fmt.Errorf("compiling %s: %w", ip, err)
+		}
+	}
+	cfgPath, cfgIdx := flagValue(args, "-importcfg")
+	if cfgIdx < 0 {
+		return fmt.Errorf("compiling %s: no -importcfg in the compiler's arguments; cannot type-check it", ip)
+	}
+	cfg, err := ReadImportCfg(cfgPath)
+	if err != nil {
+		return fmt.Errorf("compiling %s: %w", ip, err)
+	}
+	results, err := x.rewrite(sp, args, ip, cfg)
+	if err != nil || results == nil {
+		if err == nil {
+			err = x.compileWithRuntimeOverride(args, cfg, cfgIdx)
+		}
+		return err
+	}
+	return x.emit(sp, args, ip, cfg, cfgIdx, results)
+}
+
+// rewrite type-checks the package and rewrites its references to the
+// spec's calls. It returns nil results when nothing changed.
+func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *ImportCfg) ([]callsite.FileResult, error) {
+	files := args[goFiles(args):]
+	srcs := make([][]byte, len(files))
+	for i, f := range files {
+		var err error
+		if srcs[i], err = os.ReadFile(f); err != nil {
+			return nil, err
+		}
+	}
+	if !mayReachSinks(srcs, cfg, sp) {
+		return nil, nil
+	}
+	lang, _ := flagValue(args, "-lang")
+	goarch := os.Getenv("GOARCH")
+	if goarch == "" {
+		goarch = runtime.GOARCH
+	}
+	pkg, err := CheckFiles(ip, files, srcs, cfg, goarch, lang)
+	if err != nil {
+		// Compile as written: if the code is wrong, the compiler says so.
+		if cerr := x.passThroughQuiet(args); cerr != nil {
+			return nil, x.passThrough(args)
+		}
+		return nil, fmt.Errorf("cannot type-check %s to instrument it, so it would build without protection:\n\t%v\n"+
+			"Report this, or exclude the package in the sink spec (exclude: [%s]) to build it unprotected on purpose", ip, err, ip)
+	}
+	if err := sp.CheckImports(pkg.Types.Imports()); err != nil {
+		return nil, err
+	}
+	results, err := callsite.Rewrite(pkg, sp, raspinstrument.RuntimePath)
+	if err != nil {
+		return nil, fmt.Errorf("instrumenting %s: %w", ip, err)
+	}
+	var missed []string
+	changed := false
+	for _, r := range results {
+		changed = changed || r.Out != nil
+		for _, s := range r.Sites {
+			if s.Mechanism == callsite.MechanismNone {
+				missed = append(missed, fmt.Sprintf("%s:%d:%d: %s: %s", s.File, s.Line, s.Column, s.Sink, s.Reason))
+			}
+		}
+	}
+	if len(missed) > 0 {
+		return nil, fmt.Errorf("cannot instrument %d call(s) of %s, so they would run without protection:\n\t%s\n"+
+			"Rewrite them as direct calls, report this, or exclude the package in the sink spec (exclude: [%s]) to build it unprotected on purpose",
+			len(missed), ip, strings.Join(missed, "\n\t"), ip)
+	}
+	if !changed {
+		return nil, nil
+	}
+	return results, nil
+}
+
+// emit writes the rewritten files and an import configuration that holds
+// the runtime packages they import, and runs the compiler on them.
+func (x *Toolexec) emit(sp *spec.Spec, args []string, ip string, cfg *ImportCfg, cfgIdx int, results []callsite.FileResult) error {
+	var hookPkgs []string
+	for _, r := range results {
+		for _, p := range r.Imports {
+			if isRuntimePackage(p) {
+				hookPkgs = append(hookPkgs, p)
+			}
+		}
+	}
+	rt, err := x.EnsureRuntime(args, hookPkgs...)
+	if err != nil {
+		return fmt.Errorf("instrumenting %s: %w", ip, err)
+	}
+	if err := verifyHooks(rt, results, sp); err != nil {
+		return err
+	}
+	dir, err := workDir(args)
+	if err != nil {
+		return err
+	}
+	newArgs := append([]string(nil), args[:goFiles(args)]...)
+	for i, r := range results {
+		if r.Out == nil {
+			newArgs = append(newArgs, r.Path)
+			continue
+		}
+		for _, p := range r.Imports {
+			if _, ok := cfg.Resolve(p); ok {
+				continue
+			}
+			a, ok := rt[p]
+			if !ok {
+				return fmt.Errorf("instrumenting %s: %s needs package %s, which is neither in its import configuration nor a runtime dependency", ip, r.Path, p)
+			}
+			cfg.PackageFile[p] = a
+		}
+		name, err := writeRewritten(dir, i, r.Path, r.Out)
+		if err != nil {
+			return err
+		}
+		newArgs = append(newArgs, name)
+	}
+	cfg.PackageFile[raspinstrument.RuntimePath] = rt[raspinstrument.RuntimePath]
+	newCfg := filepath.Join(dir, "importcfg")
+	if err := cfg.Write(newCfg); err != nil {
+		return err
+	}
+	newArgs[cfgIdx] = newCfg
+	return x.passThrough(newArgs)
+}
+
+// importRuntime adds to a main package's compile a file that imports the
+// runtime, and the runtime to its import configuration.
+func (x *Toolexec) importRuntime(args []string) ([]string, error) {
+	cfgPath, cfgIdx := flagValue(args, "-importcfg")
+	if cfgIdx < 0 {
+		return nil, fmt.Errorf("no -importcfg in the compiler's arguments")
+	}
+	cfg, err := ReadImportCfg(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := x.EnsureRuntime(args)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := workDir(args)
+	if err != nil {
+		return nil, err
+	}
+	cfg.PackageFile[raspinstrument.RuntimePath] = rt[raspinstrument.RuntimePath]
+	newCfg := filepath.Join(dir, "importcfg.main")
+	if err := cfg.Write(newCfg); err != nil {
+		return nil, err
+	}
+	file := filepath.Join(dir, "zz_rasp_runtime.go")
+	src := "// Code generated by rasp-instrument. DO NOT EDIT.\n\npackage main\n\nimport __rasp_start \"" + raspinstrument.RuntimePath + "\"\n\n" +
+		"func init() { __rasp_start.Start() }\n"
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		return nil, err
+	}
+	args = append(append([]string(nil), args...), file)
+	args[cfgIdx] = newCfg
+	return args, nil
+}
+
+// workDir returns the directory, next to the compiler's output, where the
+// rewritten files of a compile go, creating it.
+func workDir(args []string) (string, error) {
+	out, _ := flagValue(args, "-o")
+	if out == "" {
+		return "", fmt.Errorf("no -o in the compiler's arguments")
+	}
+	dir := filepath.Join(filepath.Dir(out), "rasp")
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// writeRewritten writes the new content of the i-th source file in dir,
+// behind a //line directive that keeps the original file's name and lines
+// in positions, and returns the new file's name.
+func writeRewritten(dir string, i int, orig string, content []byte) (string, error) {
+	name := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(orig)))
+	return name, os.WriteFile(name, append([]byte("//line "+orig+":1\n"), content...), 0o644)
+}
+
+// compileWithRuntimeOverride compiles a package as written, given its
+// import configuration cfg (the argument at cfgIdx). A package that imports
+// the runtime itself gets the runtime built for this build.
+func (x *Toolexec) compileWithRuntimeOverride(args []string, cfg *ImportCfg, cfgIdx int) error {
+	var uses []string
+	for p := range cfg.PackageFile {
+		if isRuntimePackage(p) {
+			uses = append(uses, p)
+		}
+	}
+	if len(uses) == 0 {
+		return x.passThrough(args)
+	}
+	rt, err := x.EnsureRuntime(args, uses...)
+	if err != nil {
+		return err
+	}
+	for p, a := range rt {
+		if _, ok := cfg.PackageFile[p]; ok || isRuntimePackage(p) {
+			cfg.PackageFile[p] = a
+		}
+	}
+	newCfg := args[cfgIdx] + ".rasp"
+	if err := cfg.Write(newCfg); err != nil {
+		return err
+	}
+	args = append([]string(nil), args...)
+	args[cfgIdx] = newCfg
+	return x.passThrough(args)
+}
+
+func (x *Toolexec) passThroughQuiet(args []string) error {
+	return exec.Command(x.Tool, args...).Run()
+}
+
+// trimRuntimePaths makes the runtime's archives independent of where its
+// source was unpacked: the module directory is rewritten to the module path
+// in positions, as -trimpath would. The export data, and so the fingerprint
+// that every instrumented package records, are then the same whatever the
+// tool's cache directory, and archives cached by an earlier build stay
+// compatible with a runtime unpacked elsewhere.
+func trimRuntimePaths(args []string, ip, file string) []string {
+	rel := filepath.FromSlash(strings.TrimPrefix(ip, raspinstrument.ModulePath))
+	dir := filepath.Dir(file)
+	if !strings.HasSuffix(dir, rel) {
+		return args
+	}
+	rewrite := strings.TrimSuffix(dir, rel) + "=>" + raspinstrument.ModulePath
+	args = append([]string(nil), args...)
+	if v, i := flagValue(args, "-trimpath"); i >= 0 {
+		args[i] = v + ";" + rewrite
+		return args
+	}
+	return append([]string{"-trimpath", rewrite}, args...)
+}

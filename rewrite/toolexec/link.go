@@ -1,0 +1,67 @@
+package toolexec
+
+import (
+	"github.com/rasp-instrument/rasp-instrument/rewrite/internal/stdlib"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
+
+	"bytes"
+	"fmt"
+
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
+)
+
+// link adds the runtime and the packages it needs to the linker's import
+// configuration. The linker loads only the packages that the program's
+// archives import, so the additions cost nothing in a program that was not
+// instrumented.
+func (x *Toolexec) link(sp *spec.Spec) error {
+	args := append([]string(nil), x.Args...)
+	cfgPath, cfgIdx := flagValue(args, "-importcfg")
+	if cfgIdx < 0 {
+		return x.passThrough(args)
+	}
+	cfg, err := ReadImportCfg(cfgPath)
+	if err != nil {
+		return err
+	}
+	// A hook package is needed when a package of the program imports it:
+	// only packages outside the standard library are rewritten, so only
+	// their export data is searched for the hook packages' paths.
+	var need []string
+	for _, hp := range sp.HookPackages() {
+		if hp != raspinstrument.RuntimePath && linkedByUserCode(x.GOROOT, cfg, hp) {
+			need = append(need, hp)
+		}
+	}
+	rt, err := x.EnsureRuntime(args, need...)
+	if err != nil {
+		return fmt.Errorf("linking %s: %w", importPath(), err)
+	}
+	for p, a := range rt {
+		if _, ok := cfg.PackageFile[p]; !ok || isRuntimePackage(p) {
+			cfg.PackageFile[p] = a
+		}
+	}
+	newCfg := cfgPath + ".rasp"
+	if err := cfg.Write(newCfg); err != nil {
+		return err
+	}
+	args[cfgIdx] = newCfg
+	return x.passThrough(args)
+}
+
+// linkedByUserCode reports whether an archive outside the standard library
+// in cfg names the package path in its export data.
+func linkedByUserCode(goroot string, cfg *ImportCfg, path string) bool {
+	needle := []byte(path)
+	for p, a := range cfg.PackageFile {
+		if stdlib.IsPackage(goroot, p) || isRuntimePackage(p) {
+			continue
+		}
+		def, err := readPkgDef(a)
+		if err != nil || bytes.Contains(def, needle) {
+			return true
+		}
+	}
+	return false
+}
