@@ -184,3 +184,36 @@ func g(b *strings.Builder) {}`, "{opaque}"},
 		})
 	}
 }
+
+// TestNotCovered: a reference the rewrite cannot handle is a site with
+// mechanism none and its reason (the build refuses the package; diff lists
+// it), and the rest of the file is still rewritten.
+func TestNotCovered(t *testing.T) {
+	sp, err := spec.Parse("t.yaml", []byte("sinks:\n  - {call: \"example.com/p.(*Q).Query\", family: sql, check: postgres}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := `package p
+
+import "context"
+
+type Q struct{}
+
+func (*Q) Query(ctx context.Context, sql string, args ...any) (int, error) { return 0, nil }
+
+var byExpr = (*Q).Query
+
+func f(q *Q, s string) { q.Query(context.Background(), s) }
+`
+	r := rewriteWith(t, sp, src)
+	if len(r.Sites) != 2 {
+		t.Fatalf("sites = %+v", r.Sites)
+	}
+	none := r.Sites[0]
+	if none.Mechanism != MechanismNone || none.Line != 9 || !strings.Contains(none.Reason, "cannot be checked in place") {
+		t.Errorf("method expression site = %+v", none)
+	}
+	if r.Sites[1].Mechanism != MechanismCall || !strings.Contains(string(r.Out), `__rasp.CheckedSQL(__rasp_site_0, "postgres", q.Query, context.Background(), s)`) {
+		t.Errorf("call site = %+v\n%s", r.Sites[1], r.Out)
+	}
+}

@@ -104,7 +104,7 @@ func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *ImportC
 			return nil, err
 		}
 	}
-	if !mayReachSinks(srcs, cfg, sp) {
+	if !mayReachSinks(ip, srcs, cfg, sp) {
 		return nil, nil
 	}
 	lang, _ := flagValue(args, "-lang")

@@ -13,10 +13,10 @@ import (
 // mayReachSinks is the cheap test, before type-checking, of whether a
 // package can reference a sink. A function sink needs its package's import
 // path in a file. A method sink needs ".Name" in a file, and a value of the
-// receiver's type, which the package can only hold if it imports the type's
-// package or one of its imports mentions that package in its export data (a
-// function result, a field, a variable of that type).
-func mayReachSinks(srcs [][]byte, cfg *ImportCfg, sp *spec.Spec) bool {
+// receiver's type, which the package can only hold if it is the type's
+// package, imports it, or one of its imports mentions that package in its
+// export data (a function result, a field, a variable of that type).
+func mayReachSinks(ip string, srcs [][]byte, cfg *ImportCfg, sp *spec.Spec) bool {
 	var methodPkgs []string
 	for _, src := range srcs {
 		direct, pkgs := sp.Mentions(src)
@@ -29,7 +29,7 @@ func mayReachSinks(srcs [][]byte, cfg *ImportCfg, sp *spec.Spec) bool {
 		return false
 	}
 	for _, p := range methodPkgs {
-		if _, ok := cfg.PackageFile[p]; ok {
+		if _, ok := cfg.PackageFile[p]; ok || p == ip {
 			return true
 		}
 	}
