@@ -16,8 +16,8 @@ import (
 	"strings"
 )
 
-// RuntimeAlias is the name under which rewritten files import the runtime.
-const RuntimeAlias = "__rasp"
+// runtimeAlias is the name under which rewritten files import the runtime.
+const runtimeAlias = "__rasp"
 
 // Mechanisms by which a sink call site is covered.
 const (
@@ -286,7 +286,7 @@ func (fr *fileRewriter) resolve(e ast.Expr) (*types.Func, *types.Selection, type
 	return nil, nil, 0
 }
 
-func (fr *fileRewriter) newSite(pos token.Pos, s *spec.Call, mechanism string, static bool, tmpls []Template) string {
+func (fr *fileRewriter) newSite(pos token.Pos, s *spec.Call, mechanism string, static bool, tmpls []argTemplate) string {
 	p := fr.pkg.Fset.Position(pos)
 	name := fmt.Sprintf("__rasp_site_%d", *fr.seq)
 	*fr.seq++
@@ -296,9 +296,9 @@ func (fr *fileRewriter) newSite(pos token.Pos, s *spec.Call, mechanism string, s
 		if !t.Known {
 			continue
 		}
-		a := fmt.Sprintf("%s.T(%d, %t", RuntimeAlias, t.Arg, t.Join)
-		if m := t.NumMask(); m != 0 {
-			a = fmt.Sprintf("%s.Tn(%d, %t, %#x", RuntimeAlias, t.Arg, t.Join, m)
+		a := fmt.Sprintf("%s.T(%d, %t", runtimeAlias, t.Arg, t.Join)
+		if m := t.numMask(); m != 0 {
+			a = fmt.Sprintf("%s.Tn(%d, %t, %#x", runtimeAlias, t.Arg, t.Join, m)
 		}
 		for _, seg := range t.Segs {
 			a += ", " + strconv.Quote(seg)
@@ -306,7 +306,7 @@ func (fr *fileRewriter) newSite(pos token.Pos, s *spec.Call, mechanism string, s
 		targs = append(targs, a+")")
 	}
 	decl := fmt.Sprintf("var %s = %s.NewSite(%s, %s, %d, %d, %s, %s, %t",
-		name, RuntimeAlias, strconv.Quote(fr.pkg.Path), strconv.Quote(filepath.Base(p.Filename)),
+		name, runtimeAlias, strconv.Quote(fr.pkg.Path), strconv.Quote(filepath.Base(p.Filename)),
 		p.Line, p.Column, strconv.Quote(s.Key()), strconv.Quote(s.Family), static)
 	for _, a := range targs {
 		decl += ", " + a
@@ -340,9 +340,9 @@ func judgedParam(fn *types.Func, i int) bool {
 }
 
 // templates infers how each string argument of a sink call was built.
-func (fr *fileRewriter) templates(call *ast.CallExpr, fn *types.Func) []Template {
+func (fr *fileRewriter) templates(call *ast.CallExpr, fn *types.Func) []argTemplate {
 	in := &inferrer{info: fr.pkg.Info, body: innermost(fr.bodies, call.Pos())}
-	var out []Template
+	var out []argTemplate
 	for i, a := range call.Args {
 		if call.Ellipsis.IsValid() && i == len(call.Args)-1 {
 			break
@@ -400,14 +400,14 @@ func derefStruct(t types.Type) (*types.Struct, bool) {
 // hook spells the hook of s in the rewritten file.
 func (fr *fileRewriter) hook(s *spec.Call) string {
 	if s.HookPkg == "" || s.HookPkg == fr.runtimePath {
-		return RuntimeAlias + "." + s.Hook
+		return runtimeAlias + "." + s.Hook
 	}
 	if fr.hooks == nil {
 		fr.hooks = map[string]string{}
 	}
 	a, ok := fr.hooks[s.HookPkg]
 	if !ok {
-		a = RuntimeAlias + "_" + filepath.Base(s.HookPkg)
+		a = runtimeAlias + "_" + filepath.Base(s.HookPkg)
 		fr.hooks[s.HookPkg] = a
 	}
 	return a + "." + s.Hook
@@ -571,7 +571,7 @@ func (fr *fileRewriter) checkInPlace(call *ast.CallExpr, fn *types.Func, s *spec
 		return err
 	}
 	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call, fn), fr.templates(call, fn))
-	fr.add(call.Pos(), call.Pos(), RuntimeAlias+"."+helper+"("+site+", "+strconv.Quote(s.Dialect)+", ")
+	fr.add(call.Pos(), call.Pos(), runtimeAlias+"."+helper+"("+site+", "+strconv.Quote(s.Dialect)+", ")
 	fr.add(call.Lparen, call.Lparen+1, ", ")
 	return nil
 }
@@ -587,7 +587,7 @@ func (fr *fileRewriter) checkValueInPlace(e ast.Expr, kind types.SelectionKind, 
 		return fmt.Errorf("%s: a method expression or row value of %s cannot be checked in place; call it directly", fr.pkg.Fset.Position(e.Pos()), s.Key())
 	}
 	site := fr.newSite(e.Pos(), s, MechanismValue, false, nil)
-	fr.add(e.Pos(), e.Pos(), RuntimeAlias+".CheckedSQLFunc("+site+", "+strconv.Quote(s.Dialect)+", ")
+	fr.add(e.Pos(), e.Pos(), runtimeAlias+".CheckedSQLFunc("+site+", "+strconv.Quote(s.Dialect)+", ")
 	fr.add(e.End(), e.End(), ")")
 	return nil
 }
@@ -630,7 +630,7 @@ func (fr *fileRewriter) typeString(t types.Type) string {
 // output applies the edits. Original lines keep their numbers: imports join
 // the package clause's line, and site declarations follow the last line.
 func (fr *fileRewriter) output(runtimePath string) ([]byte, error) {
-	imports := "; import " + RuntimeAlias + " " + strconv.Quote(runtimePath)
+	imports := "; import " + runtimeAlias + " " + strconv.Quote(runtimePath)
 	all := map[string]string{}
 	for p, a := range fr.hooks {
 		all[p] = a

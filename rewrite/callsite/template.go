@@ -14,11 +14,11 @@ import (
 	"strings"
 )
 
-// Template is what the build knows about how one argument of a sink call
+// argTemplate is what the build knows about how one argument of a sink call
 // is built: static segments written by the programmer around dynamic holes
 // (len(Segs) = holes + 1). A template whose static segments are all empty
 // says nothing and is not Known: the call site is opaque for that argument.
-type Template struct {
+type argTemplate struct {
 	Arg   int      // index of the argument among the sink's parameters
 	Known bool     // the construction is known
 	Segs  []string // static text around the holes
@@ -29,9 +29,9 @@ type Template struct {
 	Num []bool
 }
 
-// NumMask returns Num as a bit mask (bit i: hole i), for the runtime's Tn;
+// numMask returns Num as a bit mask (bit i: hole i), for the runtime's Tn;
 // holes past 64 are never numeric there.
-func (t Template) NumMask() uint64 {
+func (t argTemplate) numMask() uint64 {
 	var m uint64
 	for i, n := range t.Num {
 		if n && i < 64 {
@@ -42,7 +42,7 @@ func (t Template) NumMask() uint64 {
 }
 
 // String renders the template for people: SELECT ... WHERE name='{dyn}'.
-func (t Template) String() string {
+func (t argTemplate) String() string {
 	if !t.Known {
 		return "{opaque}"
 	}
@@ -118,9 +118,9 @@ func (in *inferrer) blockList() []*ast.BlockStmt {
 
 const maxInferDepth = 8
 
-func (in *inferrer) template(arg int, e ast.Expr, use token.Pos) Template {
+func (in *inferrer) template(arg int, e ast.Expr, use token.Pos) argTemplate {
 	h, join := in.infer(e, use)
-	t := Template{Arg: arg}
+	t := argTemplate{Arg: arg}
 	if !h.ok {
 		return t
 	}

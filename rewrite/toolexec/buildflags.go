@@ -10,7 +10,7 @@ import (
 // BuildFlags are the flags of the go command that change how packages are
 // compiled. The runtime must be built with the same ones as the program it
 // is linked into, or the linker refuses the mismatched objects.
-type BuildFlags struct {
+type buildFlags struct {
 	Race, Msan, Asan, Trimpath bool
 	Values                     map[string]string // tags, gcflags, asmflags, buildmode, ...
 }
@@ -38,7 +38,7 @@ var otherValueFlags = map[string]bool{
 const stdTag = "rasp_std"
 
 // withTag returns f with one more build tag.
-func (f BuildFlags) withTag(tag string) BuildFlags {
+func (f buildFlags) withTag(tag string) buildFlags {
 	v := map[string]string{}
 	for k, x := range f.Values {
 		v[k] = x
@@ -57,7 +57,7 @@ func (f BuildFlags) withTag(tag string) BuildFlags {
 }
 
 // Args returns the flags as go command arguments.
-func (f BuildFlags) Args() []string {
+func (f buildFlags) Args() []string {
 	var out []string
 	if f.Race {
 		out = append(out, "-race")
@@ -82,7 +82,7 @@ func (f BuildFlags) Args() []string {
 // parseGoFlags folds the build flags found in args (a go command line after
 // its subcommand, or the fields of GOFLAGS) into f. It stops at the first
 // argument that is not a flag.
-func (f *BuildFlags) parseGoFlags(args []string) {
+func (f *buildFlags) parseGoFlags(args []string) {
 	if f.Values == nil {
 		f.Values = map[string]string{}
 	}
@@ -130,8 +130,8 @@ func (f *BuildFlags) parseGoFlags(args []string) {
 // process can read it), then from the compiler's own arguments, which show
 // -race, -msan and -asan. Elsewhere (Windows), flags that change how the
 // runtime compiles (-tags, -gcflags...) must come through GOFLAGS.
-func DetectBuildFlags(toolArgs []string) BuildFlags {
-	var f BuildFlags
+func detectBuildFlags(toolArgs []string) buildFlags {
+	var f buildFlags
 	f.parseGoFlags(strings.Fields(os.Getenv("GOFLAGS")))
 	if args := goCommandLine(); len(args) > 2 {
 		f.parseGoFlags(args[2:]) // after "go build"

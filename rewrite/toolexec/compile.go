@@ -53,7 +53,7 @@ func decide(sp *spec.Spec, args []string, ip string) compileKind {
 }
 
 func (x *Toolexec) compile(sp *spec.Spec) error {
-	args := x.Args
+	args := x.args
 	ip := importPath()
 	switch decide(sp, args, ip) {
 	case compileAsIs:
@@ -63,7 +63,7 @@ func (x *Toolexec) compile(sp *spec.Spec) error {
 	case compileStd:
 		return x.compileStd(sp, args, ip)
 	case compileExcluded:
-		fmt.Fprintf(x.Stderr, "rasp-instrument: warning: %s is excluded from instrumentation by %s; its sink calls are not protected\n", ip, sp.File)
+		fmt.Fprintf(x.stderr, "rasp-instrument: warning: %s is excluded from instrumentation by %s; its sink calls are not protected\n", ip, sp.File)
 		return x.passThrough(args)
 	}
 	if p, _ := flagValue(args, "-p"); p == "main" {
@@ -79,7 +79,7 @@ func (x *Toolexec) compile(sp *spec.Spec) error {
 	if cfgIdx < 0 {
 		return fmt.Errorf("compiling %s: no -importcfg in the compiler's arguments; cannot type-check it", ip)
 	}
-	cfg, err := ReadImportCfg(cfgPath)
+	cfg, err := readImportCfg(cfgPath)
 	if err != nil {
 		return fmt.Errorf("compiling %s: %w", ip, err)
 	}
@@ -95,7 +95,7 @@ func (x *Toolexec) compile(sp *spec.Spec) error {
 
 // rewrite type-checks the package and rewrites its references to the
 // spec's calls. It returns nil results when nothing changed.
-func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *ImportCfg) ([]callsite.FileResult, error) {
+func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *importCfg) ([]callsite.FileResult, error) {
 	files := args[goFiles(args):]
 	srcs := make([][]byte, len(files))
 	for i, f := range files {
@@ -112,7 +112,7 @@ func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *ImportC
 	if goarch == "" {
 		goarch = runtime.GOARCH
 	}
-	pkg, err := CheckFiles(ip, files, srcs, cfg, goarch, lang)
+	pkg, err := checkFiles(ip, files, srcs, cfg, goarch, lang)
 	if err != nil {
 		// Compile as written: if the code is wrong, the compiler says so.
 		if cerr := x.passThroughQuiet(args); cerr != nil {
@@ -151,7 +151,7 @@ func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *ImportC
 
 // emit writes the rewritten files and an import configuration that holds
 // the runtime packages they import, and runs the compiler on them.
-func (x *Toolexec) emit(sp *spec.Spec, args []string, ip string, cfg *ImportCfg, cfgIdx int, results []callsite.FileResult) error {
+func (x *Toolexec) emit(sp *spec.Spec, args []string, ip string, cfg *importCfg, cfgIdx int, results []callsite.FileResult) error {
 	var hookPkgs []string
 	for _, r := range results {
 		for _, p := range r.Imports {
@@ -160,7 +160,7 @@ func (x *Toolexec) emit(sp *spec.Spec, args []string, ip string, cfg *ImportCfg,
 			}
 		}
 	}
-	rt, err := x.EnsureRuntime(args, hookPkgs...)
+	rt, err := x.ensureRuntime(args, hookPkgs...)
 	if err != nil {
 		return fmt.Errorf("instrumenting %s: %w", ip, err)
 	}
@@ -209,11 +209,11 @@ func (x *Toolexec) importRuntime(args []string) ([]string, error) {
 	if cfgIdx < 0 {
 		return nil, fmt.Errorf("no -importcfg in the compiler's arguments")
 	}
-	cfg, err := ReadImportCfg(cfgPath)
+	cfg, err := readImportCfg(cfgPath)
 	if err != nil {
 		return nil, err
 	}
-	rt, err := x.EnsureRuntime(args)
+	rt, err := x.ensureRuntime(args)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func writeRewritten(dir string, i int, orig string, content []byte) (string, err
 // compileWithRuntimeOverride compiles a package as written, given its
 // import configuration cfg (the argument at cfgIdx). A package that imports
 // the runtime itself gets the runtime built for this build.
-func (x *Toolexec) compileWithRuntimeOverride(args []string, cfg *ImportCfg, cfgIdx int) error {
+func (x *Toolexec) compileWithRuntimeOverride(args []string, cfg *importCfg, cfgIdx int) error {
 	var uses []string
 	for p := range cfg.PackageFile {
 		if isRuntimePackage(p) {
@@ -269,7 +269,7 @@ func (x *Toolexec) compileWithRuntimeOverride(args []string, cfg *ImportCfg, cfg
 	if len(uses) == 0 {
 		return x.passThrough(args)
 	}
-	rt, err := x.EnsureRuntime(args, uses...)
+	rt, err := x.ensureRuntime(args, uses...)
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func (x *Toolexec) compileWithRuntimeOverride(args []string, cfg *ImportCfg, cfg
 }
 
 func (x *Toolexec) passThroughQuiet(args []string) error {
-	return exec.Command(x.Tool, args...).Run()
+	return exec.Command(x.tool, args...).Run()
 }
 
 // trimRuntimePaths makes the runtime's archives independent of where its

@@ -11,19 +11,19 @@ import (
 )
 
 // ImportCfg is the content of a compiler or linker -importcfg file.
-type ImportCfg struct {
+type importCfg struct {
 	PackageFile map[string]string // import path -> archive
 	ImportMap   map[string]string // import path in source -> import path
 	Other       []string          // lines kept verbatim (modinfo, comments...)
 }
 
 // ReadImportCfg parses the importcfg file at path.
-func ReadImportCfg(path string) (*ImportCfg, error) {
+func readImportCfg(path string) (*importCfg, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	cfg := &ImportCfg{PackageFile: map[string]string{}, ImportMap: map[string]string{}}
+	cfg := &importCfg{PackageFile: map[string]string{}, ImportMap: map[string]string{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
@@ -47,7 +47,7 @@ func ReadImportCfg(path string) (*ImportCfg, error) {
 
 // Resolve maps an import path as written in source to the path of its
 // archive.
-func (c *ImportCfg) Resolve(path string) (string, bool) {
+func (c *importCfg) Resolve(path string) (string, bool) {
 	if m, ok := c.ImportMap[path]; ok {
 		path = m
 	}
@@ -56,7 +56,7 @@ func (c *ImportCfg) Resolve(path string) (string, bool) {
 }
 
 // Write writes the importcfg to path.
-func (c *ImportCfg) Write(path string) error {
+func (c *importCfg) Write(path string) error {
 	var b bytes.Buffer
 	for _, l := range c.Other {
 		b.WriteString(l)

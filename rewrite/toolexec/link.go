@@ -15,12 +15,12 @@ import (
 // archives import, so the additions cost nothing in a program that was not
 // instrumented.
 func (x *Toolexec) link(sp *spec.Spec) error {
-	args := append([]string(nil), x.Args...)
+	args := append([]string(nil), x.args...)
 	cfgPath, cfgIdx := flagValue(args, "-importcfg")
 	if cfgIdx < 0 {
 		return x.passThrough(args)
 	}
-	cfg, err := ReadImportCfg(cfgPath)
+	cfg, err := readImportCfg(cfgPath)
 	if err != nil {
 		return err
 	}
@@ -29,11 +29,11 @@ func (x *Toolexec) link(sp *spec.Spec) error {
 	// their export data is searched for the hook packages' paths.
 	var need []string
 	for _, hp := range sp.HookPackages() {
-		if hp != raspinstrument.RuntimePath && linkedByUserCode(x.GOROOT, cfg, hp) {
+		if hp != raspinstrument.RuntimePath && linkedByUserCode(x.goroot, cfg, hp) {
 			need = append(need, hp)
 		}
 	}
-	rt, err := x.EnsureRuntime(args, need...)
+	rt, err := x.ensureRuntime(args, need...)
 	if err != nil {
 		return fmt.Errorf("linking %s: %w", importPath(), err)
 	}
@@ -52,7 +52,7 @@ func (x *Toolexec) link(sp *spec.Spec) error {
 
 // linkedByUserCode reports whether an archive outside the standard library
 // in cfg names the package path in its export data.
-func linkedByUserCode(goroot string, cfg *ImportCfg, path string) bool {
+func linkedByUserCode(goroot string, cfg *importCfg, path string) bool {
 	needle := []byte(path)
 	for p, a := range cfg.PackageFile {
 		if stdlib.IsPackage(goroot, p) || isRuntimePackage(p) {

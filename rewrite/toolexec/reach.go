@@ -16,7 +16,7 @@ import (
 // receiver's type, which the package can only hold if it is the type's
 // package, imports it, or one of its imports mentions that package in its
 // export data (a function result, a field, a variable of that type).
-func mayReachSinks(ip string, srcs [][]byte, cfg *ImportCfg, sp *spec.Spec) bool {
+func mayReachSinks(ip string, srcs [][]byte, cfg *importCfg, sp *spec.Spec) bool {
 	var methodPkgs []string
 	for _, src := range srcs {
 		direct, pkgs := sp.Mentions(src)

@@ -19,9 +19,9 @@ import (
 
 // RuntimeArchives maps the import path of the runtime packages, and of every
 // package they depend on, to the archive compiled for this build.
-type RuntimeArchives map[string]string
+type runtimeArchives map[string]string
 
-// EnsureRuntime returns the archives of the runtime built with the same
+// ensureRuntime returns the archives of the runtime built with the same
 // toolchain, flags and environment as the current build. The first call for
 // a configuration runs `go list -export -deps` on the runtime through this
 // same tool (so the standard library packages it shares with the program come
@@ -29,7 +29,7 @@ type RuntimeArchives map[string]string
 //
 // pkgs are the runtime packages needed (the runtime itself is always
 // built); each set is built and recorded once.
-func (x *Toolexec) EnsureRuntime(toolArgs []string, pkgs ...string) (RuntimeArchives, error) {
+func (x *Toolexec) ensureRuntime(toolArgs []string, pkgs ...string) (runtimeArchives, error) {
 	pkgs = append([]string{raspinstrument.RuntimePath}, pkgs...)
 	sort.Strings(pkgs)
 	pkgs = slices.Compact(pkgs)
@@ -37,9 +37,9 @@ func (x *Toolexec) EnsureRuntime(toolArgs []string, pkgs ...string) (RuntimeArch
 	if err != nil {
 		return nil, err
 	}
-	flags := DetectBuildFlags(toolArgs)
+	flags := detectBuildFlags(toolArgs)
 	h := sha256.New()
-	fmt.Fprintf(h, "tool %s\ngoroot %s\n", x.ID(), x.GOROOT)
+	fmt.Fprintf(h, "tool %s\ngoroot %s\n", x.identity(), x.goroot)
 	for _, k := range []string{"GOOS", "GOARCH", "GOEXPERIMENT", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM", "CGO_ENABLED", "GOCACHE", "GODEBUG"} {
 		fmt.Fprintf(h, "%s=%s\n", k, os.Getenv(k))
 	}
@@ -74,12 +74,12 @@ func (x *Toolexec) EnsureRuntime(toolArgs []string, pkgs ...string) (RuntimeArch
 	return rt, os.Rename(tmp, record)
 }
 
-func readRecord(file string) (RuntimeArchives, bool) {
+func readRecord(file string) (runtimeArchives, bool) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, false
 	}
-	var rt RuntimeArchives
+	var rt runtimeArchives
 	if json.Unmarshal(data, &rt) != nil || rt[raspinstrument.RuntimePath] == "" {
 		return nil, false
 	}
@@ -91,7 +91,7 @@ func readRecord(file string) (RuntimeArchives, bool) {
 	return rt, true
 }
 
-func (x *Toolexec) listRuntime(mod string, flags BuildFlags, pkgs []string) (RuntimeArchives, error) {
+func (x *Toolexec) listRuntime(mod string, flags buildFlags, pkgs []string) (runtimeArchives, error) {
 	args := []string{"list", "-mod=mod", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", "-toolexec=" + x.selfCommand()}
 	args = append(args, flags.withTag(stdTag).Args()...)
 	args = append(args, pkgs...)
@@ -103,7 +103,7 @@ func (x *Toolexec) listRuntime(mod string, flags BuildFlags, pkgs []string) (Run
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("building the runtime (%s in %s): %v\n%s", strings.Join(cmd.Args, " "), mod, err, stderr.String())
 	}
-	rt := RuntimeArchives{}
+	rt := runtimeArchives{}
 	for _, line := range strings.Split(stdout.String(), "\n") {
 		if p, a, ok := strings.Cut(strings.TrimSpace(line), "="); ok && a != "" {
 			rt[p] = a
@@ -118,10 +118,10 @@ func (x *Toolexec) listRuntime(mod string, flags BuildFlags, pkgs []string) (Run
 // goCommand returns the go command of the toolchain that runs this build.
 func (x *Toolexec) goCommand() string {
 	name := "go"
-	if filepath.Ext(x.Tool) == ".exe" {
+	if filepath.Ext(x.tool) == ".exe" {
 		name = "go.exe"
 	}
-	p := filepath.Join(x.GOROOT, "bin", name)
+	p := filepath.Join(x.goroot, "bin", name)
 	if _, err := os.Stat(p); err == nil {
 		return p
 	}
@@ -131,8 +131,8 @@ func (x *Toolexec) goCommand() string {
 // selfCommand is the -toolexec value that runs this tool with the same
 // options.
 func (x *Toolexec) selfCommand() string {
-	parts := []string{quoteArg(x.Self)}
-	for _, a := range x.Options.argv() {
+	parts := []string{quoteArg(x.self)}
+	for _, a := range x.opts.argv() {
 		parts = append(parts, quoteArg(a))
 	}
 	return strings.Join(parts, " ")

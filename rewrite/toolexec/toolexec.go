@@ -103,13 +103,13 @@ func ParseArgs(args []string) (opts Options, tool string, toolArgs []string, ok 
 // It is the one place where Go tools are intercepted: compile is rewritten,
 // link gets the runtime, and every other tool runs untouched.
 type Toolexec struct {
-	Options Options
-	Tool    string   // path of the Go tool, e.g. $GOROOT/pkg/tool/linux_amd64/compile
-	Args    []string // the tool's arguments
-	GOROOT  string
-	Self    string // path of this executable
+	opts   Options
+	tool   string   // path of the Go tool, e.g. $GOROOT/pkg/tool/linux_amd64/compile
+	args   []string // the tool's arguments
+	goroot string
+	self   string // path of this executable
 
-	Stdout, Stderr io.Writer
+	stdout, stderr io.Writer
 
 	specHash string // of the spec in force, once loaded
 	idOnce   sync.Once
@@ -123,20 +123,20 @@ func New(opts Options, tool string, args []string) *Toolexec {
 		self = os.Args[0]
 	}
 	return &Toolexec{
-		Options: opts, Tool: tool, Args: args, Self: self,
-		GOROOT: filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(tool)))),
-		Stdout: os.Stdout, Stderr: os.Stderr,
+		opts: opts, tool: tool, args: args, self: self,
+		goroot: filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(tool)))),
+		stdout: os.Stdout, stderr: os.Stderr,
 	}
 }
 
-// ToolName is the tool's base name without extension: compile, link, asm...
-func (x *Toolexec) ToolName() string {
-	return strings.TrimSuffix(filepath.Base(x.Tool), ".exe")
+// toolName is the tool's base name without extension: compile, link, asm...
+func (x *Toolexec) toolName() string {
+	return strings.TrimSuffix(filepath.Base(x.tool), ".exe")
 }
 
 // loadSpec loads the sink spec in force.
 func (x *Toolexec) loadSpec() (*spec.Spec, error) {
-	sp, err := spec.Load(x.Options.Sinks)
+	sp, err := spec.Load(x.opts.Sinks)
 	if err != nil {
 		return nil, err
 	}
@@ -144,14 +144,14 @@ func (x *Toolexec) loadSpec() (*spec.Spec, error) {
 	return sp, nil
 }
 
-// ID is the identity of everything that changes what the tool does to a
-// build: this executable (rewriter, runtime source, built-in table) and the
+// identity is the identity of everything that changes what the tool does to a
+// build: this executable (rewriter, runtime source, built-in spec) and the
 // sink spec in force.
-func (x *Toolexec) ID() string {
+func (x *Toolexec) identity() string {
 	x.idOnce.Do(func() {
 		h := sha256.New()
 		fmt.Fprintf(h, "rasp-instrument %s\n", Version())
-		fmt.Fprintf(h, "exe %s\n", executableHash(x.Self))
+		fmt.Fprintf(h, "exe %s\n", executableHash(x.self))
 		fmt.Fprintf(h, "sinks %s\n", x.specHash)
 		x.id = hex.EncodeToString(h.Sum(nil))[:20]
 	})
@@ -168,7 +168,7 @@ func (x *Toolexec) Run() int {
 	if errors.As(err, &exit) {
 		return exit.ExitCode() // the tool failed and said why
 	}
-	fmt.Fprintf(x.Stderr, "rasp-instrument: %v\n", err)
+	fmt.Fprintf(x.stderr, "rasp-instrument: %v\n", err)
 	return 2
 }
 
@@ -177,18 +177,18 @@ func (x *Toolexec) run() error {
 		start := time.Now()
 		defer func() {
 			if f, err := os.OpenFile(trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
-				fmt.Fprintf(f, "%s\t%s\t%.3f\t%d\n", x.ToolName(), os.Getenv("TOOLEXEC_IMPORTPATH"), time.Since(start).Seconds(), selfMaxRSS())
+				fmt.Fprintf(f, "%s\t%s\t%.3f\t%d\n", x.toolName(), os.Getenv("TOOLEXEC_IMPORTPATH"), time.Since(start).Seconds(), selfMaxRSS())
 				f.Close()
 			}
 		}()
 	}
-	name := x.ToolName()
-	probe := len(x.Args) == 1 && x.Args[0] == "-V=full"
+	name := x.toolName()
+	probe := len(x.args) == 1 && x.args[0] == "-V=full"
 	if name != "compile" && name != "link" {
 		if probe {
 			return x.version()
 		}
-		return x.passThrough(x.Args)
+		return x.passThrough(x.args)
 	}
 	// A broken spec fails the build's first step: the go command's probe
 	// of the compiler's identity.
@@ -245,22 +245,22 @@ func toolVersion(tool string, stderr io.Writer) (string, error) {
 // entries, and a change of spec or tool rebuilds. Only the compiler and the
 // linker are asked.
 func (x *Toolexec) version() error {
-	line, err := toolVersion(x.Tool, x.Stderr)
+	line, err := toolVersion(x.tool, x.stderr)
 	if err != nil {
 		return err
 	}
-	if name := x.ToolName(); name != "compile" && name != "link" {
-		fmt.Fprintln(x.Stdout, line)
+	if name := x.toolName(); name != "compile" && name != "link" {
+		fmt.Fprintln(x.stdout, line)
 		return nil
 	}
-	if x.ToolName() == "compile" && os.Getenv(nestedEnv) == "" {
+	if x.toolName() == "compile" && os.Getenv(nestedEnv) == "" {
 		// The go command asks for the compiler's identity once, before
 		// its first compile, and holds every compile until it has the
 		// answer. Building the runtime now, alone, puts the standard
 		// library packages it needs into the build cache under the
 		// same keys the build is about to use, so they are compiled
 		// once, not twice in parallel.
-		if _, err := x.EnsureRuntime(nil); err != nil { // the runtime and its detectors; hook packages of other families come when needed
+		if _, err := x.ensureRuntime(nil); err != nil { // the runtime and its detectors; hook packages of other families come when needed
 			return err
 		}
 	}
@@ -271,18 +271,18 @@ func (x *Toolexec) version() error {
 		}
 	}
 	if len(f) >= 3 && strings.Contains(f[2], "devel") && strings.HasPrefix(f[len(f)-1], "buildID=") {
-		f[len(f)-1] += "+rasp-" + x.ID() // the go command keeps the content ID after the last /
+		f[len(f)-1] += "+rasp-" + x.identity() // the go command keeps the content ID after the last /
 		line = strings.Join(f, " ")
 	} else {
-		line += " rasp-instrument=" + Version() + "+" + x.ID()
+		line += " rasp-instrument=" + Version() + "+" + x.identity()
 	}
-	fmt.Fprintln(x.Stdout, line)
+	fmt.Fprintln(x.stdout, line)
 	return nil
 }
 
 func (x *Toolexec) passThrough(args []string) error {
-	cmd := exec.Command(x.Tool, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, x.Stdout, x.Stderr
+	cmd := exec.Command(x.tool, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, x.stdout, x.stderr
 	return cmd.Run()
 }
 

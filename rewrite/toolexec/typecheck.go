@@ -16,7 +16,7 @@ import (
 // CheckFiles parses and type-checks the files of one package, whose
 // contents are srcs, against the export data named by cfg, as the compiler
 // would see them.
-func CheckFiles(importPath string, names []string, srcs [][]byte, cfg *ImportCfg, goarch, lang string) (*callsite.Package, error) {
+func checkFiles(importPath string, names []string, srcs [][]byte, cfg *importCfg, goarch, lang string) (*callsite.Package, error) {
 	fset := token.NewFileSet()
 	pkg := &callsite.Package{Path: importPath, Fset: fset, Names: names}
 	for i, name := range names {

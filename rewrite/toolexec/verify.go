@@ -10,7 +10,7 @@ import (
 
 // verifyHooks checks that the runtime built for this build has the hook of
 // every call the rewrite rerouted.
-func verifyHooks(rt RuntimeArchives, results []callsite.FileResult, sp *spec.Spec) error {
+func verifyHooks(rt runtimeArchives, results []callsite.FileResult, sp *spec.Spec) error {
 	loaded := map[string]*types.Package{}
 	for _, r := range results {
 		for _, site := range r.Sites {
