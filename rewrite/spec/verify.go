@@ -214,25 +214,32 @@ func (s *Spec) checkPatches(goroot string) error {
 	ctx := build.Default
 	ctx.GOROOT = goroot
 	for _, p := range s.Patches {
-		bp, err := ctx.Import(p.Pkg, "", 0)
+		_, files, srcs, err := stdSources(&ctx, p.Pkg)
 		if err != nil {
 			return fmt.Errorf("%s: %s: %v", p.Pos, p.Pkg, err)
-		}
-		var files []string
-		var srcs [][]byte
-		for _, f := range append(bp.GoFiles, bp.CgoFiles...) {
-			name := filepath.Join(bp.Dir, f)
-			b, err := os.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			files, srcs = append(files, name), append(srcs, b)
 		}
 		if _, _, err := stdpatch.Apply([]stdpatch.Patch{p.Patch}, files, srcs); err != nil {
 			return fmt.Errorf("%s: %v", p.Pos, err)
 		}
 	}
 	return nil
+}
+
+// stdSources returns a standard library package and its Go files as the go
+// command would hand them to the compiler under ctx.
+func stdSources(ctx *build.Context, path string) (bp *build.Package, files []string, srcs [][]byte, err error) {
+	if bp, err = ctx.Import(path, "", 0); err != nil {
+		return nil, nil, nil, err
+	}
+	for _, f := range append(bp.GoFiles, bp.CgoFiles...) {
+		name := filepath.Join(bp.Dir, f)
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		files, srcs = append(files, name), append(srcs, b)
+	}
+	return bp, files, srcs, nil
 }
 
 // envWithout returns the environment without the named variables.

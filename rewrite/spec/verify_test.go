@@ -10,8 +10,6 @@ import (
 	"go/token"
 	"go/types"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -91,19 +89,9 @@ func TestPatchedPackagesTypeCheck(t *testing.T) {
 		}
 		seen[p.Pkg] = true
 		t.Run(p.Pkg, func(t *testing.T) {
-			bp, err := build.Import(p.Pkg, "", 0)
+			bp, files, srcs, err := stdSources(&build.Default, p.Pkg)
 			if err != nil {
 				t.Fatal(err)
-			}
-			var files []string
-			var srcs [][]byte
-			for _, f := range append(bp.GoFiles, bp.CgoFiles...) {
-				name := filepath.Join(bp.Dir, f)
-				b, err := os.ReadFile(name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				files, srcs = append(files, name), append(srcs, b)
 			}
 			changed, added, err := stdpatch.Apply(sp.PatchesFor(p.Pkg), files, srcs)
 			if err != nil {
