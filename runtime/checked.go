@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -68,7 +69,7 @@ func CheckedSQLFunc[R any](site *Site, dialect string, f func(context.Context, s
 // request's inputs and the context-free rules.
 func CheckedSQLBatch[B, R any](site *Site, dialect string, f func(context.Context, B) R, ctx context.Context, b B) R {
 	defer setQuery(getQuery()) // put back the mark found (see above)
-	if CurrentMode() != ModeOff {
+	if CurrentMode() != policy.ModeOff {
 		for _, q := range batchQueries(b) {
 			if err := checkQuery(ctx, site, q, dialect); err != nil {
 				if ctx == nil {

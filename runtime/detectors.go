@@ -217,7 +217,7 @@ type templateExec struct{}
 func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Request) (Finding, bool) {
 	var buf [maxSpans]Span
 	if idx, isShell := shell.ShellScript(argv); isShell {
-		if a := CurrentPolicy().shell; a != nil && !a.Allowed(argv[idx]) {
+		if a := CurrentPolicy().ShellAllowlist(); a != nil && !a.Allowed(argv[idx]) {
 			return Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(argv[idx])}, true
 		}
 		t := site.template(off + idx)
@@ -311,7 +311,7 @@ type templatePath struct{}
 
 func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Finding, bool) {
 	t := site.template(arg)
-	bases := CurrentPolicy().pathBases
+	bases := CurrentPolicy().PathBases()
 	if t == nil {
 		// No template: the request's inputs found in the path, or cleaned
 		// into it, are its dynamic parts (see inputsPath).

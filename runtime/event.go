@@ -14,60 +14,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
-
-// Event is one finding as written to the event log: one JSON object a line,
-// written through log/slog (so it also carries "level" and "msg"). The
-// summary of the identical findings a rate limit window left out
-// (MsgSuppressed) decodes into an Event too.
-type Event struct {
-	Time    time.Time `json:"time"`
-	Rule    string    `json:"rule"`
-	Family  Family    `json:"family"`
-	Mode    string    `json:"mode"`
-	Verdict string    `json:"verdict"` // blocked, detected, allowlisted
-	Site    string    `json:"site"`
-	Sink    string    `json:"sink"`
-	Value   string    `json:"value,omitempty"`
-	Detail  string    `json:"detail,omitempty"`
-	Span    []int     `json:"span,omitempty"`    // [start, end) of the offending part of the raw value
-	Dialect string    `json:"dialect,omitempty"` // the SQL dialect that judged a query
-
-	// The request the call served, when the server middleware knew it.
-	RequestID string      `json:"request_id,omitempty"`
-	Method    string      `json:"method,omitempty"`
-	Path      string      `json:"path,omitempty"`
-	ClientIP  string      `json:"client_ip,omitempty"`
-	Input     *EventInput `json:"input,omitempty"` // the input found in the offending part
-
-	Stack []string `json:"stack,omitempty"` // innermost first, at most 16 frames
-
-	// Msg tells a finding (MsgFinding) from a summary of suppressed events
-	// (MsgSuppressed). A summary carries Rule, Site and Verdict, the number
-	// of identical events the rate limit left out (Suppressed) and the
-	// window they were left out in [WindowStart, WindowEnd).
-	Msg         string    `json:"msg,omitempty"`
-	Suppressed  int64     `json:"suppressed,omitempty"`
-	WindowStart time.Time `json:"window_start,omitzero"`
-	WindowEnd   time.Time `json:"window_end,omitzero"`
-}
-
-// The messages of the event log's lines.
-const (
-	// MsgFinding is the message of a finding's line.
-	MsgFinding = "rasp finding"
-	// MsgSuppressed is the message of the line that closes a rate limit
-	// window in which identical findings (same rule, site and verdict)
-	// were left out: it says how many.
-	MsgSuppressed = "rasp events suppressed"
-)
-
-// EventInput is the request input an event names.
-type EventInput struct {
-	Source string `json:"source"` // query, form, json, header, ...
-	Name   string `json:"name"`
-	Value  string `json:"value"` // at most 256 bytes
-}
 
 // Event delivery never blocks the call that found something: a line goes
 // into a bounded queue, and one goroutine writes the queue to the
@@ -343,13 +293,13 @@ func writeSuppressed(closed []suppression) {
 		if c.key.verdict == "allowlisted" {
 			level = slog.LevelInfo
 		}
-		eventLog.LogAttrs(context.Background(), level, MsgSuppressed,
+		eventLog.LogAttrs(context.Background(), level, event.MsgSuppressed,
 			slog.String("rule", c.key.rule), slog.String("site", c.key.site), slog.String("verdict", c.key.verdict),
 			slog.Int64("suppressed", c.n), slog.Time("window_start", c.start.UTC()), slog.Time("window_end", c.end.UTC()))
 	}
 }
 
-func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
+func record(site *Site, req *Request, f Finding, m policy.Mode, verdict string) {
 	countEvent(f.Rule, m, verdict)
 	where := siteOf(site)
 	ok, closed := admit(limitKey{f.Rule, where, verdict}, eventClock())
@@ -382,14 +332,14 @@ func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 		if len(v) > 256 {
 			v = v[:256]
 		}
-		attrs = append(attrs, slog.Any("input", EventInput{Source: in.Source, Name: in.Name, Value: v}))
+		attrs = append(attrs, slog.Any("input", event.Input{Source: in.Source, Name: in.Name, Value: v}))
 	}
 	attrs = append(attrs, slog.Any("stack", stack()))
 	level := slog.LevelWarn
 	if verdict == "allowlisted" {
 		level = slog.LevelInfo
 	}
-	eventLog.LogAttrs(context.Background(), level, MsgFinding, attrs...)
+	eventLog.LogAttrs(context.Background(), level, event.MsgFinding, attrs...)
 }
 
 // logEvent writes a runtime event that is not a finding (a policy that

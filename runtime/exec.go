@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"sync"
 	"unsafe"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // checked remembers the commands already judged where they were built, so
@@ -69,7 +71,7 @@ func ExecCommandContext(site *Site, ctx context.Context, name string, arg ...str
 }
 
 func guardCmd(site *Site, off int, c *exec.Cmd) {
-	if CurrentMode() == ModeOff {
+	if CurrentMode() == policy.ModeOff {
 		return
 	}
 	if err := checkCmd(site, off, c); err != nil {

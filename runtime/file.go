@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // checkPath judges a path; arg is its index among the sink's parameters.
@@ -45,21 +46,21 @@ func judgePath(site *Site, req *Request, detect func() (Finding, bool)) error {
 // call or marking the request as blocked.
 func recordUnrefused(site *Site, req *Request, f Finding) {
 	m := CurrentMode()
-	if m == ModeOff {
+	if m == policy.ModeOff {
 		return
 	}
 	p := CurrentPolicy()
 	m = p.RuleMode(f.Rule, m)
-	if m == ModeOff {
+	if m == policy.ModeOff {
 		return
 	}
-	if p.allowlisted(site, f, req) {
+	if allowlisted(p, site, f, req) {
 		countAllowlistHit(f.Rule)
 		record(site, req, f, m, "allowlisted")
 		return
 	}
 	verdict := "detected"
-	if m == ModeBlock {
+	if m == policy.ModeBlock {
 		verdict = "blocked"
 	}
 	record(site, req, f, m, verdict)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // ErrBlocked is matched, through errors.Is, by every error a hook returns
@@ -69,7 +71,7 @@ func check(site *Site, req *Request, detect func() (Finding, bool)) (err error) 
 // arguments, so the site being all static says nothing about it.
 func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
 	m := CurrentMode()
-	if m == ModeOff {
+	if m == policy.ModeOff {
 		return nil // the kill switch: nothing is checked, whatever the rules say
 	}
 	defer func() {
@@ -88,16 +90,16 @@ func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) 
 	}
 	p := CurrentPolicy()
 	m = p.RuleMode(f.Rule, m)
-	if m == ModeOff {
+	if m == policy.ModeOff {
 		return nil
 	}
-	if p.allowlisted(site, f, req) {
+	if allowlisted(p, site, f, req) {
 		countAllowlistHit(f.Rule)
 		record(site, req, f, m, "allowlisted")
 		return nil
 	}
 	verdict := "detected"
-	if m == ModeBlock {
+	if m == policy.ModeBlock {
 		verdict = "blocked"
 		be := &BlockedError{Rule: f.Rule, Site: site}
 		if req != nil {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
@@ -25,9 +26,9 @@ import (
 // value may be anything the code built).
 
 var (
-	entrySQLSite  = &Site{Package: "database/sql", Sink: "database/sql entry point", Family: FamilySQL, Entry: true}
-	entryFileSite = &Site{Package: "os", Sink: "os.OpenFile entry point", Family: FamilyFile, Entry: true}
-	entryExecSite = &Site{Package: "os", Sink: "os.StartProcess entry point", Family: FamilyExec, Entry: true}
+	entrySQLSite  = &Site{Package: "database/sql", Sink: "database/sql entry point", Family: event.FamilySQL, Entry: true}
+	entryFileSite = &Site{Package: "os", Sink: "os.OpenFile entry point", Family: event.FamilyFile, Entry: true}
+	entryExecSite = &Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
 )
 
 // markJudged records that the calling goroutine's next entry-point call
@@ -117,7 +118,7 @@ func entryOpen(name string, _ int) error {
 	if req == nil {
 		return nil
 	}
-	return judgePath(entryFileSite, req, func() (Finding, bool) { return inputsPath(req, name, CurrentPolicy().pathBases) })
+	return judgePath(entryFileSite, req, func() (Finding, bool) { return inputsPath(req, name, CurrentPolicy().PathBases()) })
 }
 
 func entryStart(name string, argv []string) error {

@@ -3,6 +3,8 @@ package rasp
 import (
 	"context"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 type fixedInputs []Input
@@ -11,7 +13,7 @@ func (f fixedInputs) Inputs() []Input { return f }
 
 func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 	old := CurrentMode()
-	SetMode(ModeBlock)
+	SetMode(policy.ModeBlock)
 	defer SetMode(old)
 	SetEventWriter(discard{})
 	defer SetEventWriter(nil)

@@ -5,6 +5,9 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 func TestTemplateSpans(t *testing.T) {
@@ -71,10 +74,10 @@ func TestTemplateTextSpans(t *testing.T) {
 // Values that did not come from the request are judged by the template
 // alone: the same code is blocked with an attack and quiet with safe values.
 func TestTemplateDetection(t *testing.T) {
-	sqlSite := &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT price FROM products WHERE name = '", "'")}}
-	shSite := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
-	pathSite := &Site{Sink: "os.ReadFile", Family: FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
-	withMode(t, ModeBlock, func() {
+	sqlSite := &Site{Sink: "database/sql.(*DB).Query", Family: event.FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT price FROM products WHERE name = '", "'")}}
+	shSite := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
+	pathSite := &Site{Sink: "os.ReadFile", Family: event.FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
+	withMode(t, policy.ModeBlock, func() {
 		for _, q := range []string{"apple", "O''Brien", "x' OR '1'='1", "x' UNION SELECT secret FROM products--"} {
 			err := checkSQL(nil, sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
 			if attack := strings.Contains(q, "OR") || strings.Contains(q, "UNION"); (err != nil) != attack {
@@ -125,8 +128,8 @@ func sprintfQuery(name string) string {
 }
 
 var (
-	concatSite  = &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT id, name, price FROM products WHERE category = 'fruit' AND name = '", "' ORDER BY price LIMIT 20")}}
-	opaqueSite  = &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL}
+	concatSite  = &Site{Sink: "database/sql.(*DB).Query", Family: event.FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT id, name, price FROM products WHERE category = 'fruit' AND name = '", "' ORDER BY price LIMIT 20")}}
+	opaqueSite  = &Site{Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	sprintfSite = concatSite
 )
 
@@ -138,8 +141,8 @@ func BenchmarkSprintfRewritten(b *testing.B) { benchSQL(b, sprintfQuery, sprintf
 
 // A script that does not fit its template is judged as an opaque one.
 func TestTemplateMismatchFallsBack(t *testing.T) {
-	s := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
-	withMode(t, ModeBlock, func() {
+	s := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
+	withMode(t, policy.ModeBlock, func() {
 		if err := checkCmd(s, 0, exec.Command("sh", "-c", "ls; id")); err == nil {
 			t.Fatal("a script that left its template was not judged")
 		}

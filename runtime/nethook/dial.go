@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
 
@@ -232,7 +233,7 @@ func isProxy(address string) bool {
 
 // allowCache holds the SSRF allowlist compiled from the policy in force.
 var allowCache atomic.Pointer[struct {
-	from  *rasp.ActivePolicy
+	from  *policy.Compiled
 	allow *ssrf.Allowlist
 }]
 
@@ -252,7 +253,7 @@ func ssrfAllowlist() *ssrf.Allowlist {
 		}
 	}
 	allowCache.Store(&struct {
-		from  *rasp.ActivePolicy
+		from  *policy.Compiled
 		allow *ssrf.Allowlist
 	}{p, a})
 	return a
