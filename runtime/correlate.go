@@ -365,7 +365,7 @@ func (set *spanSet) emit(out *[MaxSpans]Span, which *[MaxSpans]int) int {
 		n = MaxSpans
 	}
 	for i := 0; i < n; i++ {
-		out[i] = Span{set.r[i].start, set.r[i].end}
+		out[i] = Span{Start: set.r[i].start, End: set.r[i].end}
 		which[i] = set.r[i].which
 	}
 	return n
@@ -401,24 +401,20 @@ func inputsPathOS(req *Request, p string, bases []string, goos string) (Finding,
 	var buf [maxSpans]Span
 	var which [maxSpans]int
 	if n := pathInputSpans(p, inputs, &buf, &which, goos); n > 0 {
-		var pbuf [maxSpans]pathguard.Span
-		for i := 0; i < n; i++ {
-			pbuf[i] = pathguard.Span(buf[i])
-		}
-		f, found := pathguard.CheckOS(p, pbuf[:n], bases, goos)
+		f, found := pathguard.CheckOS(p, buf[:n], bases, goos)
 		if !found || f.Rule == pathguard.RuleAbsolute && !intoLastSegment(p, f.End, goos) {
 			// An input that starts the path but ends before its last
 			// segment ("/app" in "/app/templates/x.html") may as well be a
 			// coincidence: the input "next=/app" of a program in /app.
 			return Finding{}, false
 		}
-		// Copies: handing buf and which to at would move them to the heap
-		// on the clean path too.
-		in := &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
-		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+		// A copy: handing buf and which to input would move them to the
+		// heap on the clean path too.
+		parts := &dynamicParts{req: req, n: n, spans: buf, which: which, fromInputs: true}
+		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: parts.input(p, f.Start, f.End)}, true
 	}
 	if i := wholePathInput(inputs, p, goos); i >= 0 {
-		f, found := pathguard.CheckOS(p, []pathguard.Span{{Start: 0, End: len(p)}}, bases, goos)
+		f, found := pathguard.CheckOS(p, []Span{{Start: 0, End: len(p)}}, bases, goos)
 		if !found {
 			return Finding{}, false
 		}

@@ -60,7 +60,7 @@ func TestCommandShapes(t *testing.T) {
 			t.Errorf("%s: the finding names no input", c.name)
 		}
 		// The standard library's entry point judges the same argv alike.
-		if g, ok := inputsCommand(c.argv, req); c.site == opaque && (ok != found || ok && g.Rule != f.Rule) {
+		if g, ok := commandFinding(entryExecSite, 0, c.argv, req, true); c.site == opaque && (ok != found || ok && g.Rule != f.Rule) {
 			t.Errorf("%s: entry point %+v %v, call site %+v %v", c.name, g, ok, f, found)
 		}
 	}

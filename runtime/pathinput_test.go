@@ -196,7 +196,7 @@ func TestPathBackslashByOS(t *testing.T) {
 	var buf [maxSpans]Span
 	n, _ := tp.template(0).spans(p, &buf)
 	for goos, want := range map[string]bool{"linux": false, "darwin": false, "windows": true} {
-		if _, found := pathguard.CheckOS(p, []pathguard.Span{pathguard.Span(buf[n-1])}, nil, goos); found != want {
+		if _, found := pathguard.CheckOS(p, []Span{buf[n-1]}, nil, goos); found != want {
 			t.Errorf("template, %s: found %v, want %v", goos, found, want)
 		}
 	}

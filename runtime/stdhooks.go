@@ -9,7 +9,6 @@ import (
 	"unsafe"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
-	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -87,26 +86,7 @@ func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) 
 		return nil
 	}
 	return judge(entrySQLSite, req, func() (Finding, bool) {
-		var buf [maxSpans]Span
-		var which [maxSpans]int
-		n := inputSpans(req, query, &buf, &which)
-		if n == 0 {
-			return Finding{}, false
-		}
-		var sbuf [maxSpans]sqli.Span
-		for i := 0; i < n; i++ {
-			sbuf[i] = sqli.Span(buf[i])
-		}
-		d := dialectOfDriver(drv)
-		f, ok := sqli.Check(query, sbuf[:n], d)
-		if !ok {
-			return Finding{}, false
-		}
-		// Copies: handing buf and which to at would move them to the heap
-		// on the clean path too.
-		in := &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
-		return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(query[f.Start:f.End], d), Value: sqli.Redact(query, d),
-			Start: f.Start, End: f.End, Input: in.at(f.Start, f.End), Dialect: d.String()}, true
+		return sqlFinding(entrySQLSite, -1, query, dialectOfDriver(drv), req, true)
 	})
 }
 
@@ -132,60 +112,7 @@ func entryStart(name string, argv []string) error {
 	if len(argv) == 0 {
 		argv = []string{name}
 	}
-	return judge(entryExecSite, req, func() (Finding, bool) { return inputsCommand(argv, req) })
-}
-
-// inputsCommand judges a command by the request's inputs only.
-func inputsCommand(argv []string, req *Request) (Finding, bool) {
-	var buf [maxSpans]Span
-	var which [maxSpans]int
-	if idx, isShell := shell.ShellScript(argv); isShell {
-		if f, ok := scriptInputFinding(req, argv[idx]); ok {
-			return f, true
-		}
-		n := inputSpans(req, argv[idx], &buf, &which)
-		if n == 0 {
-			return Finding{}, false
-		}
-		var sbuf [maxSpans]shell.Span
-		for i := 0; i < n; i++ {
-			sbuf[i] = shell.Span(buf[i])
-		}
-		f, ok := shell.CheckScript(argv[idx], sbuf[:n])
-		if !ok {
-			return Finding{}, false
-		}
-		in := &Inputs{req, buf[:n], which[:n]}
-		return Finding{Rule: f.Rule, Detail: "a request input in the shell script is not confined to one word", Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
-	}
-	var dyn [][]shell.Span
-	var ins []*Inputs
-	for i, a := range argv {
-		n := inputSpans(req, a, &buf, &which)
-		if i == 0 && n == 0 {
-			if k := programInput(req, argv); k >= 0 {
-				buf[0], which[0], n = Span{0, len(a)}, k, 1
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		if dyn == nil {
-			dyn, ins = make([][]shell.Span, len(argv)), make([]*Inputs, len(argv))
-		}
-		for j := 0; j < n; j++ {
-			dyn[i] = append(dyn[i], shell.Span(buf[j]))
-		}
-		ins[i] = &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
-	}
-	if dyn == nil {
-		return Finding{}, false
-	}
-	f, ok := shell.CheckArgvValues(argv, dyn, nil, CurrentPolicy().OptionPrograms)
-	if !ok {
-		return Finding{}, false
-	}
-	return Finding{Rule: f.Rule, Detail: "a request input chose the program or an option", Start: f.Start, End: f.End, Input: ins[f.Arg].at(f.Start, f.End)}, true
+	return judge(entryExecSite, req, func() (Finding, bool) { return commandFinding(entryExecSite, 0, argv, req, true) })
 }
 
 // climb reports whether the ".." segments of a relative path climb above

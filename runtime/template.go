@@ -1,6 +1,10 @@
 package rasp
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
+)
 
 // Tmpl is what the build knew about how one argument of a sink call was
 // built: the static text the programmer wrote around the dynamic holes
@@ -25,8 +29,8 @@ func Tn(arg int, join bool, num uint64, segs ...string) Tmpl {
 }
 
 // Span is a half-open byte range [Start, End) of a value that came from a
-// variable.
-type Span struct{ Start, End int }
+// variable: the one span type of the runtime and its detectors.
+type Span = span.Span
 
 // maxSpans bounds the dynamic ranges passed to a detector; more holes than
 // that are merged into the last range, which only widens what is dynamic.
@@ -120,7 +124,7 @@ func (t *Tmpl) match(v string, out *[maxSpans]Span, textOnly, rightmost bool) (n
 			out[n-1].End = end
 			return
 		}
-		out[n] = Span{start, end}
+		out[n] = Span{Start: start, End: end}
 		n++
 	}
 	for i := 1; i < len(segs); i++ {

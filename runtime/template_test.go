@@ -17,13 +17,13 @@ func TestTemplateSpans(t *testing.T) {
 		want []Span
 		ok   bool
 	}{
-		{[]string{"SELECT * FROM t WHERE a='", "'"}, "SELECT * FROM t WHERE a='x'", []Span{{25, 26}}, true},
+		{[]string{"SELECT * FROM t WHERE a='", "'"}, "SELECT * FROM t WHERE a='x'", []Span{{Start: 25, End: 26}}, true},
 		{[]string{"SELECT * FROM t WHERE a='", "'"}, "SELECT * FROM t WHERE a=''", nil, true},
-		{[]string{"a=", " AND b=", ""}, "a=1 AND b=2", []Span{{2, 3}, {10, 11}}, true},
-		{[]string{"a=", "", " AND b"}, "a=12 AND b", []Span{{2, 4}}, true}, // two holes side by side
+		{[]string{"a=", " AND b=", ""}, "a=1 AND b=2", []Span{{Start: 2, End: 3}, {Start: 10, End: 11}}, true},
+		{[]string{"a=", "", " AND b"}, "a=12 AND b", []Span{{Start: 2, End: 4}}, true}, // two holes side by side
 		{[]string{"x", "y"}, "zzz", nil, false},
 		{[]string{"ab", "ba"}, "aba", nil, false}, // prefix and suffix overlap
-		{[]string{"echo ", ""}, "echo hi; id", []Span{{5, 11}}, true},
+		{[]string{"echo ", ""}, "echo hi; id", []Span{{Start: 5, End: 11}}, true},
 	} {
 		tm := T(0, false, tc.segs...)
 		var buf [maxSpans]Span
@@ -48,11 +48,11 @@ func TestTemplateTextSpans(t *testing.T) {
 		v    string
 		want []Span
 	}{
-		{"pid", Tn(0, false, 0b10, "", "/", "/fd"), "/proc/123/fd", []Span{{0, 5}}},
+		{"pid", Tn(0, false, 0b10, "", "/", "/fd"), "/proc/123/fd", []Span{{Start: 0, End: 5}}},
 		{"all numbers", Tn(0, false, 0b1, "/proc/", "/status"), "/proc/42/status", nil},
-		{"a number beside text", Tn(0, false, 0b01, "/tmp/", "", ".log"), "/tmp/7abc.log", []Span{{5, 9}}},
-		{"mislabelled", Tn(0, false, 0b1, "/tmp/", ""), "/tmp/../etc/passwd", []Span{{5, 18}}},
-		{"no mask", T(0, false, "/tmp/", ""), "/tmp/1", []Span{{5, 6}}},
+		{"a number beside text", Tn(0, false, 0b01, "/tmp/", "", ".log"), "/tmp/7abc.log", []Span{{Start: 5, End: 9}}},
+		{"mislabelled", Tn(0, false, 0b1, "/tmp/", ""), "/tmp/../etc/passwd", []Span{{Start: 5, End: 18}}},
+		{"no mask", T(0, false, "/tmp/", ""), "/tmp/1", []Span{{Start: 5, End: 6}}},
 	} {
 		var buf [maxSpans]Span
 		n, ok := tc.tm.textSpans(tc.v, &buf)
