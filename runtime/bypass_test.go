@@ -132,14 +132,14 @@ func TestBypassTable(t *testing.T) {
 	}
 	for _, b := range sqlBypasses {
 		q := "SELECT name FROM users WHERE name = '" + b.payload + "'"
-		judgeRow(b, check(sqlSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, JudgeCall(sqlSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range sqlNumericBypasses {
 		q := "SELECT name FROM users WHERE id = " + b.payload
-		judgeRow(b, check(numSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, JudgeCall(numSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range shellBypasses {
-		judgeRow(b, checkCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
+		judgeRow(b, judgeCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
 	}
 	// Paths: at a call site whose template tells the dynamic part, and at
 	// one that does not (an entry point), where the request's input (the

@@ -82,8 +82,8 @@ func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req
 type dynamicParts struct {
 	req        *Request
 	n          int
-	spans      [maxSpans]Span
-	which      [maxSpans]int // from inputs: which[i] indexes req.Inputs() for spans[i]
+	spans      [MaxSpans]Span
+	which      [MaxSpans]int // from inputs: which[i] indexes req.Inputs() for spans[i]
 	fromInputs bool          // the spans are the request's inputs, not a template's holes
 }
 
@@ -95,13 +95,13 @@ type dynamicParts struct {
 // when there is no usable template and no input in v.
 func (p *dynamicParts) find(site *Site, arg int, v string, req *Request) (known bool) {
 	p.req = req
-	if t := site.template(arg); t != nil && !t.Join {
+	if t := site.Template(arg); t != nil && !t.Join {
 		if n, ok := t.textSpans(v, &p.spans); ok {
 			p.n, p.fromInputs = n, false
 			return true // none: the programmer wrote all of v
 		}
 	}
-	p.n, p.fromInputs = inputSpans(req, v, &p.spans, &p.which), true
+	p.n, p.fromInputs = requestInputSpans(req, v, &p.spans, &p.which), true
 	return p.n > 0
 }
 
@@ -160,9 +160,9 @@ func sqlFinding(site *Site, arg int, q string, d sqli.Dialect, req *Request, inp
 // template, not the inputs, told the dynamic parts. It runs on the finding
 // path only.
 func inputIn(req *Request, v string, start, end int) *Input {
-	var buf [maxSpans]Span
-	var which [maxSpans]int
-	n := inputSpans(req, v, &buf, &which)
+	var buf [MaxSpans]Span
+	var which [MaxSpans]int
+	n := requestInputSpans(req, v, &buf, &which)
 	for i := 0; i < n; i++ {
 		if buf[i].Overlaps(start, end) {
 			return &req.Inputs()[which[i]]
@@ -171,9 +171,9 @@ func inputIn(req *Request, v string, start, end int) *Input {
 	return nil
 }
 
-// inputSpans finds req's significant inputs in v (see InputSpans); 0
+// requestInputSpans finds req's significant inputs in v (see InputSpans); 0
 // without a request.
-func inputSpans(req *Request, v string, out *[maxSpans]Span, which *[maxSpans]int) int {
+func requestInputSpans(req *Request, v string, out *[MaxSpans]Span, which *[MaxSpans]int) int {
 	if req == nil {
 		return 0
 	}
@@ -315,21 +315,21 @@ func commandFinding(site *Site, off int, argv []string, req *Request, inputsOnly
 
 // templatePath judges paths with package pathguard where the call site's
 // template tells the dynamic parts, by the request's inputs where it does
-// not (inputsPath), and with basicPath when neither tells.
+// not (pathInputFinding), and with basicPath when neither tells.
 type templatePath struct{}
 
 func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Finding, bool) {
-	t := site.template(arg)
+	t := site.Template(arg)
 	bases := CurrentPolicy().PathBases()
 	if t == nil {
 		// No template: the request's inputs found in the path, or cleaned
-		// into it, are its dynamic parts (see inputsPath).
-		if f, found := inputsPath(req, p, bases); found {
+		// into it, are its dynamic parts (see pathInputFinding).
+		if f, found := pathInputFinding(req, p, bases); found {
 			return f, true
 		}
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}
-	var buf [maxSpans]Span
+	var buf [MaxSpans]Span
 	n, ok := t.textSpans(p, &buf) // a number cannot climb or choose a name
 	var f pathguard.Finding
 	var found bool

@@ -25,7 +25,7 @@ import (
 // standard error). A full queue drops the line and counts it.
 const eventQueueLen = 4096
 
-var events struct {
+var eventQueue struct {
 	sync.Mutex
 	test    io.Writer // SetEventWriter: written synchronously
 	queue   chan []byte
@@ -39,55 +39,55 @@ var events struct {
 // SetEventWriter sends events to w, synchronously (for tests and
 // embedders); nil restores the default destination.
 func SetEventWriter(w io.Writer) {
-	events.Lock()
-	events.test = w
-	events.Unlock()
+	eventQueue.Lock()
+	eventQueue.test = w
+	eventQueue.Unlock()
 }
 
 // EventsWritten returns how many events were written.
-func EventsWritten() int64 { return events.written.Load() }
+func EventsWritten() int64 { return eventQueue.written.Load() }
 
 // EventsFailed returns how many events could not be written.
-func EventsFailed() int64 { return events.failed.Load() }
+func EventsFailed() int64 { return eventQueue.failed.Load() }
 
 // EventsDropped returns how many events were dropped because the queue was
 // full.
-func EventsDropped() int64 { return events.dropped.Load() }
+func EventsDropped() int64 { return eventQueue.dropped.Load() }
 
 // queueWriter is the io.Writer behind the slog handler: it hands each line
 // to the writer goroutine, or to the test writer.
 type queueWriter struct{}
 
 func (queueWriter) Write(p []byte) (int, error) {
-	events.Lock()
-	w := events.test
-	events.Unlock()
+	eventQueue.Lock()
+	w := eventQueue.test
+	eventQueue.Unlock()
 	if w != nil {
-		events.Lock()
+		eventQueue.Lock()
 		_, err := w.Write(p)
-		events.Unlock()
+		eventQueue.Unlock()
 		if err != nil {
-			events.failed.Add(1)
+			eventQueue.failed.Add(1)
 			return 0, err
 		}
-		events.written.Add(1)
+		eventQueue.written.Add(1)
 		return len(p), nil
 	}
-	events.start.Do(startEventWriter)
+	eventQueue.start.Do(startEventWriter)
 	line := append([]byte(nil), p...)
-	events.pending.Add(1)
+	eventQueue.pending.Add(1)
 	select {
-	case events.queue <- line:
+	case eventQueue.queue <- line:
 	default:
-		events.pending.Add(-1)
-		events.dropped.Add(1)
+		eventQueue.pending.Add(-1)
+		eventQueue.dropped.Add(1)
 		countEventDropped()
 	}
 	return len(p), nil
 }
 
 func startEventWriter() {
-	events.queue = make(chan []byte, eventQueueLen)
+	eventQueue.queue = make(chan []byte, eventQueueLen)
 	go writeEvents(os.Getenv("RASP_EVENTS"))
 	onExit(flushEvents)
 }
@@ -95,12 +95,12 @@ func startEventWriter() {
 // flushEvents writes the summaries of the rate limit window still open
 // and waits, at most a quarter of a second, for the queue to be written:
 // the program is exiting (main returned, or os.Exit), and a short-lived
-// program must not lose its last events.
+// program must not lose its last eventQueue.
 func flushEvents() {
 	defer func() { recover() }() // an exit hook must not panic
 	writeSuppressed(closeWindow(eventClock()))
 	deadline := time.Now().Add(250 * time.Millisecond)
-	for events.pending.Load() > 0 && time.Now().Before(deadline) {
+	for eventQueue.pending.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 }
@@ -121,7 +121,7 @@ func writeEvents(path string) {
 		w = os.Stderr
 		nf, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			logf("RASP_EVENTS: %v; writing events to stderr", err)
+			Logf("RASP_EVENTS: %v; writing events to stderr", err)
 			return
 		}
 		f, w = nf, nf
@@ -129,7 +129,7 @@ func writeEvents(path string) {
 	if path != "" {
 		open()
 	}
-	for line := range events.queue {
+	for line := range eventQueue.queue {
 		if f != nil && time.Since(checked) > time.Second {
 			checked = time.Now()
 			cur, err1 := f.Stat()
@@ -139,11 +139,11 @@ func writeEvents(path string) {
 			}
 		}
 		if _, err := w.Write(line); err != nil {
-			events.failed.Add(1)
+			eventQueue.failed.Add(1)
 		} else {
-			events.written.Add(1)
+			eventQueue.written.Add(1)
 		}
-		events.pending.Add(-1)
+		eventQueue.pending.Add(-1)
 	}
 }
 

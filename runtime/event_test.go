@@ -47,7 +47,7 @@ func testLimiter(t *testing.T, now *time.Time) (timers *[]func(), delays *[]time
 
 // resetLimiter forgets the open rate limit window and what it suppressed,
 // so that a test's flood of identical events is not summarised into a
-// later test's events.
+// later test's eventQueue.
 func resetLimiter() {
 	limiter.Lock()
 	limiter.seen, limiter.armed = nil, false
@@ -317,7 +317,7 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 	ev0, req0 := events(), requests()
 	for i := 0; i < calls; i++ {
 		req := NewRequest("r"+strconv.Itoa(i), "GET", "/", "127.0.0.1", nil)
-		err := judge(site, req, func() (Finding, bool) { return Finding{Rule: rule}, true })
+		err := JudgeValue(site, req, func() (Finding, bool) { return Finding{Rule: rule}, true })
 		if !errors.Is(err, ErrBlocked) {
 			t.Fatalf("call %d: %v, want a block", i, err)
 		}
@@ -337,10 +337,10 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 }
 
 func TestFullQueueDropsAndCounts(t *testing.T) {
-	events.start.Do(func() {}) // no writer goroutine: nothing drains the queue
-	old := events.queue
-	events.queue = make(chan []byte, 2)
-	defer func() { events.queue = old }()
+	eventQueue.start.Do(func() {}) // no writer goroutine: nothing drains the queue
+	old := eventQueue.queue
+	eventQueue.queue = make(chan []byte, 2)
+	defer func() { eventQueue.queue = old }()
 	before := EventsDropped()
 	for i := 0; i < 5; i++ {
 		if _, err := (queueWriter{}).Write([]byte("{}\n")); err != nil {
@@ -408,7 +408,7 @@ func TestReloadUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				judge(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true })
+				JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true })
 			}
 		}()
 	}
@@ -422,11 +422,11 @@ func TestReloadUnderLoad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	putPolicy(block)
-	if err := judge(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err == nil {
+	if err := JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err == nil {
 		t.Errorf("the block policy did not block")
 	}
 	putPolicy(allow)
-	if err := judge(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err != nil {
+	if err := JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err != nil {
 		t.Errorf("the allow policy blocked: %v", err)
 	}
 }
@@ -467,9 +467,9 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 				if i%2 == 0 {
 					payload = "x' OR '1'='1"
 				}
-				checkSQL(ctx, sqlSite, nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
-				checkPath(fileSite, 0, "/srv/../etc/"+payload)
-				checkCmd(execSite, 0, exec.Command("sh", "-c", "echo "+payload))
+				judgeDBQuery(ctx, sqlSite, nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
+				judgeFileArg(fileSite, 0, "/srv/../etc/"+payload)
+				judgeCmd(execSite, 0, exec.Command("sh", "-c", "echo "+payload))
 				entrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
 				entryOpen("/srv/"+payload, 0)
 			}

@@ -72,7 +72,7 @@ func TestStaticSiteSkipped(t *testing.T) {
 	s := site(event.FamilySQL, "database/sql.(*DB).Exec")
 	s.Static = true
 	evs := withMode(t, policy.ModeBlock, func() {
-		if err := checkSQL(nil, s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
+		if err := judgeDBQuery(nil, s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -172,7 +172,7 @@ func BenchmarkCheckSQLClean(b *testing.B) {
 	q := "SELECT id, name, price FROM products WHERE category = 'fruit' AND price < 10 ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := checkSQL(nil, s, nil, 0, q); err != nil {
+		if err := judgeDBQuery(nil, s, nil, 0, q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -186,15 +186,15 @@ func TestPathBackslashByOS(t *testing.T) {
 		for i, v := range c.inputs {
 			ins[i] = Input{Value: v}
 		}
-		f, found := inputsPathOS(NewRequest("r", "GET", "/", "", ins), c.path, nil, c.goos)
+		f, found := pathInputFindingOS(NewRequest("r", "GET", "/", "", ins), c.path, nil, c.goos)
 		if found != (c.rule != "") || found && f.Rule != c.rule {
 			t.Errorf("%s: %q = %+v, %v; want %q", c.name, c.path, f, found, c.rule)
 		}
 	}
 	tp := &Site{Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
 	p := `/srv/app/uploads/..\secret.txt`
-	var buf [maxSpans]Span
-	n, _ := tp.template(0).spans(p, &buf)
+	var buf [MaxSpans]Span
+	n, _ := tp.Template(0).Spans(p, &buf)
 	for goos, want := range map[string]bool{"linux": false, "darwin": false, "windows": true} {
 		if _, found := pathguard.CheckOS(p, []Span{buf[n-1]}, nil, goos); found != want {
 			t.Errorf("template, %s: found %v, want %v", goos, found, want)
@@ -215,8 +215,8 @@ func TestPathNulByteNotRefused(t *testing.T) {
 		if f, found := (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req); !found || f.Rule != pathguard.RuleNulByte {
 			t.Errorf("the NUL byte was not found: %+v %v", f, found)
 		}
-		if e := judgePath(s, req, func() (Finding, bool) { return (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req) }); e != nil {
-			t.Errorf("judgePath refused a NUL byte: %v", e)
+		if e := judgePathValue(s, req, func() (Finding, bool) { return (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req) }); e != nil {
+			t.Errorf("judgePathValue refused a NUL byte: %v", e)
 		}
 	})
 	if err == nil || errors.Is(err, ErrBlocked) {
@@ -299,7 +299,7 @@ func BenchmarkPathTemplate(b *testing.B) {
 		Tmpls: []Tmpl{T(0, false, "", "/uploads/", "")}}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if checkPath(s, 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
+		if judgeFileArg(s, 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
 			b.Fatal("blocked")
 		}
 	}

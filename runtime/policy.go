@@ -45,7 +45,7 @@ func compilePolicy(p policy.Policy, source string) (*policy.Compiled, error) {
 		if v := os.Getenv(ruleEnv(r)); v != "" {
 			m, err := policy.ParseRuleMode(v)
 			if err != nil {
-				logf("%s: %v; ignored", ruleEnv(r), err)
+				Logf("%s: %v; ignored", ruleEnv(r), err)
 				continue
 			}
 			c.OverrideRule(r, m)
@@ -122,7 +122,7 @@ func loadConfig() {
 		p, err := loadPolicyFile(name)
 		if err != nil {
 			countInternalError("policy")
-			logf("RASP_POLICY: %v; running with the default policy", err)
+			Logf("RASP_POLICY: %v; running with the default policy", err)
 		} else {
 			inForce.Store(p)
 			m = p.DefaultMode()
@@ -133,7 +133,7 @@ func loadConfig() {
 	if env := os.Getenv("RASP_MODE"); env != "" {
 		var err error
 		if m, err = policy.ParseMode(env); err != nil {
-			logf("RASP_MODE: %v; using detect", err)
+			Logf("RASP_MODE: %v; using detect", err)
 		}
 	}
 	mode.Store(int32(m))

@@ -33,7 +33,7 @@ func TestSQLFindingNamesInputWithTemplate(t *testing.T) {
 				t.Fatal("the context does not carry the request")
 			}
 			evs := withMode(t, policy.ModeDetect, func() {
-				if err := checkSQL(ctx, s, nil, 0, query); err != nil {
+				if err := judgeDBQuery(ctx, s, nil, 0, query); err != nil {
 					t.Fatalf("detect mode blocked: %v", err)
 				}
 			})

@@ -44,7 +44,7 @@ func ServerStarting() {
 		case "off", "0", "false", "no":
 			return
 		}
-		logf("%s", banner())
+		Logf("%s", banner())
 	})
 }
 
@@ -92,12 +92,12 @@ func ReloadPolicy() error {
 	p, err := loadPolicyFile(name)
 	if err != nil {
 		countInternalError("policy")
-		logf("policy reload failed, keeping the policy in force: %v", err)
+		Logf("policy reload failed, keeping the policy in force: %v", err)
 		logEvent("rasp policy reload failed", slog.String("policy", name), slog.String("error", err.Error()))
 		return err
 	}
 	putPolicy(p)
-	logf("policy %s loaded: mode %s", name, CurrentMode())
+	Logf("policy %s loaded: mode %s", name, CurrentMode())
 	return nil
 }
 
@@ -136,7 +136,7 @@ func watchPolicy(name string) {
 				if !missing {
 					missing = true
 					countInternalError("policy")
-					logf("policy %s: %v; keeping the policy in force", name, err)
+					Logf("policy %s: %v; keeping the policy in force", name, err)
 					logEvent("rasp policy missing", slog.String("policy", name), slog.String("error", err.Error()))
 				}
 				continue

@@ -30,29 +30,29 @@ var (
 	entryExecSite = &Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
 )
 
-// markJudged records that the calling goroutine's next entry-point call
+// markEntryJudged records that the calling goroutine's next entry-point call
 // with the value at p was judged already.
-func markJudged(p unsafe.Pointer) { setChecked(p) }
+func markEntryJudged(p unsafe.Pointer) { setEntryMark(p) }
 
-// takeJudged reports whether the value at p was judged at its call site,
+// takeEntryJudged reports whether the value at p was judged at its call site,
 // and forgets it.
-func takeJudged(p unsafe.Pointer) bool {
-	if p != nil && getChecked() == p {
-		setChecked(nil)
+func takeEntryJudged(p unsafe.Pointer) bool {
+	if p != nil && entryMark() == p {
+		setEntryMark(nil)
 		return true
 	}
 	return false
 }
 
-// markQuery remembers that the query at p was judged, in a slot of its own
+// markQueryJudged remembers that the query at p was judged, in a slot of its own
 // (files and commands have theirs): a query goes on through database/sql's
 // entry point to the driver, and a driver that the build rewrote too (pgx
 // behind pgx/stdlib, pgxpool over pgx) checks it again at its own call
-// sites, without the application's template. queryJudged tells, keeping
+// sites, without the application's template. isQueryJudged tells, keeping
 // the mark.
-func markQuery(p unsafe.Pointer) { setQuery(p) }
+func markQueryJudged(p unsafe.Pointer) { setQueryMark(p) }
 
-func queryJudged(p unsafe.Pointer) bool { return p != nil && getQuery() == p }
+func isQueryJudged(p unsafe.Pointer) bool { return p != nil && queryMark() == p }
 
 func stringPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
 
@@ -73,36 +73,36 @@ func dialectOfDriver(drv driver.Driver) sqli.Dialect {
 
 func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) {
 	p := stringPtr(query)
-	if queryJudged(p) {
+	if isQueryJudged(p) {
 		return nil
 	}
 	defer func() {
 		if err == nil {
-			markQuery(p) // for the driver's own call sites
+			markQueryJudged(p) // for the driver's own call sites
 		}
 	}()
 	req := CurrentRequest(ctx)
 	if req == nil {
 		return nil
 	}
-	return judge(entrySQLSite, req, func() (Finding, bool) {
+	return JudgeValue(entrySQLSite, req, func() (Finding, bool) {
 		return sqlFinding(entrySQLSite, -1, query, dialectOfDriver(drv), req, true)
 	})
 }
 
 func entryOpen(name string, _ int) error {
-	if takeJudged(stringPtr(name)) {
+	if takeEntryJudged(stringPtr(name)) {
 		return nil
 	}
 	req := CurrentRequest(nil)
 	if req == nil {
 		return nil
 	}
-	return judgePath(entryFileSite, req, func() (Finding, bool) { return inputsPath(req, name, CurrentPolicy().PathBases()) })
+	return judgePathValue(entryFileSite, req, func() (Finding, bool) { return pathInputFinding(req, name, CurrentPolicy().PathBases()) })
 }
 
 func entryStart(name string, argv []string) error {
-	if len(argv) > 0 && takeJudged(unsafe.Pointer(unsafe.SliceData(argv))) {
+	if len(argv) > 0 && takeEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) {
 		return nil
 	}
 	req := CurrentRequest(nil)
@@ -112,7 +112,7 @@ func entryStart(name string, argv []string) error {
 	if len(argv) == 0 {
 		argv = []string{name}
 	}
-	return judge(entryExecSite, req, func() (Finding, bool) { return commandFinding(entryExecSite, 0, argv, req, true) })
+	return JudgeValue(entryExecSite, req, func() (Finding, bool) { return commandFinding(entryExecSite, 0, argv, req, true) })
 }
 
 // climb reports whether the ".." segments of a relative path climb above

@@ -26,8 +26,8 @@ func TestTemplateSpans(t *testing.T) {
 		{[]string{"echo ", ""}, "echo hi; id", []Span{{Start: 5, End: 11}}, true},
 	} {
 		tm := T(0, false, tc.segs...)
-		var buf [maxSpans]Span
-		n, ok := tm.spans(tc.v, &buf)
+		var buf [MaxSpans]Span
+		n, ok := tm.Spans(tc.v, &buf)
 		if ok != tc.ok || len(tc.want) != n && tc.ok {
 			t.Errorf("%q on %q: n=%d ok=%v, want %v %v", tc.segs, tc.v, n, ok, tc.want, tc.ok)
 			continue
@@ -54,7 +54,7 @@ func TestTemplateTextSpans(t *testing.T) {
 		{"mislabelled", Tn(0, false, 0b1, "/tmp/", ""), "/tmp/../etc/passwd", []Span{{Start: 5, End: 18}}},
 		{"no mask", T(0, false, "/tmp/", ""), "/tmp/1", []Span{{Start: 5, End: 6}}},
 	} {
-		var buf [maxSpans]Span
+		var buf [MaxSpans]Span
 		n, ok := tc.tm.textSpans(tc.v, &buf)
 		if !ok || n != len(tc.want) {
 			t.Errorf("%s: n=%d ok=%v, want %v", tc.name, n, ok, tc.want)
@@ -65,7 +65,7 @@ func TestTemplateTextSpans(t *testing.T) {
 				t.Errorf("%s: span %d = %v, want %v", tc.name, i, buf[i], tc.want[i])
 			}
 		}
-		if m, _ := tc.tm.spans(tc.v, &buf); tc.tm.Num != 0 && m < n {
+		if m, _ := tc.tm.Spans(tc.v, &buf); tc.tm.Num != 0 && m < n {
 			t.Errorf("%s: spans found fewer ranges than textSpans", tc.name)
 		}
 	}
@@ -79,19 +79,19 @@ func TestTemplateDetection(t *testing.T) {
 	pathSite := &Site{Sink: "os.ReadFile", Family: event.FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
 	withMode(t, policy.ModeBlock, func() {
 		for _, q := range []string{"apple", "O''Brien", "x' OR '1'='1", "x' UNION SELECT secret FROM products--"} {
-			err := checkSQL(nil, sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
+			err := judgeDBQuery(nil, sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
 			if attack := strings.Contains(q, "OR") || strings.Contains(q, "UNION"); (err != nil) != attack {
 				t.Errorf("sql %q: err = %v, attack %v", q, err, attack)
 			}
 		}
 		for _, who := range []string{"world", "O-Brien", "x; id", "$(id)"} {
-			err := checkCmd(shSite, 0, exec.Command("sh", "-c", "echo hello "+who))
+			err := judgeCmd(shSite, 0, exec.Command("sh", "-c", "echo hello "+who))
 			if attack := strings.ContainsAny(who, ";$"); (err != nil) != attack {
 				t.Errorf("sh %q: err = %v, attack %v", who, err, attack)
 			}
 		}
 		for _, p := range []string{"/srv/files/report.pdf", "/srv/files/a/../b.txt", "/etc/passwd"} {
-			err := checkPath(pathSite, 0, p)
+			err := judgeFileArg(pathSite, 0, p)
 			if attack := p == "/etc/passwd"; (err != nil) != attack {
 				t.Errorf("path %q: err = %v, attack %v", p, err, attack)
 			}
@@ -111,7 +111,7 @@ func benchSQL(b *testing.B, build func(string) string, site *Site, check bool) {
 	for i := 0; i < b.N; i++ {
 		q := build("apple")
 		if check {
-			if err := checkSQL(nil, site, nil, 0, q); err != nil {
+			if err := judgeDBQuery(nil, site, nil, 0, q); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -143,7 +143,7 @@ func BenchmarkSprintfRewritten(b *testing.B) { benchSQL(b, sprintfQuery, sprintf
 func TestTemplateMismatchFallsBack(t *testing.T) {
 	s := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
 	withMode(t, policy.ModeBlock, func() {
-		if err := checkCmd(s, 0, exec.Command("sh", "-c", "ls; id")); err == nil {
+		if err := judgeCmd(s, 0, exec.Command("sh", "-c", "ls; id")); err == nil {
 			t.Fatal("a script that left its template was not judged")
 		}
 	})

@@ -41,7 +41,7 @@ func TestFaultsFailOpen(t *testing.T) {
 	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := dir + "/" + r.URL.Query().Get("name")
 		req := rasp.CurrentRequest(r.Context())
-		err := rasp.Judge(site, req, func() (rasp.Finding, bool) { return det.CheckPath(site, 0, p, req) })
+		err := rasp.JudgeCall(site, req, func() (rasp.Finding, bool) { return det.CheckPath(site, 0, p, req) })
 		var data []byte
 		if err == nil {
 			data, err = os.ReadFile(p)

@@ -214,7 +214,7 @@ var metricsSite = &rasp.Site{Package: "example.com/app", File: "db.go", Line: 12
 // "union".
 func unionSink(w http.ResponseWriter, r *http.Request) {
 	req := rasp.CurrentRequest(r.Context())
-	err := rasp.Judge(metricsSite, req, func() (rasp.Finding, bool) {
+	err := rasp.JudgeCall(metricsSite, req, func() (rasp.Finding, bool) {
 		if strings.Contains(r.URL.Query().Get("q"), "union") {
 			return rasp.Finding{Rule: "sqli-union"}, true
 		}

@@ -22,7 +22,7 @@ var sinkSite = &rasp.Site{Package: "example.com/app", File: "app.go", Line: 7, S
 // request's inputs contains "attack".
 func sink(r *http.Request) error {
 	req := rasp.CurrentRequest(r.Context())
-	return rasp.Judge(sinkSite, req, func() (rasp.Finding, bool) {
+	return rasp.JudgeCall(sinkSite, req, func() (rasp.Finding, bool) {
 		for i, in := range req.Inputs() {
 			if strings.Contains(in.Value, "attack") {
 				return rasp.Finding{Rule: "test-rule", Input: &req.Inputs()[i]}, true
@@ -177,7 +177,7 @@ func TestWrap(t *testing.T) {
 
 func TestOutsideRequestTheSinkJustFails(t *testing.T) {
 	inMode(t, policy.ModeBlock)
-	err := rasp.Judge(sinkSite, nil, func() (rasp.Finding, bool) { return rasp.Finding{Rule: "test-rule"}, true })
+	err := rasp.JudgeCall(sinkSite, nil, func() (rasp.Finding, bool) { return rasp.Finding{Rule: "test-rule"}, true })
 	var be *rasp.BlockedError
 	if !errors.As(err, &be) || be.RequestID != "" {
 		t.Fatalf("err = %v", err)

@@ -140,7 +140,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	// the first URL was.
 	redirected := host != m.host && m.redirectedTo(host)
 	dynamic := m.hostDynamic || redirected
-	return rasp.JudgeLater(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
+	return rasp.JudgeValue(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
 		if !ok || f.Rule == ssrf.RuleInternal && !m.hostFromInput && !redirected {
 			// An internal address is a finding when a request input or a
