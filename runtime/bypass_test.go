@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -106,17 +108,17 @@ func (b pathBypass) decoded() string {
 // the table (go test -v -run BypassTable).
 func TestBypassTable(t *testing.T) {
 	old := CurrentMode()
-	SetMode(ModeBlock)
+	SetMode(policy.ModeBlock)
 	defer SetMode(old)
 	SetEventWriter(discard{})
 	defer SetEventWriter(nil)
-	sqlSite := &Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: FamilySQL,
+	sqlSite := &Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE name = '", "'")}}
-	numSite := &Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: FamilySQL,
+	numSite := &Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE id = ", "")}}
-	shSite := &Site{Package: "example.com/app", File: "x.go", Line: 3, Sink: "os/exec.Command", Family: FamilyExec,
+	shSite := &Site{Package: "example.com/app", File: "x.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
 		Tmpls: []Tmpl{T(2, false, "ping -c 1 ", "")}}
-	pathSite := &Site{Package: "example.com/app", File: "f.go", Line: 4, Sink: "os.Open", Family: FamilyFile,
+	pathSite := &Site{Package: "example.com/app", File: "f.go", Line: 4, Sink: "os.Open", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
 	var rows []string
 	judgeRow := func(b bypass, err error) {
@@ -130,19 +132,19 @@ func TestBypassTable(t *testing.T) {
 	}
 	for _, b := range sqlBypasses {
 		q := "SELECT name FROM users WHERE name = '" + b.payload + "'"
-		judgeRow(b, check(sqlSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, JudgeCall(sqlSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range sqlNumericBypasses {
 		q := "SELECT name FROM users WHERE id = " + b.payload
-		judgeRow(b, check(numSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, JudgeCall(numSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range shellBypasses {
-		judgeRow(b, checkCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
+		judgeRow(b, judgeCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
 	}
 	// Paths: at a call site whose template tells the dynamic part, and at
 	// one that does not (an entry point), where the request's input (the
 	// payload as sent) must be found in the path in its decoded form.
-	entry := &Site{Package: "example.com/app", File: "f.go", Line: 5, Sink: "os.Open", Family: FamilyFile}
+	entry := &Site{Package: "example.com/app", File: "f.go", Line: 5, Sink: "os.Open", Family: event.FamilyFile}
 	for _, b := range pathBypasses {
 		p := "/srv/app/uploads/" + b.decoded()
 		_, byTemplate := detectors.File.CheckPath(pathSite, 0, p, nil)

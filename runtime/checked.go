@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -16,7 +17,7 @@ import (
 // rewritten call names no type of the library.
 //
 // Each of them puts back, when its call returns, the judged-query mark it
-// found (queryJudged): a driver's own queries, such as pgx's while
+// found (isQueryJudged): a driver's own queries, such as pgx's while
 // database/sql opens a connection for the application's query, must not
 // take the place of that query's mark before it reaches the driver's call
 // site.
@@ -24,8 +25,8 @@ import (
 // CheckedSQL judges query and calls f, or returns f's zero result and the
 // refusal. For sinks shaped func(ctx, query string, args ...any) (R, error).
 func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, string, ...any) (R, error), ctx context.Context, query string, args ...any) (R, error) {
-	defer setQuery(getQuery()) // put back the mark found (see above)
-	if err := checkQuery(ctx, site, query, dialect); err != nil {
+	defer setQueryMark(queryMark()) // put back the mark found (see above)
+	if err := judgeLibQuery(ctx, site, query, dialect); err != nil {
 		var zero R
 		return zero, err
 	}
@@ -36,8 +37,8 @@ func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, strin
 // errors through its Scan method (pgx's QueryRow): a refused call returns a
 // row whose Scan returns the refusal.
 func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, string, ...any) R, ctx context.Context, query string, args ...any) R {
-	defer setQuery(getQuery()) // put back the mark found (see above)
-	if err := checkQuery(ctx, site, query, dialect); err != nil {
+	defer setQueryMark(queryMark()) // put back the mark found (see above)
+	if err := judgeLibQuery(ctx, site, query, dialect); err != nil {
 		if r, ok := any(errorRow{err}).(R); ok {
 			return r
 		}
@@ -45,7 +46,7 @@ func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, st
 		// refused without breaking the caller, so it goes ahead.
 		internalErrors.Add(1)
 		countInternalError("sqli")
-		logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", site)
+		Logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", site)
 	}
 	return f(ctx, query, args...)
 }
@@ -67,10 +68,10 @@ func CheckedSQLFunc[R any](site *Site, dialect string, f func(context.Context, s
 // database. The batch's queries have no template: they are judged with the
 // request's inputs and the context-free rules.
 func CheckedSQLBatch[B, R any](site *Site, dialect string, f func(context.Context, B) R, ctx context.Context, b B) R {
-	defer setQuery(getQuery()) // put back the mark found (see above)
-	if CurrentMode() != ModeOff {
+	defer setQueryMark(queryMark()) // put back the mark found (see above)
+	if CurrentMode() != policy.ModeOff {
 		for _, q := range batchQueries(b) {
-			if err := checkQuery(ctx, site, q, dialect); err != nil {
+			if err := judgeLibQuery(ctx, site, q, dialect); err != nil {
 				if ctx == nil {
 					ctx = context.Background()
 				}
@@ -122,7 +123,7 @@ type errorRow struct{ err error }
 // Scan returns the refusal.
 func (r errorRow) Scan(...any) error { return r.err }
 
-// checkQuery judges a query in the named dialect ("postgres", "mysql",
+// judgeLibQuery judges a query in the named dialect ("postgres", "mysql",
 // "sqlite", "sqlserver"; anything else: all of them).
 //
 // A query judged already (by the application's call site through
@@ -130,9 +131,9 @@ func (r errorRow) Scan(...any) error { return r.err }
 // connection it calls) is not judged again: those inner call sites have
 // no template, and would run the context-free rules on the program's own
 // constant queries.
-func checkQuery(ctx context.Context, site *Site, query, dialect string) error {
-	if queryJudged(stringPtr(query)) {
+func judgeLibQuery(ctx context.Context, site *Site, query, dialect string) error {
+	if isQueryJudged(stringPtr(query)) {
 		return nil
 	}
-	return checkSQLIn(ctx, site, sqli.DialectForDriver(dialect+"."), 1, query)
+	return judgeQuery(ctx, site, sqli.DialectForDriver(dialect+"."), 1, query)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // batch and queuedQuery have the shape of pgx's Batch and QueuedQuery.
@@ -17,7 +20,7 @@ type batch struct{ QueuedQueries []*queuedQuery }
 // TestCheckedSQLBatch: every queued query is judged; a refused batch is
 // sent with a cancelled context whose cause is the refusal.
 func TestCheckedSQLBatch(t *testing.T) {
-	site := &Site{Sink: "github.com/jackc/pgx/v5.(*Conn).SendBatch", Family: FamilySQL}
+	site := &Site{Sink: "github.com/jackc/pgx/v5.(*Conn).SendBatch", Family: event.FamilySQL}
 	send := func(ctx context.Context, b *batch) error {
 		if err := context.Cause(ctx); err != nil {
 			return err
@@ -26,7 +29,7 @@ func TestCheckedSQLBatch(t *testing.T) {
 	}
 	req := NewRequest("r", "GET", "/", "127.0.0.1", fixedInputs{{Source: "query", Name: "id", Value: "1; DROP TABLE users"}})
 	ctx := WithRequest(context.Background(), req)
-	withMode(t, ModeBlock, func() {
+	withMode(t, policy.ModeBlock, func() {
 		safe := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: "SELECT * FROM t WHERE id = $1", Arguments: []any{"1; DROP TABLE users"}}}}
 		if err := CheckedSQLBatch(site, "postgres", send, ctx, safe); err != nil {
 			t.Errorf("a safe batch was refused: %v", err)

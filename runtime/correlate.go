@@ -365,7 +365,7 @@ func (set *spanSet) emit(out *[MaxSpans]Span, which *[MaxSpans]int) int {
 		n = MaxSpans
 	}
 	for i := 0; i < n; i++ {
-		out[i] = Span{set.r[i].start, set.r[i].end}
+		out[i] = Span{Start: set.r[i].start, End: set.r[i].end}
 		which[i] = set.r[i].which
 	}
 	return n
@@ -378,7 +378,7 @@ func (set *spanSet) emit(out *[MaxSpans]Span, which *[MaxSpans]int) int {
 // pathguard.AppendDecode undoes (%uXXXX, overlong UTF-8, look-alike dots
 // and slashes), and the input cleaned (filepath.Clean, http.ServeFile).
 
-// inputsPath judges path p by the request's inputs alone, for a call whose
+// pathInputFinding judges path p by the request's inputs alone, for a call whose
 // site did not show how p was built (no template): the inputs found in p
 // are its dynamic parts; an input that is p once both are cleaned made the
 // whole path; an input that climbed out of a directory with ".." and was
@@ -386,11 +386,11 @@ func (set *spanSet) emit(out *[MaxSpans]Span, which *[MaxSpans]int) int {
 // absolute path is path-absolute-input only if it reaches the separator
 // before the file's name, so chose its directory at least. It never
 // reports outside a request or when no input is in p.
-func inputsPath(req *Request, p string, bases []string) (Finding, bool) {
-	return inputsPathOS(req, p, bases, runtime.GOOS)
+func pathInputFinding(req *Request, p string, bases []string) (Finding, bool) {
+	return pathInputFindingOS(req, p, bases, runtime.GOOS)
 }
 
-func inputsPathOS(req *Request, p string, bases []string, goos string) (Finding, bool) {
+func pathInputFindingOS(req *Request, p string, bases []string, goos string) (Finding, bool) {
 	if req == nil {
 		return Finding{}, false
 	}
@@ -398,27 +398,23 @@ func inputsPathOS(req *Request, p string, bases []string, goos string) (Finding,
 	if len(inputs) == 0 {
 		return Finding{}, false
 	}
-	var buf [maxSpans]Span
-	var which [maxSpans]int
+	var buf [MaxSpans]Span
+	var which [MaxSpans]int
 	if n := pathInputSpans(p, inputs, &buf, &which, goos); n > 0 {
-		var pbuf [maxSpans]pathguard.Span
-		for i := 0; i < n; i++ {
-			pbuf[i] = pathguard.Span(buf[i])
-		}
-		f, found := pathguard.CheckOS(p, pbuf[:n], bases, goos)
+		f, found := pathguard.CheckOS(p, buf[:n], bases, goos)
 		if !found || f.Rule == pathguard.RuleAbsolute && !intoLastSegment(p, f.End, goos) {
 			// An input that starts the path but ends before its last
 			// segment ("/app" in "/app/templates/x.html") may as well be a
 			// coincidence: the input "next=/app" of a program in /app.
 			return Finding{}, false
 		}
-		// Copies: handing buf and which to at would move them to the heap
-		// on the clean path too.
-		in := &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
-		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
+		// A copy: handing buf and which to input would move them to the
+		// heap on the clean path too.
+		parts := &dynamicParts{req: req, n: n, spans: buf, which: which, fromInputs: true}
+		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: parts.input(p, f.Start, f.End)}, true
 	}
 	if i := wholePathInput(inputs, p, goos); i >= 0 {
-		f, found := pathguard.CheckOS(p, []pathguard.Span{{Start: 0, End: len(p)}}, bases, goos)
+		f, found := pathguard.CheckOS(p, []Span{{Start: 0, End: len(p)}}, bases, goos)
 		if !found {
 			return Finding{}, false
 		}
@@ -438,8 +434,8 @@ func inputAtStart(req *Request, p string, maxStart int) *Input {
 		return nil
 	}
 	inputs := req.Inputs()
-	var buf [maxSpans]Span
-	var which [maxSpans]int
+	var buf [MaxSpans]Span
+	var which [MaxSpans]int
 	if n := pathInputSpans(p, inputs, &buf, &which, runtime.GOOS); n > 0 && buf[0].Start <= maxStart && intoLastSegment(p, buf[0].End, runtime.GOOS) {
 		return &inputs[which[0]]
 	}

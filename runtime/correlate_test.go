@@ -30,7 +30,7 @@ func TestInputSpans(t *testing.T) {
 			name:   "union payload",
 			v:      q,
 			inputs: spanInputs("42", "abc", union, "1,2,3"),
-			spans:  []Span{{uStart, uStart + len(union)}},
+			spans:  []Span{{Start: uStart, End: uStart + len(union)}},
 			which:  []int{2},
 		},
 		{
@@ -42,70 +42,70 @@ func TestInputSpans(t *testing.T) {
 			name:   "two occurrences",
 			v:      "a = '; x' OR b = '; x'",
 			inputs: spanInputs("'; x'"),
-			spans:  []Span{{4, 9}, {17, 22}},
+			spans:  []Span{{Start: 4, End: 9}, {Start: 17, End: 22}},
 			which:  []int{0, 0},
 		},
 		{
 			name:   "overlapping inputs merged, longest names the range",
 			v:      "SELECT * FROM t WHERE a = '' OR 1=1 -- '",
 			inputs: spanInputs("' OR 1=1", "1=1 --", "zzz;"),
-			spans:  []Span{{27, 38}},
+			spans:  []Span{{Start: 27, End: 38}},
 			which:  []int{0},
 		},
 		{
 			name:   "quotes doubled by hand",
 			v:      `SELECT * FROM t WHERE a = '\'' UNION SELECT secret FROM u#'`,
 			inputs: spanInputs(`\' UNION SELECT secret FROM u#`),
-			spans:  []Span{{27, 58}},
+			spans:  []Span{{Start: 27, End: 58}},
 			which:  []int{0},
 		},
 		{
 			name:   "quotes backslashed by hand",
 			v:      `SELECT * FROM t WHERE a = 'x\' OR 1=1#'`,
 			inputs: spanInputs(`x' OR 1=1#`),
-			spans:  []Span{{27, 38}},
+			spans:  []Span{{Start: 27, End: 38}},
 			which:  []int{0},
 		},
 		{
 			name:   "adjacent inputs merged",
 			v:      "rm -rf /tmp/a;b|c",
 			inputs: spanInputs("/a;", "b|c"),
-			spans:  []Span{{11, 17}},
+			spans:  []Span{{Start: 11, End: 17}},
 			which:  []int{0},
 		},
 		{
 			name:   "longer later input names the merged range",
 			v:      "x '; DROP TABLE users; -- y",
 			inputs: spanInputs("; D", "'; DROP TABLE users; --"),
-			spans:  []Span{{2, 25}},
+			spans:  []Span{{Start: 2, End: 25}},
 			which:  []int{1},
 		},
 		{
 			name:   "which points at the input",
 			v:      "cat /srv/../etc/passwd; id",
 			inputs: spanInputs("abc", "42", "../etc/passwd", "x y", "; id"),
-			spans:  []Span{{9, 26}},
+			spans:  []Span{{Start: 9, End: 26}},
 			which:  []int{2},
 		},
 		{
 			name:   "separate spans name their inputs",
 			v:      "curl 'http://a.example/x?q=1' && echo $(id)",
 			inputs: spanInputs("$(id)", "http://a.example/x?q=1"),
-			spans:  []Span{{6, 28}, {38, 43}},
+			spans:  []Span{{Start: 6, End: 28}, {Start: 38, End: 43}},
 			which:  []int{1, 0},
 		},
 		{
 			name:   "double-encoded input found decoded",
 			v:      "SELECT * FROM t WHERE a = '' OR 1=1'",
 			inputs: spanInputs("%27%20OR%201%3D1"),
-			spans:  []Span{{27, 35}},
+			spans:  []Span{{Start: 27, End: 35}},
 			which:  []int{0},
 		},
 		{
 			name:   "plus stays plus when decoding",
 			v:      "x = 'a+b' OR 'a b'",
 			inputs: spanInputs("a+b%27"),
-			spans:  []Span{{5, 9}},
+			spans:  []Span{{Start: 5, End: 9}},
 			which:  []int{0},
 		},
 		{
@@ -117,7 +117,7 @@ func TestInputSpans(t *testing.T) {
 			name:   "raw and decoded forms both found",
 			v:      "a%2Fb and a/b",
 			inputs: spanInputs("a%2Fb"),
-			spans:  []Span{{0, 5}, {10, 13}},
+			spans:  []Span{{Start: 0, End: 5}, {Start: 10, End: 13}},
 			which:  []int{0, 0},
 		},
 		{
@@ -129,21 +129,21 @@ func TestInputSpans(t *testing.T) {
 			name:   "more than MaxSpans ranges merge into the last",
 			v:      "ab; ab; ab; ab; ab; ab; ab; ab; ab; ab;",
 			inputs: spanInputs("ab;"),
-			spans:  []Span{{0, 3}, {4, 7}, {8, 11}, {12, 15}, {16, 19}, {20, 23}, {24, 27}, {28, 39}},
+			spans:  []Span{{Start: 0, End: 3}, {Start: 4, End: 7}, {Start: 8, End: 11}, {Start: 12, End: 15}, {Start: 16, End: 19}, {Start: 20, End: 23}, {Start: 24, End: 27}, {Start: 28, End: 39}},
 			which:  []int{0, 0, 0, 0, 0, 0, 0, 0},
 		},
 		{
 			name:   "out of order inputs come sorted",
 			v:      "<x> {y} [z]",
 			inputs: spanInputs("[z]", "<x>", "{y}"),
-			spans:  []Span{{0, 3}, {4, 7}, {8, 11}},
+			spans:  []Span{{Start: 0, End: 3}, {Start: 4, End: 7}, {Start: 8, End: 11}},
 			which:  []int{1, 2, 0},
 		},
 		{
 			name:   "an input covering several ranges merges them",
 			v:      "a;b;c;d",
 			inputs: spanInputs("a;b", "c;d", "b;c"),
-			spans:  []Span{{0, 7}},
+			spans:  []Span{{Start: 0, End: 7}},
 			which:  []int{0},
 		},
 	}
@@ -241,8 +241,8 @@ func TestInputSpansCaps(t *testing.T) {
 	}
 	v = b.String()
 	n = InputSpans(v, ins[:64], &out, &which)
-	if n != MaxSpans || out[0] != (Span{36 * 4, 36*4 + 3}) || out[n-2] != (Span{42 * 4, 42*4 + 3}) ||
-		out[n-1] != (Span{43 * 4, 99*4 + 3}) {
+	if n != MaxSpans || out[0] != (Span{Start: 36 * 4, End: 36*4 + 3}) || out[n-2] != (Span{Start: 42 * 4, End: 42*4 + 3}) ||
+		out[n-1] != (Span{Start: 43 * 4, End: 99*4 + 3}) {
 		t.Fatalf("overflow: got %v", out[:n])
 	}
 }

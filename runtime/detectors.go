@@ -71,56 +71,88 @@ func SetDetectors(d Detectors) {
 type structuralSQL struct{}
 
 func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req *Request) (Finding, bool) {
-	var dyn []sqli.Span // nil: origin unknown, the context-free rules run
-	var buf [maxSpans]Span
-	var sbuf [maxSpans]sqli.Span
-	if t := site.template(arg); t != nil && !t.Join {
-		if n, ok := t.textSpans(q, &buf); ok { // a number cannot change a query
-			for i := 0; i < n; i++ {
-				sbuf[i] = sqli.Span(buf[i])
-			}
-			dyn = sbuf[:n] // the dynamic-part check; none: all static
+	return sqlFinding(site, arg, q, d, req, false)
+}
+
+// dynamicParts are the dynamic parts of a value judged at a call site, and
+// where they came from. It is the one place that decides between the
+// build's template and the request's inputs: every detector adapter, and
+// every entry point, finds the parts with find, runs its detector on them,
+// and names the input of a finding with input.
+type dynamicParts struct {
+	req        *Request
+	n          int
+	spans      [MaxSpans]Span
+	which      [MaxSpans]int // from inputs: which[i] indexes req.Inputs() for spans[i]
+	fromInputs bool          // the spans are the request's inputs, not a template's holes
+}
+
+// find fills the parts of v, the sink's parameter arg at site: the
+// template's holes that can carry text (a number cannot change a query,
+// choose an option or climb a directory), where the build knew how v was
+// built, not by a path join, and v fits the template; else the request's
+// inputs found in v (InputSpans). It reports whether either told: false
+// when there is no usable template and no input in v.
+func (p *dynamicParts) find(site *Site, arg int, v string, req *Request) (known bool) {
+	p.req = req
+	if t := site.Template(arg); t != nil && !t.Join {
+		if n, ok := t.textSpans(v, &p.spans); ok {
+			p.n, p.fromInputs = n, false
+			return true // none: the programmer wrote all of v
 		}
 	}
-	var which [maxSpans]int
-	inputs := 0 // buf[:inputs] are the request's inputs, which are dyn
-	if dyn == nil {
-		// No template: the request's inputs found in the query are its
-		// dynamic parts, wherever it was built.
-		if n := inputSpans(req, q, &buf, &which); n > 0 {
-			for i := 0; i < n; i++ {
-				sbuf[i] = sqli.Span(buf[i])
-			}
-			dyn, inputs = sbuf[:n], n
+	p.n, p.fromInputs = requestInputSpans(req, v, &p.spans, &p.which), true
+	return p.n > 0
+}
+
+// dynamic returns the dynamic parts: empty, not nil, when the template
+// says v is all static.
+func (p *dynamicParts) dynamic() []Span { return p.spans[:p.n] }
+
+// input returns the request input that a finding over [start, end) of v
+// names: the input found there (the first found, if none overlaps) when the
+// parts are inputs, else the input found in v over that range, if any.
+func (p *dynamicParts) input(v string, start, end int) *Input {
+	if !p.fromInputs {
+		return inputIn(p.req, v, start, end)
+	}
+	if p.n == 0 {
+		return nil
+	}
+	all := p.req.Inputs()
+	for i, sp := range p.spans[:p.n] {
+		if sp.Overlaps(start, end) {
+			return &all[p.which[i]]
 		}
+	}
+	return &all[p.which[0]]
+}
+
+// sqlFinding judges query q, parameter arg at site, in dialect d. With
+// inputsOnly (an entry point, which has no template), a query in which no
+// request input occurs is not judged; otherwise such a query, and one whose
+// inputs the rules found nothing in, is judged as of unknown origin by the
+// context-free rules.
+func sqlFinding(site *Site, arg int, q string, d sqli.Dialect, req *Request, inputsOnly bool) (Finding, bool) {
+	var p dynamicParts
+	known := p.find(site, arg, q, req)
+	if !known && inputsOnly {
+		return Finding{}, false
+	}
+	var dyn []Span // nil: origin unknown, the context-free rules run
+	if known {
+		dyn = p.dynamic()
 	}
 	f, ok := sqli.Check(q, dyn, d)
-	if !ok && inputs > 0 {
+	if !ok && known && p.fromInputs && !inputsOnly {
 		f, ok = sqli.Check(q, nil, d) // as for any query of unknown origin
-		inputs = 0
+		p.fromInputs, p.n = false, 0
 	}
 	if !ok {
 		return Finding{}, false
 	}
-	var input *Input
-	if inputs > 0 {
-		// Copies: handing buf and which to at would move them to the heap
-		// on the clean path too.
-		in := &Inputs{req, append([]Span(nil), buf[:inputs]...), append([]int(nil), which[:inputs]...)}
-		input = in.at(f.Start, f.End)
-	} else {
-		// The template told the dynamic parts (or the context-free rules
-		// found the query's fault).
-		input = inputIn(req, q, f.Start, f.End)
-	}
 	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
-		Start: f.Start, End: f.End, Input: input, Dialect: d.String()}, true
-}
-
-// overlaps reports whether the span overlaps [start, end), or holds start
-// when that range is empty.
-func (sp Span) overlaps(start, end int) bool {
-	return sp.Start < end && start < sp.End || end <= start && sp.Start <= start && start < sp.End
+		Start: f.Start, End: f.End, Input: p.input(q, f.Start, f.End), Dialect: d.String()}, true
 }
 
 // inputIn returns the request input found in v over [start, end) (at start
@@ -128,20 +160,20 @@ func (sp Span) overlaps(start, end int) bool {
 // template, not the inputs, told the dynamic parts. It runs on the finding
 // path only.
 func inputIn(req *Request, v string, start, end int) *Input {
-	var buf [maxSpans]Span
-	var which [maxSpans]int
-	n := inputSpans(req, v, &buf, &which)
+	var buf [MaxSpans]Span
+	var which [MaxSpans]int
+	n := requestInputSpans(req, v, &buf, &which)
 	for i := 0; i < n; i++ {
-		if buf[i].overlaps(start, end) {
+		if buf[i].Overlaps(start, end) {
 			return &req.Inputs()[which[i]]
 		}
 	}
 	return nil
 }
 
-// inputSpans finds req's significant inputs in v (see InputSpans); 0
+// requestInputSpans finds req's significant inputs in v (see InputSpans); 0
 // without a request.
-func inputSpans(req *Request, v string, out *[maxSpans]Span, which *[maxSpans]int) int {
+func requestInputSpans(req *Request, v string, out *[MaxSpans]Span, which *[MaxSpans]int) int {
 	if req == nil {
 		return 0
 	}
@@ -150,30 +182,6 @@ func inputSpans(req *Request, v string, out *[maxSpans]Span, which *[maxSpans]in
 		return 0
 	}
 	return InputSpans(v, inputs, out, which)
-}
-
-// Inputs are the spans of a value where a request's inputs were found.
-type Inputs struct {
-	req   *Request
-	spans []Span
-	which []int // which[i]: index in req.Inputs() of the input at spans[i]
-}
-
-// at returns the input whose span overlaps [start, end), or nil.
-func (in *Inputs) at(start, end int) *Input {
-	if in == nil {
-		return nil
-	}
-	all := in.req.Inputs()
-	for i, sp := range in.spans {
-		if sp.overlaps(start, end) {
-			return &all[in.which[i]]
-		}
-	}
-	if len(in.spans) > 0 {
-		return &all[in.which[0]]
-	}
-	return nil
 }
 
 // basicExec flags a shell script (sh -c) that chains or substitutes commands.
@@ -215,117 +223,114 @@ func (basicPath) CheckPath(_ *Site, _ int, p string, _ *Request) (Finding, bool)
 type templateExec struct{}
 
 func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Request) (Finding, bool) {
-	var buf [maxSpans]Span
+	return commandFinding(site, off, argv, req, false)
+}
+
+// commandFinding judges argv, whose argv[i] is the sink's parameter off+i,
+// with package shell on its dynamic parts (dynamicParts). At a call site
+// (not inputsOnly) a shell script outside the policy's shell allowlist is
+// a finding, and a script whose origin is unknown, or whose inputs the
+// rules found nothing in, is judged by basicExec. An entry point
+// (inputsOnly) judges only what the request's inputs prove dynamic.
+func commandFinding(site *Site, off int, argv []string, req *Request, inputsOnly bool) (Finding, bool) {
+	unknown := func() (Finding, bool) {
+		if inputsOnly {
+			return Finding{}, false
+		}
+		return basicExec{}.CheckCommand(site, off, argv, req)
+	}
 	if idx, isShell := shell.ShellScript(argv); isShell {
-		if a := CurrentPolicy().shell; a != nil && !a.Allowed(argv[idx]) {
-			return Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(argv[idx])}, true
+		script := argv[idx]
+		if a := CurrentPolicy().ShellAllowlist(); !inputsOnly && a != nil && !a.Allowed(script) {
+			return Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(script)}, true
 		}
-		t := site.template(off + idx)
-		n, ok := 0, false
-		if t != nil && !t.Join {
-			n, ok = t.textSpans(argv[idx], &buf) // !ok: the script does not fit its template
-		}
-		var in *Inputs
-		if !ok {
-			if f, ok := scriptInputFinding(req, argv[idx]); ok {
+		var p dynamicParts
+		p.find(site, off+idx, script, req)
+		if p.fromInputs { // the script does not fit a template, or has none
+			if f, ok := scriptInputFinding(req, script); ok {
 				return f, true
 			}
-			var which [maxSpans]int
-			if n = inputSpans(req, argv[idx], &buf, &which); n == 0 {
-				return basicExec{}.CheckCommand(site, off, argv, req)
+			if p.n == 0 {
+				return unknown()
 			}
-			in = &Inputs{req, buf[:n], which[:n]}
 		}
-		if n == 0 {
+		if p.n == 0 {
 			return Finding{}, false // the programmer wrote the whole script
 		}
-		var sbuf [maxSpans]shell.Span
-		for i := 0; i < n; i++ {
-			sbuf[i] = shell.Span(buf[i])
-		}
-		if f, ok := shell.CheckScript(argv[idx], sbuf[:n]); ok {
-			input := in.at(f.Start, f.End)
-			if in == nil {
-				input = inputIn(req, argv[idx], f.Start, f.End)
+		if f, ok := shell.CheckScript(script, p.dynamic()); ok {
+			detail := "a dynamic part of the shell script is not confined to one word"
+			if inputsOnly {
+				detail = "a request input in the shell script is not confined to one word"
 			}
-			return Finding{Rule: f.Rule, Detail: "a dynamic part of the shell script is not confined to one word", Start: f.Start, End: f.End,
-				Input: input}, true
+			return Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: p.input(script, f.Start, f.End)}, true
 		}
-		if in != nil {
-			return basicExec{}.CheckCommand(site, off, argv, req) // as for any script of unknown origin
+		if p.fromInputs {
+			return unknown() // as for any script of unknown origin
 		}
 		return Finding{}, false
 	}
 	// Without a shell, only what the templates say is dynamic, or the
 	// request's inputs, are judged.
-	var dyn [][]shell.Span
-	var fromInput []*Inputs
+	var dyn [][]Span
+	var parts []*dynamicParts // parts[i]: argv[i]'s, when it has any
 	for i, a := range argv {
-		t := site.template(off + i)
-		n, ok := 0, false
-		if t != nil && !t.Join {
-			n, ok = t.textSpans(a, &buf)
+		var p dynamicParts
+		p.find(site, off+i, a, req)
+		if p.fromInputs && i == 0 && p.n == 0 {
+			if k := programInput(req, argv); k >= 0 {
+				p.spans[0], p.which[0], p.n = Span{Start: 0, End: len(a)}, k, 1
+			}
 		}
-		if !ok {
-			var which [maxSpans]int
-			n = inputSpans(req, a, &buf, &which)
-			if i == 0 && n == 0 {
-				if k := programInput(req, argv); k >= 0 {
-					buf[0], which[0], n = Span{0, len(a)}, k, 1
-				}
-			}
-			if n == 0 {
-				continue
-			}
-			if fromInput == nil {
-				fromInput = make([]*Inputs, len(argv))
-			}
-			fromInput[i] = &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
+		if p.fromInputs && p.n == 0 {
+			continue
 		}
 		if dyn == nil {
-			dyn = make([][]shell.Span, len(argv))
+			dyn, parts = make([][]Span, len(argv)), make([]*dynamicParts, len(argv))
 		}
-		for j := 0; j < n; j++ {
-			dyn[i] = append(dyn[i], shell.Span(buf[j]))
+		if p.n > 0 {
+			dyn[i] = append([]Span(nil), p.dynamic()...)
+			cp := p // a copy, so that p stays on the stack on the clean path
+			parts[i] = &cp
 		}
 	}
 	if dyn == nil {
 		return Finding{}, false
 	}
-	if f, ok := shell.CheckArgvValues(argv, dyn, nil, CurrentPolicy().OptionPrograms); ok {
-		var input *Input
-		if f.Arg < len(fromInput) && fromInput[f.Arg] != nil {
-			input = fromInput[f.Arg].at(f.Start, f.End)
-		} else if f.Arg < len(argv) {
-			input = inputIn(req, argv[f.Arg], f.Start, f.End)
-		}
-		return Finding{Rule: f.Rule, Detail: "a dynamic part chose the program or an option", Start: f.Start, End: f.End, Input: input}, true
+	f, ok := shell.CheckArgvValues(argv, dyn, nil, CurrentPolicy().OptionPrograms)
+	if !ok {
+		return Finding{}, false
 	}
-	return Finding{}, false
+	var input *Input
+	if f.Arg < len(parts) && parts[f.Arg] != nil {
+		input = parts[f.Arg].input(argv[f.Arg], f.Start, f.End)
+	} else if f.Arg < len(argv) {
+		input = inputIn(req, argv[f.Arg], f.Start, f.End)
+	}
+	detail := "a dynamic part chose the program or an option"
+	if inputsOnly {
+		detail = "a request input chose the program or an option"
+	}
+	return Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: input}, true
 }
 
 // templatePath judges paths with package pathguard where the call site's
 // template tells the dynamic parts, by the request's inputs where it does
-// not (inputsPath), and with basicPath when neither tells.
+// not (pathInputFinding), and with basicPath when neither tells.
 type templatePath struct{}
 
 func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Finding, bool) {
-	t := site.template(arg)
-	bases := CurrentPolicy().pathBases
+	t := site.Template(arg)
+	bases := CurrentPolicy().PathBases()
 	if t == nil {
 		// No template: the request's inputs found in the path, or cleaned
-		// into it, are its dynamic parts (see inputsPath).
-		if f, found := inputsPath(req, p, bases); found {
+		// into it, are its dynamic parts (see pathInputFinding).
+		if f, found := pathInputFinding(req, p, bases); found {
 			return f, true
 		}
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}
-	var buf [maxSpans]Span
-	var pbuf [maxSpans]pathguard.Span
+	var buf [MaxSpans]Span
 	n, ok := t.textSpans(p, &buf) // a number cannot climb or choose a name
-	for i := 0; i < n; i++ {
-		pbuf[i] = pathguard.Span(buf[i])
-	}
 	var f pathguard.Finding
 	var found bool
 	switch {
@@ -335,7 +340,7 @@ func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Find
 		prefix := strings.TrimSuffix(t.Segs[0], "/")
 		switch {
 		case prefix == "" || prefix == ".":
-			f, found = pathguard.Check(p, []pathguard.Span{{Start: 0, End: len(p)}}, bases)
+			f, found = pathguard.Check(p, []Span{{Start: 0, End: len(p)}}, bases)
 			if found && f.Rule == pathguard.RuleAbsolute {
 				// filepath.Join("/", name): name chose the file if it came
 				// from the request.
@@ -348,12 +353,12 @@ func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Find
 		case p == prefix:
 			return Finding{}, false
 		case strings.HasPrefix(p, prefix+"/"):
-			f, found = pathguard.Check(p, []pathguard.Span{{Start: len(prefix) + 1, End: len(p)}}, bases)
+			f, found = pathguard.Check(p, []Span{{Start: len(prefix) + 1, End: len(p)}}, bases)
 		default:
 			return Finding{Rule: pathguard.RuleTraversal, Detail: "a dynamic part took the joined path out of " + prefix, Value: p}, true
 		}
 	case ok:
-		f, found = pathguard.Check(p, pbuf[:n], bases)
+		f, found = pathguard.Check(p, buf[:n], bases)
 		if found && f.Rule == pathguard.RuleAbsolute && !allDynamic(t) {
 			// A variable starts the path (dir+"/uploads/"+name, path+".tmp"):
 			// most often a configured directory. It chose the root only if a

@@ -14,60 +14,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
-
-// Event is one finding as written to the event log: one JSON object a line,
-// written through log/slog (so it also carries "level" and "msg"). The
-// summary of the identical findings a rate limit window left out
-// (MsgSuppressed) decodes into an Event too.
-type Event struct {
-	Time    time.Time `json:"time"`
-	Rule    string    `json:"rule"`
-	Family  Family    `json:"family"`
-	Mode    string    `json:"mode"`
-	Verdict string    `json:"verdict"` // blocked, detected, allowlisted
-	Site    string    `json:"site"`
-	Sink    string    `json:"sink"`
-	Value   string    `json:"value,omitempty"`
-	Detail  string    `json:"detail,omitempty"`
-	Span    []int     `json:"span,omitempty"`    // [start, end) of the offending part of the raw value
-	Dialect string    `json:"dialect,omitempty"` // the SQL dialect that judged a query
-
-	// The request the call served, when the server middleware knew it.
-	RequestID string      `json:"request_id,omitempty"`
-	Method    string      `json:"method,omitempty"`
-	Path      string      `json:"path,omitempty"`
-	ClientIP  string      `json:"client_ip,omitempty"`
-	Input     *EventInput `json:"input,omitempty"` // the input found in the offending part
-
-	Stack []string `json:"stack,omitempty"` // innermost first, at most 16 frames
-
-	// Msg tells a finding (MsgFinding) from a summary of suppressed events
-	// (MsgSuppressed). A summary carries Rule, Site and Verdict, the number
-	// of identical events the rate limit left out (Suppressed) and the
-	// window they were left out in [WindowStart, WindowEnd).
-	Msg         string    `json:"msg,omitempty"`
-	Suppressed  int64     `json:"suppressed,omitempty"`
-	WindowStart time.Time `json:"window_start,omitzero"`
-	WindowEnd   time.Time `json:"window_end,omitzero"`
-}
-
-// The messages of the event log's lines.
-const (
-	// MsgFinding is the message of a finding's line.
-	MsgFinding = "rasp finding"
-	// MsgSuppressed is the message of the line that closes a rate limit
-	// window in which identical findings (same rule, site and verdict)
-	// were left out: it says how many.
-	MsgSuppressed = "rasp events suppressed"
-)
-
-// EventInput is the request input an event names.
-type EventInput struct {
-	Source string `json:"source"` // query, form, json, header, ...
-	Name   string `json:"name"`
-	Value  string `json:"value"` // at most 256 bytes
-}
 
 // Event delivery never blocks the call that found something: a line goes
 // into a bounded queue, and one goroutine writes the queue to the
@@ -75,7 +25,7 @@ type EventInput struct {
 // standard error). A full queue drops the line and counts it.
 const eventQueueLen = 4096
 
-var events struct {
+var eventQueue struct {
 	sync.Mutex
 	test    io.Writer // SetEventWriter: written synchronously
 	queue   chan []byte
@@ -89,55 +39,55 @@ var events struct {
 // SetEventWriter sends events to w, synchronously (for tests and
 // embedders); nil restores the default destination.
 func SetEventWriter(w io.Writer) {
-	events.Lock()
-	events.test = w
-	events.Unlock()
+	eventQueue.Lock()
+	eventQueue.test = w
+	eventQueue.Unlock()
 }
 
 // EventsWritten returns how many events were written.
-func EventsWritten() int64 { return events.written.Load() }
+func EventsWritten() int64 { return eventQueue.written.Load() }
 
 // EventsFailed returns how many events could not be written.
-func EventsFailed() int64 { return events.failed.Load() }
+func EventsFailed() int64 { return eventQueue.failed.Load() }
 
 // EventsDropped returns how many events were dropped because the queue was
 // full.
-func EventsDropped() int64 { return events.dropped.Load() }
+func EventsDropped() int64 { return eventQueue.dropped.Load() }
 
 // queueWriter is the io.Writer behind the slog handler: it hands each line
 // to the writer goroutine, or to the test writer.
 type queueWriter struct{}
 
 func (queueWriter) Write(p []byte) (int, error) {
-	events.Lock()
-	w := events.test
-	events.Unlock()
+	eventQueue.Lock()
+	w := eventQueue.test
+	eventQueue.Unlock()
 	if w != nil {
-		events.Lock()
+		eventQueue.Lock()
 		_, err := w.Write(p)
-		events.Unlock()
+		eventQueue.Unlock()
 		if err != nil {
-			events.failed.Add(1)
+			eventQueue.failed.Add(1)
 			return 0, err
 		}
-		events.written.Add(1)
+		eventQueue.written.Add(1)
 		return len(p), nil
 	}
-	events.start.Do(startEventWriter)
+	eventQueue.start.Do(startEventWriter)
 	line := append([]byte(nil), p...)
-	events.pending.Add(1)
+	eventQueue.pending.Add(1)
 	select {
-	case events.queue <- line:
+	case eventQueue.queue <- line:
 	default:
-		events.pending.Add(-1)
-		events.dropped.Add(1)
+		eventQueue.pending.Add(-1)
+		eventQueue.dropped.Add(1)
 		countEventDropped()
 	}
 	return len(p), nil
 }
 
 func startEventWriter() {
-	events.queue = make(chan []byte, eventQueueLen)
+	eventQueue.queue = make(chan []byte, eventQueueLen)
 	go writeEvents(os.Getenv("RASP_EVENTS"))
 	onExit(flushEvents)
 }
@@ -145,12 +95,12 @@ func startEventWriter() {
 // flushEvents writes the summaries of the rate limit window still open
 // and waits, at most a quarter of a second, for the queue to be written:
 // the program is exiting (main returned, or os.Exit), and a short-lived
-// program must not lose its last events.
+// program must not lose its last eventQueue.
 func flushEvents() {
 	defer func() { recover() }() // an exit hook must not panic
 	writeSuppressed(closeWindow(eventClock()))
 	deadline := time.Now().Add(250 * time.Millisecond)
-	for events.pending.Load() > 0 && time.Now().Before(deadline) {
+	for eventQueue.pending.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 }
@@ -171,7 +121,7 @@ func writeEvents(path string) {
 		w = os.Stderr
 		nf, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			logf("RASP_EVENTS: %v; writing events to stderr", err)
+			Logf("RASP_EVENTS: %v; writing events to stderr", err)
 			return
 		}
 		f, w = nf, nf
@@ -179,7 +129,7 @@ func writeEvents(path string) {
 	if path != "" {
 		open()
 	}
-	for line := range events.queue {
+	for line := range eventQueue.queue {
 		if f != nil && time.Since(checked) > time.Second {
 			checked = time.Now()
 			cur, err1 := f.Stat()
@@ -189,11 +139,11 @@ func writeEvents(path string) {
 			}
 		}
 		if _, err := w.Write(line); err != nil {
-			events.failed.Add(1)
+			eventQueue.failed.Add(1)
 		} else {
-			events.written.Add(1)
+			eventQueue.written.Add(1)
 		}
-		events.pending.Add(-1)
+		eventQueue.pending.Add(-1)
 	}
 }
 
@@ -343,13 +293,13 @@ func writeSuppressed(closed []suppression) {
 		if c.key.verdict == "allowlisted" {
 			level = slog.LevelInfo
 		}
-		eventLog.LogAttrs(context.Background(), level, MsgSuppressed,
+		eventLog.LogAttrs(context.Background(), level, event.MsgSuppressed,
 			slog.String("rule", c.key.rule), slog.String("site", c.key.site), slog.String("verdict", c.key.verdict),
 			slog.Int64("suppressed", c.n), slog.Time("window_start", c.start.UTC()), slog.Time("window_end", c.end.UTC()))
 	}
 }
 
-func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
+func record(site *Site, req *Request, f Finding, m policy.Mode, verdict string) {
 	countEvent(f.Rule, m, verdict)
 	where := siteOf(site)
 	ok, closed := admit(limitKey{f.Rule, where, verdict}, eventClock())
@@ -382,14 +332,14 @@ func record(site *Site, req *Request, f Finding, m Mode, verdict string) {
 		if len(v) > 256 {
 			v = v[:256]
 		}
-		attrs = append(attrs, slog.Any("input", EventInput{Source: in.Source, Name: in.Name, Value: v}))
+		attrs = append(attrs, slog.Any("input", event.Input{Source: in.Source, Name: in.Name, Value: v}))
 	}
 	attrs = append(attrs, slog.Any("stack", stack()))
 	level := slog.LevelWarn
 	if verdict == "allowlisted" {
 		level = slog.LevelInfo
 	}
-	eventLog.LogAttrs(context.Background(), level, MsgFinding, attrs...)
+	eventLog.LogAttrs(context.Background(), level, event.MsgFinding, attrs...)
 }
 
 // logEvent writes a runtime event that is not a finding (a policy that

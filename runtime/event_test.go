@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // testLimiter gives the test an empty rate limiter whose clock it moves:
@@ -44,7 +47,7 @@ func testLimiter(t *testing.T, now *time.Time) (timers *[]func(), delays *[]time
 
 // resetLimiter forgets the open rate limit window and what it suppressed,
 // so that a test's flood of identical events is not summarised into a
-// later test's events.
+// later test's eventQueue.
 func resetLimiter() {
 	limiter.Lock()
 	limiter.seen, limiter.armed = nil, false
@@ -54,19 +57,19 @@ func resetLimiter() {
 
 // captureEvents sends the events to a buffer until the test ends; the
 // function returned parses the lines written since its last call.
-func captureEvents(t *testing.T) func() []Event {
+func captureEvents(t *testing.T) func() []event.Event {
 	t.Helper()
 	var buf bytes.Buffer
 	SetEventWriter(&buf)
 	t.Cleanup(func() { SetEventWriter(nil) })
-	return func() []Event {
+	return func() []event.Event {
 		t.Helper()
-		var evs []Event
+		var evs []event.Event
 		for _, line := range strings.Split(buf.String(), "\n") {
 			if line == "" {
 				continue
 			}
-			var e Event
+			var e event.Event
 			if err := json.Unmarshal([]byte(line), &e); err != nil {
 				t.Fatalf("event %q: %v", line, err)
 			}
@@ -78,10 +81,10 @@ func captureEvents(t *testing.T) func() []Event {
 }
 
 // summaries returns the MsgSuppressed lines of evs.
-func summaries(evs []Event) []Event {
-	var out []Event
+func summaries(evs []event.Event) []event.Event {
+	var out []event.Event
 	for _, e := range evs {
-		if e.Msg == MsgSuppressed {
+		if e.Msg == event.MsgSuppressed {
 			out = append(out, e)
 		}
 	}
@@ -171,13 +174,13 @@ func TestRateLimitKeyCap(t *testing.T) {
 // the limiter's clock.
 func floodFindings(site *Site, n int, verdict string) {
 	for i := 0; i < n; i++ {
-		record(site, nil, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?"}, ModeDetect, verdict)
+		record(site, nil, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?"}, policy.ModeDetect, verdict)
 	}
 }
 
 // checkSummary checks that evs hold exactly one summary, for rule at site
 // with verdict, of n events in [start, end).
-func checkSummary(t *testing.T, evs []Event, site *Site, verdict string, n int64, start, end time.Time) {
+func checkSummary(t *testing.T, evs []event.Event, site *Site, verdict string, n int64, start, end time.Time) {
 	t.Helper()
 	sums := summaries(evs)
 	if len(sums) != 1 {
@@ -195,8 +198,8 @@ func TestSuppressedSummaryOnLaterEvent(t *testing.T) {
 	now := t0
 	testLimiter(t, &now)
 	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: FamilySQL}
-	b := &Site{Package: "example.com/app", File: "limit.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: FamilySQL}
+	a := &Site{Package: "example.com/app", File: "limit.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	b := &Site{Package: "example.com/app", File: "limit.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	floodFindings(a, eventBurst+5, "detected")
 	now = t0.Add(30 * time.Second)
 	floodFindings(a, 2, "detected")
@@ -206,7 +209,7 @@ func TestSuppressedSummaryOnLaterEvent(t *testing.T) {
 		t.Fatalf("%d lines, %d summaries in the window, want %d and 0", len(evs), len(summaries(evs)), eventBurst+3)
 	}
 	for _, e := range evs {
-		if e.Msg != MsgFinding || e.Suppressed != 0 {
+		if e.Msg != event.MsgFinding || e.Suppressed != 0 {
 			t.Fatalf("finding line %+v", e)
 		}
 	}
@@ -214,7 +217,7 @@ func TestSuppressedSummaryOnLaterEvent(t *testing.T) {
 	now = t0.Add(90 * time.Second)
 	floodFindings(b, 1, "detected")
 	evs = read()
-	if len(evs) != 2 || evs[0].Msg != MsgSuppressed || evs[1].Msg != MsgFinding {
+	if len(evs) != 2 || evs[0].Msg != event.MsgSuppressed || evs[1].Msg != event.MsgFinding {
 		t.Fatalf("lines after the window %+v, want the summary then the finding", evs)
 	}
 	checkSummary(t, evs, a, "detected", 7, t0, t0.Add(eventWindow))
@@ -236,8 +239,8 @@ func TestSuppressedSummaryOnWindowClose(t *testing.T) {
 	now := t0
 	timers, delays := testLimiter(t, &now)
 	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: FamilySQL}
-	b := &Site{Package: "example.com/app", File: "limit.go", Line: 4, Sink: "database/sql.(*DB).Query", Family: FamilySQL}
+	a := &Site{Package: "example.com/app", File: "limit.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	b := &Site{Package: "example.com/app", File: "limit.go", Line: 4, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	floodFindings(a, eventBurst, "allowlisted")
 	if len(*timers) != 0 {
 		t.Fatalf("a timer was armed before anything was suppressed")
@@ -262,7 +265,7 @@ func TestSuppressedSummaryOnWindowClose(t *testing.T) {
 	floodFindings(a, 1, "allowlisted")
 	(*timers)[0]()
 	flushEvents()
-	if evs := read(); len(evs) != 1 || evs[0].Msg != MsgFinding {
+	if evs := read(); len(evs) != 1 || evs[0].Msg != event.MsgFinding {
 		t.Errorf("lines %+v, want one finding", evs)
 	}
 	// The next window (the flush closed the one the finding opened) arms
@@ -280,7 +283,7 @@ func TestSuppressedSummaryAtExit(t *testing.T) {
 	now := t0
 	timers, _ := testLimiter(t, &now)
 	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 5, Sink: "database/sql.(*DB).Query", Family: FamilySQL}
+	a := &Site{Package: "example.com/app", File: "limit.go", Line: 5, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	floodFindings(a, eventBurst+7, "blocked")
 	read()
 	now = t0.Add(20 * time.Second)
@@ -303,9 +306,9 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 	testLimiter(t, &now)
 	read := captureEvents(t)
 	old := CurrentMode()
-	SetMode(ModeBlock)
+	SetMode(policy.ModeBlock)
 	defer SetMode(old)
-	site := &Site{Package: "example.com/app", File: "limit.go", Line: 6, Sink: "database/sql.(*DB).Query", Family: FamilySQL}
+	site := &Site{Package: "example.com/app", File: "limit.go", Line: 6, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	const rule, calls = "sqli-tautology", eventBurst + 10
 	events := func() float64 {
 		return MetricValue("rasp_events_total", "rule", rule, "mode", "block", "verdict", "blocked")
@@ -314,7 +317,7 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 	ev0, req0 := events(), requests()
 	for i := 0; i < calls; i++ {
 		req := NewRequest("r"+strconv.Itoa(i), "GET", "/", "127.0.0.1", nil)
-		err := judge(site, req, func() (Finding, bool) { return Finding{Rule: rule}, true })
+		err := JudgeValue(site, req, func() (Finding, bool) { return Finding{Rule: rule}, true })
 		if !errors.Is(err, ErrBlocked) {
 			t.Fatalf("call %d: %v, want a block", i, err)
 		}
@@ -334,10 +337,10 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 }
 
 func TestFullQueueDropsAndCounts(t *testing.T) {
-	events.start.Do(func() {}) // no writer goroutine: nothing drains the queue
-	old := events.queue
-	events.queue = make(chan []byte, 2)
-	defer func() { events.queue = old }()
+	eventQueue.start.Do(func() {}) // no writer goroutine: nothing drains the queue
+	old := eventQueue.queue
+	eventQueue.queue = make(chan []byte, 2)
+	defer func() { eventQueue.queue = old }()
 	before := EventsDropped()
 	for i := 0; i < 5; i++ {
 		if _, err := (queueWriter{}).Write([]byte("{}\n")); err != nil {
@@ -356,11 +359,11 @@ func TestEventSchema(t *testing.T) {
 	var buf bytes.Buffer
 	SetEventWriter(&buf)
 	defer SetEventWriter(nil)
-	site := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: FamilySQL}
+	site := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	req := NewRequest("id-1", "POST", "/items", "10.0.0.1", fixedInputs{{Source: "json", Name: "id", Value: "1 OR 1=1"}})
 	in := req.Inputs()
-	record(site, req, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?", Start: 7, End: 15, Input: &in[0]}, ModeBlock, "blocked")
-	var e Event
+	record(site, req, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?", Start: 7, End: 15, Input: &in[0]}, policy.ModeBlock, "blocked")
+	var e event.Event
 	if err := json.Unmarshal(buf.Bytes(), &e); err != nil {
 		t.Fatalf("%v: %s", err, buf.Bytes())
 	}
@@ -380,16 +383,16 @@ func TestReloadUnderLoad(t *testing.T) {
 	defer SetEventWriter(nil)
 	defer resetLimiter()
 	oldMode := CurrentMode()
-	SetMode(ModeDetect)
+	SetMode(policy.ModeDetect)
 	defer SetMode(oldMode)
 	old := CurrentPolicy()
-	defer policy.Store(old)
-	site := &Site{Package: "example.com/app", File: "a.go", Line: 9, Sink: "database/sql.(*DB).Query", Family: FamilySQL}
-	block, err := compilePolicy(Policy{Rules: map[string]string{"sqli-tautology": "block"}}, "block")
+	defer inForce.Store(old)
+	site := &Site{Package: "example.com/app", File: "a.go", Line: 9, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	block, err := compilePolicy(policy.Policy{Rules: map[string]string{"sqli-tautology": "block"}}, "block")
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow, err := compilePolicy(Policy{Allow: Allow{SQL: []SQLAllow{{Site: "example.com/app/a.go:9"}}}}, "allow")
+	allow, err := compilePolicy(policy.Policy{Allow: policy.Allow{SQL: []policy.SQLAllow{{Site: "example.com/app/a.go:9"}}}}, "allow")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +408,7 @@ func TestReloadUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				judge(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true })
+				JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true })
 			}
 		}()
 	}
@@ -419,11 +422,11 @@ func TestReloadUnderLoad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	putPolicy(block)
-	if err := judge(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err == nil {
+	if err := JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err == nil {
 		t.Errorf("the block policy did not block")
 	}
 	putPolicy(allow)
-	if err := judge(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err != nil {
+	if err := JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err != nil {
 		t.Errorf("the allow policy blocked: %v", err)
 	}
 }
@@ -438,13 +441,13 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 	defer resetLimiter()
 	old := CurrentPolicy()
 	defer func() { putPolicy(old) }()
-	block, _ := compilePolicy(Policy{Mode: "block"}, "block")
-	allow, _ := compilePolicy(Policy{Mode: "detect", Allow: Allow{Routes: []RouteAllow{{Path: "/*"}}}}, "allow")
-	sqlSite := &Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: FamilySQL,
+	block, _ := compilePolicy(policy.Policy{Mode: "block"}, "block")
+	allow, _ := compilePolicy(policy.Policy{Mode: "detect", Allow: policy.Allow{Routes: []policy.RouteAllow{{Path: "/*"}}}}, "allow")
+	sqlSite := &Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT * FROM t WHERE a = '", "'")}}
-	fileSite := &Site{Package: "example.com/app", File: "a.go", Line: 2, Sink: "os.Open", Family: FamilyFile,
+	fileSite := &Site{Package: "example.com/app", File: "a.go", Line: 2, Sink: "os.Open", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, false, "/srv/", "")}}
-	execSite := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "os/exec.Command", Family: FamilyExec,
+	execSite := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
 		Tmpls: []Tmpl{T(2, false, "echo ", "")}}
 	req := NewRequest("r", "GET", "/x", "127.0.0.1", fixedInputs{{Source: "query", Name: "q", Value: "x' OR '1'='1"}})
 	ctx := WithRequest(context.Background(), req)
@@ -464,9 +467,9 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 				if i%2 == 0 {
 					payload = "x' OR '1'='1"
 				}
-				checkSQL(ctx, sqlSite, nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
-				checkPath(fileSite, 0, "/srv/../etc/"+payload)
-				checkCmd(execSite, 0, exec.Command("sh", "-c", "echo "+payload))
+				judgeDBQuery(ctx, sqlSite, nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
+				judgeFileArg(fileSite, 0, "/srv/../etc/"+payload)
+				judgeCmd(execSite, 0, exec.Command("sh", "-c", "echo "+payload))
 				entrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
 				entryOpen("/srv/"+payload, 0)
 			}

@@ -5,38 +5,40 @@ import (
 	"os/exec"
 	"sync"
 	"unsafe"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-// checked remembers the commands already judged where they were built, so
+// judgedCmds remembers the commands already judged where they were built, so
 // that starting them does not judge (and report) them twice. Entries leave
 // when the command starts; the map is bounded.
-var checked struct {
+var judgedCmds struct {
 	sync.Mutex
 	cmds map[*exec.Cmd]struct{}
 }
 
-const maxChecked = 4096
+const maxJudgedCmds = 4096
 
-func markChecked(c *exec.Cmd) {
-	checked.Lock()
-	if checked.cmds == nil || len(checked.cmds) >= maxChecked {
-		checked.cmds = make(map[*exec.Cmd]struct{})
+func noteCmdJudged(c *exec.Cmd) {
+	judgedCmds.Lock()
+	if judgedCmds.cmds == nil || len(judgedCmds.cmds) >= maxJudgedCmds {
+		judgedCmds.cmds = make(map[*exec.Cmd]struct{})
 	}
-	checked.cmds[c] = struct{}{}
-	checked.Unlock()
+	judgedCmds.cmds[c] = struct{}{}
+	judgedCmds.Unlock()
 }
 
-func takeChecked(c *exec.Cmd) bool {
-	checked.Lock()
-	_, ok := checked.cmds[c]
-	delete(checked.cmds, c)
-	checked.Unlock()
+func takeCmdJudged(c *exec.Cmd) bool {
+	judgedCmds.Lock()
+	_, ok := judgedCmds.cmds[c]
+	delete(judgedCmds.cmds, c)
+	judgedCmds.Unlock()
 	return ok
 }
 
-// checkCmd judges c; argv[i] was the sink's parameter off+i (off < 0: the
+// judgeCmd judges c; argv[i] was the sink's parameter off+i (off < 0: the
 // argv did not come from the call's arguments).
-func checkCmd(site *Site, off int, c *exec.Cmd) error {
+func judgeCmd(site *Site, off int, c *exec.Cmd) error {
 	if c == nil {
 		return nil
 	}
@@ -45,9 +47,9 @@ func checkCmd(site *Site, off int, c *exec.Cmd) error {
 		argv = []string{c.Path}
 	}
 	req := CurrentRequest(nil)
-	err := check(site, req, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
+	err := JudgeCall(site, req, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
 	if err == nil {
-		markJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
+		markEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
 	}
 	return err
 }
@@ -69,29 +71,29 @@ func ExecCommandContext(site *Site, ctx context.Context, name string, arg ...str
 }
 
 func guardCmd(site *Site, off int, c *exec.Cmd) {
-	if CurrentMode() == ModeOff {
+	if CurrentMode() == policy.ModeOff {
 		return
 	}
-	if err := checkCmd(site, off, c); err != nil {
+	if err := judgeCmd(site, off, c); err != nil {
 		c.Err = err
 		return
 	}
-	markChecked(c)
+	noteCmdJudged(c)
 }
 
-// startCheck judges a command about to start, unless it was judged where it
+// judgeBeforeStart judges a command about to start, unless it was judged where it
 // was built.
-func startCheck(site *Site, c *exec.Cmd) error {
-	if takeChecked(c) || c.Err != nil {
+func judgeBeforeStart(site *Site, c *exec.Cmd) error {
+	if takeCmdJudged(c) || c.Err != nil {
 		return nil
 	}
-	return checkCmd(site, -1<<20, c)
+	return judgeCmd(site, -1<<20, c)
 }
 
 // CmdStart is the hook for (*exec.Cmd).Start; it also catches commands built
 // as struct literals.
 func CmdStart(site *Site, c *exec.Cmd) error {
-	if err := startCheck(site, c); err != nil {
+	if err := judgeBeforeStart(site, c); err != nil {
 		return err
 	}
 	return c.Start()
@@ -99,7 +101,7 @@ func CmdStart(site *Site, c *exec.Cmd) error {
 
 // CmdRun is the hook for (*exec.Cmd).Run.
 func CmdRun(site *Site, c *exec.Cmd) error {
-	if err := startCheck(site, c); err != nil {
+	if err := judgeBeforeStart(site, c); err != nil {
 		return err
 	}
 	return c.Run()
@@ -107,7 +109,7 @@ func CmdRun(site *Site, c *exec.Cmd) error {
 
 // CmdOutput is the hook for (*exec.Cmd).Output.
 func CmdOutput(site *Site, c *exec.Cmd) ([]byte, error) {
-	if err := startCheck(site, c); err != nil {
+	if err := judgeBeforeStart(site, c); err != nil {
 		return nil, err
 	}
 	return c.Output()
@@ -115,7 +117,7 @@ func CmdOutput(site *Site, c *exec.Cmd) ([]byte, error) {
 
 // CmdCombinedOutput is the hook for (*exec.Cmd).CombinedOutput.
 func CmdCombinedOutput(site *Site, c *exec.Cmd) ([]byte, error) {
-	if err := startCheck(site, c); err != nil {
+	if err := judgeBeforeStart(site, c); err != nil {
 		return nil, err
 	}
 	return c.CombinedOutput()

@@ -3,6 +3,7 @@ package rasp
 import (
 	"testing"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 )
 
@@ -11,9 +12,9 @@ import (
 // elements the build cannot follow (a slice from strings.Fields or a JSON
 // body: no template) and the request's inputs.
 func TestCommandShapes(t *testing.T) {
-	opaque := &Site{Sink: "os/exec.Command", Family: FamilyExec}
-	echo := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(0, false, "echo"), T(1, false, "arg:")}}
-	gitLog := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(0, false, "git"), T(1, false, "log")}}
+	opaque := &Site{Sink: "os/exec.Command", Family: event.FamilyExec}
+	echo := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "echo"), T(1, false, "arg:")}}
+	gitLog := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "git"), T(1, false, "log")}}
 	q := func(vs ...string) fixedInputs {
 		var in fixedInputs
 		for _, v := range vs {
@@ -37,7 +38,7 @@ func TestCommandShapes(t *testing.T) {
 		// A JSON argv array: each element an input.
 		{"json: sh -c id", opaque, []string{"/bin/sh", "-c", "id"}, q("/bin/sh", "-c", "id"), shell.RuleShellDynamic},
 		{"json: cat", opaque, []string{"/bin/cat", "/etc/passwd"}, q("/bin/cat", "/etc/passwd"), shell.RuleArgv0Dynamic},
-		{"script from input", &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c")}},
+		{"script from input", &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c")}},
 			[]string{"sh", "-c", "whoami"}, q("whoami"), shell.RuleShellDynamic},
 		// Options: only for programs that take dangerous ones.
 		{"echo --flag", echo, []string{"echo", "arg:", "--flag"}, q("--flag"), ""},
@@ -45,7 +46,7 @@ func TestCommandShapes(t *testing.T) {
 		// Benign: the program is the code's; an input only looks alike.
 		{"a word of a search", opaque, []string{"git", "log", "--oneline"}, q("git tutorial"), ""},
 		{"an argument", opaque, []string{"convert", "photo.jpg", "out.png"}, q("photo.jpg"), ""},
-		{"a script word", &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c"), T(2, false, "ls ", "")}},
+		{"a script word", &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c"), T(2, false, "ls ", "")}},
 			[]string{"sh", "-c", "ls uploads"}, q("uploads"), ""},
 	}
 	for _, c := range cases {
@@ -59,7 +60,7 @@ func TestCommandShapes(t *testing.T) {
 			t.Errorf("%s: the finding names no input", c.name)
 		}
 		// The standard library's entry point judges the same argv alike.
-		if g, ok := inputsCommand(c.argv, req); c.site == opaque && (ok != found || ok && g.Rule != f.Rule) {
+		if g, ok := commandFinding(entryExecSite, 0, c.argv, req, true); c.site == opaque && (ok != found || ok && g.Rule != f.Rule) {
 			t.Errorf("%s: entry point %+v %v, call site %+v %v", c.name, g, ok, f, found)
 		}
 	}

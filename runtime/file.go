@@ -6,28 +6,29 @@ import (
 	"os"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-// checkPath judges a path; arg is its index among the sink's parameters.
-func checkPath(site *Site, arg int, name string) error {
+// judgeFileArg judges a path; arg is its index among the sink's parameters.
+func judgeFileArg(site *Site, arg int, name string) error {
 	req := CurrentRequest(nil)
-	err := judgePath(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
+	err := judgePathValue(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
 	if err == nil {
-		markJudged(stringPtr(name)) // for the entry point the sink calls next
+		markEntryJudged(stringPtr(name)) // for the entry point the sink calls next
 	}
 	return err
 }
 
-// judgePath is check for a path. A path-nul-byte finding is recorded with
+// judgePathValue is JudgeCall for a path. A path-nul-byte finding is recorded with
 // the verdict its mode gives (blocked, detected or allowlisted), but the
 // call goes ahead and the request is not refused: the operating system
 // refuses a path holding a NUL byte by itself (the os package returns
 // EINVAL, "invalid argument", before any system call), so the caller sees
 // the error it would see without the runtime.
-func judgePath(site *Site, req *Request, detect func() (Finding, bool)) error {
+func judgePathValue(site *Site, req *Request, detect func() (Finding, bool)) error {
 	var nul Finding
 	nulFound := false
-	err := check(site, req, func() (Finding, bool) {
+	err := JudgeCall(site, req, func() (Finding, bool) {
 		f, found := detect()
 		if found && f.Rule == pathguard.RuleNulByte {
 			nul, nulFound = f, true
@@ -41,25 +42,25 @@ func judgePath(site *Site, req *Request, detect func() (Finding, bool)) error {
 	return err
 }
 
-// recordUnrefused records finding f as judge would, without refusing the
+// recordUnrefused records finding f as JudgeValue would, without refusing the
 // call or marking the request as blocked.
 func recordUnrefused(site *Site, req *Request, f Finding) {
 	m := CurrentMode()
-	if m == ModeOff {
+	if m == policy.ModeOff {
 		return
 	}
 	p := CurrentPolicy()
 	m = p.RuleMode(f.Rule, m)
-	if m == ModeOff {
+	if m == policy.ModeOff {
 		return
 	}
-	if p.allowlisted(site, f, req) {
+	if allowlisted(p, site, f, req) {
 		countAllowlistHit(f.Rule)
 		record(site, req, f, m, "allowlisted")
 		return
 	}
 	verdict := "detected"
-	if m == ModeBlock {
+	if m == policy.ModeBlock {
 		verdict = "blocked"
 	}
 	record(site, req, f, m, verdict)
@@ -71,7 +72,7 @@ func pathErr(op, name string, err error) error {
 
 // OSOpen is the hook for os.Open.
 func OSOpen(site *Site, name string) (*os.File, error) {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.Open(name)
@@ -79,7 +80,7 @@ func OSOpen(site *Site, name string) (*os.File, error) {
 
 // OSOpenFile is the hook for os.OpenFile.
 func OSOpenFile(site *Site, name string, flag int, perm fs.FileMode) (*os.File, error) {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.OpenFile(name, flag, perm)
@@ -87,7 +88,7 @@ func OSOpenFile(site *Site, name string, flag int, perm fs.FileMode) (*os.File, 
 
 // OSCreate is the hook for os.Create.
 func OSCreate(site *Site, name string) (*os.File, error) {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.Create(name)
@@ -95,7 +96,7 @@ func OSCreate(site *Site, name string) (*os.File, error) {
 
 // OSReadFile is the hook for os.ReadFile.
 func OSReadFile(site *Site, name string) ([]byte, error) {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.ReadFile(name)
@@ -103,7 +104,7 @@ func OSReadFile(site *Site, name string) ([]byte, error) {
 
 // OSWriteFile is the hook for os.WriteFile.
 func OSWriteFile(site *Site, name string, data []byte, perm fs.FileMode) error {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return pathErr("open", name, err)
 	}
 	return os.WriteFile(name, data, perm)
@@ -111,7 +112,7 @@ func OSWriteFile(site *Site, name string, data []byte, perm fs.FileMode) error {
 
 // OSRemove is the hook for os.Remove.
 func OSRemove(site *Site, name string) error {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return pathErr("remove", name, err)
 	}
 	return os.Remove(name)
@@ -119,7 +120,7 @@ func OSRemove(site *Site, name string) error {
 
 // OSRemoveAll is the hook for os.RemoveAll.
 func OSRemoveAll(site *Site, path string) error {
-	if err := checkPath(site, 0, path); err != nil {
+	if err := judgeFileArg(site, 0, path); err != nil {
 		return pathErr("removeall", path, err)
 	}
 	return os.RemoveAll(path)
@@ -127,10 +128,10 @@ func OSRemoveAll(site *Site, path string) error {
 
 // OSRename is the hook for os.Rename; both paths are judged.
 func OSRename(site *Site, oldpath, newpath string) error {
-	if err := checkPath(site, 0, oldpath); err != nil {
+	if err := judgeFileArg(site, 0, oldpath); err != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
-	if err := checkPath(site, 1, newpath); err != nil {
+	if err := judgeFileArg(site, 1, newpath); err != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
 	return os.Rename(oldpath, newpath)
@@ -138,7 +139,7 @@ func OSRename(site *Site, oldpath, newpath string) error {
 
 // OSMkdir is the hook for os.Mkdir.
 func OSMkdir(site *Site, name string, perm fs.FileMode) error {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return pathErr("mkdir", name, err)
 	}
 	return os.Mkdir(name, perm)
@@ -146,7 +147,7 @@ func OSMkdir(site *Site, name string, perm fs.FileMode) error {
 
 // OSMkdirAll is the hook for os.MkdirAll.
 func OSMkdirAll(site *Site, path string, perm fs.FileMode) error {
-	if err := checkPath(site, 0, path); err != nil {
+	if err := judgeFileArg(site, 0, path); err != nil {
 		return pathErr("mkdir", path, err)
 	}
 	return os.MkdirAll(path, perm)
@@ -154,7 +155,7 @@ func OSMkdirAll(site *Site, path string, perm fs.FileMode) error {
 
 // OSReadDir is the hook for os.ReadDir.
 func OSReadDir(site *Site, name string) ([]os.DirEntry, error) {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return nil, pathErr("open", name, err)
 	}
 	return os.ReadDir(name)
@@ -162,7 +163,7 @@ func OSReadDir(site *Site, name string) ([]os.DirEntry, error) {
 
 // OSStat is the hook for os.Stat.
 func OSStat(site *Site, name string) (fs.FileInfo, error) {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return nil, pathErr("stat", name, err)
 	}
 	return os.Stat(name)
@@ -170,7 +171,7 @@ func OSStat(site *Site, name string) (fs.FileInfo, error) {
 
 // OSLstat is the hook for os.Lstat.
 func OSLstat(site *Site, name string) (fs.FileInfo, error) {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return nil, pathErr("lstat", name, err)
 	}
 	return os.Lstat(name)
@@ -178,7 +179,7 @@ func OSLstat(site *Site, name string) (fs.FileInfo, error) {
 
 // OSChmod is the hook for os.Chmod.
 func OSChmod(site *Site, name string, mode fs.FileMode) error {
-	if err := checkPath(site, 0, name); err != nil {
+	if err := judgeFileArg(site, 0, name); err != nil {
 		return pathErr("chmod", name, err)
 	}
 	return os.Chmod(name, mode)
@@ -186,7 +187,7 @@ func OSChmod(site *Site, name string, mode fs.FileMode) error {
 
 // IoutilReadFile is the hook for ioutil.ReadFile.
 func IoutilReadFile(site *Site, filename string) ([]byte, error) {
-	if err := checkPath(site, 0, filename); err != nil {
+	if err := judgeFileArg(site, 0, filename); err != nil {
 		return nil, pathErr("open", filename, err)
 	}
 	return ioutil.ReadFile(filename)
@@ -194,7 +195,7 @@ func IoutilReadFile(site *Site, filename string) ([]byte, error) {
 
 // IoutilWriteFile is the hook for ioutil.WriteFile.
 func IoutilWriteFile(site *Site, filename string, data []byte, perm fs.FileMode) error {
-	if err := checkPath(site, 0, filename); err != nil {
+	if err := judgeFileArg(site, 0, filename); err != nil {
 		return pathErr("open", filename, err)
 	}
 	return ioutil.WriteFile(filename, data, perm)
@@ -202,7 +203,7 @@ func IoutilWriteFile(site *Site, filename string, data []byte, perm fs.FileMode)
 
 // IoutilReadDir is the hook for ioutil.ReadDir.
 func IoutilReadDir(site *Site, dirname string) ([]fs.FileInfo, error) {
-	if err := checkPath(site, 0, dirname); err != nil {
+	if err := judgeFileArg(site, 0, dirname); err != nil {
 		return nil, pathErr("open", dirname, err)
 	}
 	return ioutil.ReadDir(dirname)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // ErrBlocked is matched, through errors.Is, by every error a hook returns
@@ -55,28 +57,32 @@ var internalErrors atomic.Int64
 // InternalErrors returns how many internal failures the runtime recovered from.
 func InternalErrors() int64 { return internalErrors.Load() }
 
-// check runs a detector and turns its finding into the hook's decision: nil
-// to let the call go ahead, or a *BlockedError. It never panics: a panicking
-// detector is recovered, counted and logged, and the call goes ahead.
-func check(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
+// JudgeCall runs detect on a value that the call through site, made for req
+// (nil: outside any request), passed itself, and returns the hook's
+// decision: nil to let the call go ahead, or a *BlockedError in block mode.
+// A site whose values were all constants is not judged. It records the
+// event, and never panics: a panicking detector is recovered, counted and
+// logged, and the call goes ahead. Hook packages of other families call it.
+func JudgeCall(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
 	if site.Static {
 		return nil
 	}
-	return judge(site, req, detect)
+	return JudgeValue(site, req, detect)
 }
 
-// judge is check for a value that did not come from the call site's
-// arguments, so the site being all static says nothing about it.
-func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
+// JudgeValue is JudgeCall for a value the call site did not pass itself but
+// led to (the address a redirect or a resolver chose, the query an entry
+// point received): the site's being all static does not exempt it.
+func JudgeValue(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
 	m := CurrentMode()
-	if m == ModeOff {
+	if m == policy.ModeOff {
 		return nil // the kill switch: nothing is checked, whatever the rules say
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			internalErrors.Add(1)
 			countInternalError(ruleGroup(string(site.Family)))
-			logf("internal error in %s detector at %s: %v (call allowed)", site.Family, site, r)
+			Logf("internal error in %s detector at %s: %v (call allowed)", site.Family, site, r)
 			err = nil
 		}
 	}()
@@ -88,16 +94,16 @@ func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) 
 	}
 	p := CurrentPolicy()
 	m = p.RuleMode(f.Rule, m)
-	if m == ModeOff {
+	if m == policy.ModeOff {
 		return nil
 	}
-	if p.allowlisted(site, f, req) {
+	if allowlisted(p, site, f, req) {
 		countAllowlistHit(f.Rule)
 		record(site, req, f, m, "allowlisted")
 		return nil
 	}
 	verdict := "detected"
-	if m == ModeBlock {
+	if m == policy.ModeBlock {
 		verdict = "blocked"
 		be := &BlockedError{Rule: f.Rule, Site: site}
 		if req != nil {
@@ -114,24 +120,6 @@ func judge(site *Site, req *Request, detect func() (Finding, bool)) (err error) 
 
 // Logf writes a line of the runtime's log (stderr, prefixed "rasp: ").
 // Hook packages of other families use it.
-func Logf(format string, args ...any) { logf(format, args...) }
-
-func logf(format string, args ...any) {
+func Logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "rasp: "+format+"\n", args...)
-}
-
-// Judge runs detect for a call through site, made for req (nil: outside
-// any request), and returns the hook's decision: nil to let the call go
-// ahead, or a *BlockedError in block mode. It records the event, and
-// recovers, counts and logs a panicking detector (the call then goes
-// ahead). Hook packages of other families call it.
-func Judge(site *Site, req *Request, detect func() (Finding, bool)) error {
-	return check(site, req, detect)
-}
-
-// JudgeLater is Judge for a value the call site did not pass itself but
-// led to: the address a redirect or a resolver chose. The site's being all
-// static does not exempt it.
-func JudgeLater(site *Site, req *Request, detect func() (Finding, bool)) error {
-	return judge(site, req, detect)
 }

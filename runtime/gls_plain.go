@@ -7,14 +7,14 @@ import "unsafe"
 // A plain build (the runtime's own tests) has no goroutine field: only
 // contexts carry the request.
 
-func getGLS() unsafe.Pointer { return nil }
+func glsRequest() unsafe.Pointer { return nil }
 
-func setGLS(unsafe.Pointer) {}
+func setGLSRequest(unsafe.Pointer) {}
 
-func getChecked() unsafe.Pointer { return nil }
+func entryMark() unsafe.Pointer { return nil }
 
-func setChecked(unsafe.Pointer) {}
+func setEntryMark(unsafe.Pointer) {}
 
-func getQuery() unsafe.Pointer { return nil }
+func queryMark() unsafe.Pointer { return nil }
 
-func setQuery(unsafe.Pointer) {}
+func setQueryMark(unsafe.Pointer) {}

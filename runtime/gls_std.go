@@ -8,20 +8,20 @@ import "unsafe"
 // with a field for it in every goroutine, inherited by the goroutines a
 // goroutine starts and cleared when it exits (see rewrite/stdpatch.go).
 
-//go:linkname getGLS runtime.__rasp_getGLS
-func getGLS() unsafe.Pointer
+//go:linkname glsRequest runtime.__rasp_getGLS
+func glsRequest() unsafe.Pointer
 
-//go:linkname setGLS runtime.__rasp_setGLS
-func setGLS(p unsafe.Pointer)
+//go:linkname setGLSRequest runtime.__rasp_setGLS
+func setGLSRequest(p unsafe.Pointer)
 
-//go:linkname getChecked runtime.__rasp_getChecked
-func getChecked() unsafe.Pointer
+//go:linkname entryMark runtime.__rasp_getChecked
+func entryMark() unsafe.Pointer
 
-//go:linkname setChecked runtime.__rasp_setChecked
-func setChecked(p unsafe.Pointer)
+//go:linkname setEntryMark runtime.__rasp_setChecked
+func setEntryMark(p unsafe.Pointer)
 
-//go:linkname getQuery runtime.__rasp_getQuery
-func getQuery() unsafe.Pointer
+//go:linkname queryMark runtime.__rasp_getQuery
+func queryMark() unsafe.Pointer
 
-//go:linkname setQuery runtime.__rasp_setQuery
-func setQuery(p unsafe.Pointer)
+//go:linkname setQueryMark runtime.__rasp_setQuery
+func setQueryMark(p unsafe.Pointer)

@@ -8,14 +8,17 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-func site(family Family, sink string) *Site {
+func site(family event.Family, sink string) *Site {
 	return &Site{Package: "example.com/p", File: "a.go", Line: 7, Sink: sink, Family: family}
 }
 
 // withMode runs f in mode m with events captured.
-func withMode(t *testing.T, m Mode, f func()) []Event {
+func withMode(t *testing.T, m policy.Mode, f func()) []event.Event {
 	t.Helper()
 	old := CurrentMode()
 	var buf bytes.Buffer
@@ -23,12 +26,12 @@ func withMode(t *testing.T, m Mode, f func()) []Event {
 	SetEventWriter(&buf)
 	defer func() { SetMode(old); SetEventWriter(nil) }()
 	f()
-	var evs []Event
+	var evs []event.Event
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		if line == "" {
 			continue
 		}
-		var e Event
+		var e event.Event
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("event %q: %v", line, err)
 		}
@@ -40,9 +43,9 @@ func withMode(t *testing.T, m Mode, f func()) []Event {
 const attack = "SELECT * FROM users WHERE name = '' OR '1'='1'"
 
 func TestQueryRowBlocked(t *testing.T) {
-	evs := withMode(t, ModeBlock, func() {
+	evs := withMode(t, policy.ModeBlock, func() {
 		var name string
-		err := DBQueryRowContext(site(FamilySQL, "database/sql.(*DB).QueryRowContext"), nil, context.Background(), attack).Scan(&name)
+		err := DBQueryRowContext(site(event.FamilySQL, "database/sql.(*DB).QueryRowContext"), nil, context.Background(), attack).Scan(&name)
 		if !errors.Is(err, ErrBlocked) {
 			t.Fatalf("Scan error = %v, want ErrBlocked", err)
 		}
@@ -50,7 +53,7 @@ func TestQueryRowBlocked(t *testing.T) {
 		if !errors.As(err, &be) || be.Rule != "sqli-tautology" {
 			t.Fatalf("error %v is not a tautology block", err)
 		}
-		if _, err := TxExec(site(FamilySQL, "database/sql.(*Tx).Exec"), nil, attack); !errors.Is(err, ErrBlocked) {
+		if _, err := TxExec(site(event.FamilySQL, "database/sql.(*Tx).Exec"), nil, attack); !errors.Is(err, ErrBlocked) {
 			t.Fatalf("TxExec error = %v", err)
 		}
 	})
@@ -66,10 +69,10 @@ func TestQueryRowBlocked(t *testing.T) {
 }
 
 func TestStaticSiteSkipped(t *testing.T) {
-	s := site(FamilySQL, "database/sql.(*DB).Exec")
+	s := site(event.FamilySQL, "database/sql.(*DB).Exec")
 	s.Static = true
-	evs := withMode(t, ModeBlock, func() {
-		if err := checkSQL(nil, s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
+	evs := withMode(t, policy.ModeBlock, func() {
+		if err := judgeDBQuery(nil, s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -79,24 +82,24 @@ func TestStaticSiteSkipped(t *testing.T) {
 }
 
 func TestCommandBlockedAtStart(t *testing.T) {
-	withMode(t, ModeBlock, func() {
-		c := ExecCommand(site(FamilyExec, "os/exec.Command"), "sh", "-c", "echo x; id")
-		if err := CmdRun(site(FamilyExec, "os/exec.(*Cmd).Run"), c); !errors.Is(err, ErrBlocked) {
+	withMode(t, policy.ModeBlock, func() {
+		c := ExecCommand(site(event.FamilyExec, "os/exec.Command"), "sh", "-c", "echo x; id")
+		if err := CmdRun(site(event.FamilyExec, "os/exec.(*Cmd).Run"), c); !errors.Is(err, ErrBlocked) {
 			t.Fatalf("Run error = %v", err)
 		}
-		c = ExecCommand(site(FamilyExec, "os/exec.Command"), "sh", "-c", "echo x; id")
+		c = ExecCommand(site(event.FamilyExec, "os/exec.Command"), "sh", "-c", "echo x; id")
 		if err := c.Start(); !errors.Is(err, ErrBlocked) { // started outside the hooks, too
 			t.Fatalf("Start error = %v", err)
 		}
-		if out, err := ExecCommand(site(FamilyExec, "os/exec.Command"), "echo", "a;b").Output(); err != nil || string(out) != "a;b\n" {
+		if out, err := ExecCommand(site(event.FamilyExec, "os/exec.Command"), "echo", "a;b").Output(); err != nil || string(out) != "a;b\n" {
 			t.Fatalf("argv without a shell: %q, %v", out, err)
 		}
 	})
 }
 
 func TestDetectModeAllows(t *testing.T) {
-	evs := withMode(t, ModeDetect, func() {
-		s := site(FamilyFile, "os.ReadFile")
+	evs := withMode(t, policy.ModeDetect, func() {
+		s := site(event.FamilyFile, "os.ReadFile")
 		s.Tmpls = []Tmpl{T(0, false, "/nonexistent/", "")}
 		_, err := OSReadFile(s, "/nonexistent/../etc/hostname-rasp-test")
 		if errors.Is(err, ErrBlocked) {
@@ -109,8 +112,8 @@ func TestDetectModeAllows(t *testing.T) {
 }
 
 func TestErrorShapes(t *testing.T) {
-	withMode(t, ModeBlock, func() {
-		s := site(FamilyFile, "os.Open")
+	withMode(t, policy.ModeBlock, func() {
+		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "", "")}
 		_, err := OSOpen(s, "../../etc/passwd")
 		var pe *fs.PathError
@@ -123,8 +126,8 @@ func TestErrorShapes(t *testing.T) {
 // TestBlockedErrorHidesTheSite: a refusal's error text, which handlers
 // send to clients, names the rule and the request and nothing of the code.
 func TestBlockedErrorHidesTheSite(t *testing.T) {
-	withMode(t, ModeBlock, func() {
-		s := site(FamilyFile, "os.Open")
+	withMode(t, policy.ModeBlock, func() {
+		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "", "")}
 		_, err := OSOpen(s, "../../etc/passwd")
 		var be *BlockedError
@@ -154,8 +157,8 @@ func TestDetectorPanicFailsOpen(t *testing.T) {
 	SetDetectors(Detectors{File: panicky{}})
 	defer SetDetectors(Detectors{File: old})
 	before := InternalErrors()
-	withMode(t, ModeBlock, func() {
-		if _, err := OSStat(site(FamilyFile, "os.Stat"), "."); err != nil {
+	withMode(t, policy.ModeBlock, func() {
+		if _, err := OSStat(site(event.FamilyFile, "os.Stat"), "."); err != nil {
 			t.Fatalf("a panicking detector broke the call: %v", err)
 		}
 	})
@@ -165,11 +168,11 @@ func TestDetectorPanicFailsOpen(t *testing.T) {
 }
 
 func BenchmarkCheckSQLClean(b *testing.B) {
-	s := site(FamilySQL, "database/sql.(*DB).Query")
+	s := site(event.FamilySQL, "database/sql.(*DB).Query")
 	q := "SELECT id, name, price FROM products WHERE category = 'fruit' AND price < 10 ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := checkSQL(nil, s, nil, 0, q); err != nil {
+		if err := judgeDBQuery(nil, s, nil, 0, q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,6 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // The runtime's metrics, in the Prometheus text exposition format 0.0.4.
@@ -53,10 +56,10 @@ func verdictIndex(verdict string) int {
 }
 
 // numModes is the number of modes; a Mode is its own index.
-const numModes = int(ModeBlock) + 1
+const numModes = int(policy.ModeBlock) + 1
 
 // metricModes lists the modes sorted by name, the order they are exported in.
-var metricModes = [...]Mode{ModeBlock, ModeDetect, ModeOff}
+var metricModes = [...]policy.Mode{policy.ModeBlock, policy.ModeDetect, policy.ModeOff}
 
 // Detector groups: the rule prefix of each detector family, in the order of
 // their index (sorted).
@@ -73,22 +76,22 @@ var errorGroups = []string{"cmdi", "path", "sqli", "ssrf", "middleware", "policy
 // rule label of the detection latency histogram and of a detector's
 // internal errors. A family without detectors (server) maps to itself.
 func ruleGroup(family string) string {
-	if i := groupIndex(Family(family)); i >= 0 {
+	if i := groupIndex(event.Family(family)); i >= 0 {
 		return metricGroups[i]
 	}
 	return family
 }
 
 // groupIndex returns the index in metricGroups of family's group, or -1.
-func groupIndex(family Family) int {
+func groupIndex(family event.Family) int {
 	switch family {
-	case FamilyExec:
+	case event.FamilyExec:
 		return 0
-	case FamilyFile:
+	case event.FamilyFile:
 		return 1
-	case FamilySQL:
+	case event.FamilySQL:
 		return 2
-	case FamilyNet:
+	case event.FamilyNet:
 		return 3
 	}
 	return -1
@@ -224,13 +227,13 @@ var metrics = struct {
 	dropped       atomic.Uint64
 	policyReloadN atomic.Int64 // unix nanoseconds; 0: never
 }{
-	rules:       newSeriesSet(KnownRules()),
+	rules:       newSeriesSet(policy.KnownRules()),
 	errorGroups: newSeriesSet(errorGroups),
 }
 
 // countEvent counts a finding of rule recorded in mode m with verdict
 // (blocked, detected or allowlisted; another verdict is not counted).
-func countEvent(rule string, m Mode, verdict string) {
+func countEvent(rule string, m policy.Mode, verdict string) {
 	v := verdictIndex(verdict)
 	if v < 0 || m < 0 || int(m) >= numModes {
 		return
@@ -243,7 +246,7 @@ func countBlockedRequest(rule string) { metrics.rules.get(rule).blocked.Add(1) }
 
 // observeDetection records that a detector of family ran for d. A family
 // without detectors (server) is not recorded.
-func observeDetection(family Family, d time.Duration) {
+func observeDetection(family event.Family, d time.Duration) {
 	g := groupIndex(family)
 	if g < 0 {
 		return
@@ -317,7 +320,7 @@ func snapshot() []metricFamily {
 	fams := make([]metricFamily, 0, 9)
 
 	active := 0.0
-	if CurrentMode() != ModeOff {
+	if CurrentMode() != policy.ModeOff {
 		active = 1
 	}
 	fams = append(fams, metricFamily{name: metricAgentActive, typ: "gauge",

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // metricLines returns WriteMetrics' output as a map from series (name and
@@ -55,7 +58,7 @@ var allMetricNames = []struct{ name, typ string }{
 func expectedSeries() []string {
 	var out []string
 	out = append(out, "rasp_agent_active", "rasp_events_dropped_total", "rasp_policy_reload_timestamp_seconds")
-	for _, r := range KnownRules() {
+	for _, r := range policy.KnownRules() {
 		for _, m := range []string{"off", "detect", "block"} {
 			for _, v := range []string{"blocked", "detected", "allowlisted"} {
 				out = append(out, fmt.Sprintf(`rasp_events_total{rule=%q,mode=%q,verdict=%q}`, r, m, v))
@@ -161,17 +164,17 @@ func TestMetricsDeterministic(t *testing.T) {
 }
 
 func TestMetricsCounting(t *testing.T) {
-	rule := KnownRules()[0]
+	rule := policy.KnownRules()[0]
 	ev := func() float64 {
 		return MetricValue("rasp_events_total", "rule", rule, "mode", "block", "verdict", "blocked")
 	}
 	before := ev()
 	beforeAll := MetricValue("rasp_events_total", "rule", rule)
-	countEvent(rule, ModeBlock, "blocked")
-	countEvent(rule, ModeBlock, "blocked")
-	countEvent(rule, ModeDetect, "detected")
-	countEvent(rule, ModeDetect, "no-such-verdict")
-	countEvent(rule, Mode(7), "detected")
+	countEvent(rule, policy.ModeBlock, "blocked")
+	countEvent(rule, policy.ModeBlock, "blocked")
+	countEvent(rule, policy.ModeDetect, "detected")
+	countEvent(rule, policy.ModeDetect, "no-such-verdict")
+	countEvent(rule, policy.Mode(7), "detected")
 	if got := ev() - before; got != 2 {
 		t.Errorf("events{block,blocked} grew by %v, want 2", got)
 	}
@@ -204,7 +207,7 @@ func TestMetricsCounting(t *testing.T) {
 	}
 
 	// An unknown rule is exported under its name from its first count.
-	if d := delta("rasp_events_total", func() { countEvent("test-new-rule", ModeDetect, "allowlisted") },
+	if d := delta("rasp_events_total", func() { countEvent("test-new-rule", policy.ModeDetect, "allowlisted") },
 		"rule", "test-new-rule", "mode", "detect", "verdict", "allowlisted"); d != 1 {
 		t.Errorf("new rule's events grew by %v", d)
 	}
@@ -226,11 +229,11 @@ func TestMetricsCounting(t *testing.T) {
 
 	old := CurrentMode()
 	defer SetMode(old)
-	SetMode(ModeOff)
+	SetMode(policy.ModeOff)
 	if got := MetricValue("rasp_agent_active"); got != 0 {
 		t.Errorf("agent active = %v in mode off", got)
 	}
-	SetMode(ModeBlock)
+	SetMode(policy.ModeBlock)
 	if got := MetricValue("rasp_agent_active"); got != 1 {
 		t.Errorf("agent active = %v in mode block", got)
 	}
@@ -259,7 +262,7 @@ func keepAllowlistEntries(t *testing.T) {
 
 func TestSetAllowlistEntries(t *testing.T) {
 	keepAllowlistEntries(t)
-	rules := KnownRules()
+	rules := policy.KnownRules()
 	setAllowlistEntries(map[string]int{rules[0]: 3, "test-allow-new": 2})
 	if got := MetricValue("rasp_allowlist_entries_total", "rule", rules[0]); got != 3 {
 		t.Errorf("%s entries = %v, want 3", rules[0], got)
@@ -285,7 +288,7 @@ func TestRuleGroup(t *testing.T) {
 		}
 	}
 	// Every known rule belongs to one of the groups.
-	for _, r := range KnownRules() {
+	for _, r := range policy.KnownRules() {
 		ok := false
 		for _, g := range metricGroups {
 			ok = ok || strings.HasPrefix(r, g+"-")
@@ -309,12 +312,12 @@ func TestObserveDetection(t *testing.T) {
 	sum0 := MetricValue("rasp_detection_latency_seconds_sum", "rule", "path")
 	sqli0 := MetricValue("rasp_detection_latency_seconds_count", "rule", "sqli")
 
-	observeDetection(FamilyFile, 100*time.Nanosecond) // on a bound: in its bucket
-	observeDetection(FamilyFile, 101*time.Nanosecond)
-	observeDetection(FamilyFile, 3*time.Microsecond)
-	observeDetection(FamilyFile, time.Second) // above every bound
-	observeDetection(FamilyFile, -5)          // clock went back: 0
-	observeDetection(FamilyServer, time.Millisecond)
+	observeDetection(event.FamilyFile, 100*time.Nanosecond) // on a bound: in its bucket
+	observeDetection(event.FamilyFile, 101*time.Nanosecond)
+	observeDetection(event.FamilyFile, 3*time.Microsecond)
+	observeDetection(event.FamilyFile, time.Second) // above every bound
+	observeDetection(event.FamilyFile, -5)          // clock went back: 0
+	observeDetection(event.FamilyServer, time.Millisecond)
 
 	want := map[string]float64{ // cumulative growth
 		"1e-07": 2, "2.5e-07": 3, "5e-07": 3, "1e-06": 3, "2.5e-06": 3, "5e-06": 4,
@@ -341,7 +344,7 @@ func TestMetricsLabelEscaping(t *testing.T) {
 	odd := "test-odd\"quote\\back\nline"
 	blocked0 := MetricValue("rasp_blocked_requests_total", "rule", odd)
 	hits0 := MetricValue("rasp_allowlist_hits_total", "rule", "test-bad\xff")
-	countEvent(odd, ModeDetect, "detected")
+	countEvent(odd, policy.ModeDetect, "detected")
 	countBlockedRequest(odd)
 	// Two names that are the same once made valid UTF-8 share one series.
 	countAllowlistHit("test-bad\xff")
@@ -403,7 +406,7 @@ func TestSeriesSetCap(t *testing.T) {
 
 func TestMetricsConcurrent(t *testing.T) {
 	keepAllowlistEntries(t)
-	rules := KnownRules()
+	rules := policy.KnownRules()
 	const workers, n = 8, 500
 	before := make(map[string]float64)
 	for _, r := range rules {
@@ -420,9 +423,9 @@ func TestMetricsConcurrent(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; i < n; i++ {
-				countEvent(rules[i%len(rules)], ModeDetect, "detected")
-				countEvent(fmt.Sprintf("test-conc-%d", i%7), ModeBlock, "blocked")
-				observeDetection(FamilySQL, time.Duration(i)*time.Nanosecond)
+				countEvent(rules[i%len(rules)], policy.ModeDetect, "detected")
+				countEvent(fmt.Sprintf("test-conc-%d", i%7), policy.ModeBlock, "blocked")
+				observeDetection(event.FamilySQL, time.Duration(i)*time.Nanosecond)
 				countAllowlistHit(rules[w%len(rules)])
 				if i%100 == 0 {
 					setAllowlistEntries(map[string]int{rules[w%len(rules)]: i})
@@ -454,11 +457,11 @@ func TestMetricsConcurrent(t *testing.T) {
 }
 
 func TestMetricsHotPathAllocs(t *testing.T) {
-	rule := KnownRules()[0]
-	if a := testing.AllocsPerRun(1000, func() { countEvent(rule, ModeBlock, "blocked") }); a != 0 {
+	rule := policy.KnownRules()[0]
+	if a := testing.AllocsPerRun(1000, func() { countEvent(rule, policy.ModeBlock, "blocked") }); a != 0 {
 		t.Errorf("countEvent: %v allocs", a)
 	}
-	if a := testing.AllocsPerRun(1000, func() { observeDetection(FamilySQL, 1234) }); a != 0 {
+	if a := testing.AllocsPerRun(1000, func() { observeDetection(event.FamilySQL, 1234) }); a != 0 {
 		t.Errorf("observeDetection: %v allocs", a)
 	}
 	if a := testing.AllocsPerRun(1000, func() { countBlockedRequest(rule); countAllowlistHit(rule); countInternalError("sqli") }); a != 0 {
@@ -467,16 +470,16 @@ func TestMetricsHotPathAllocs(t *testing.T) {
 }
 
 func BenchmarkCountEvent(b *testing.B) {
-	rule := KnownRules()[0]
+	rule := policy.KnownRules()[0]
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		countEvent(rule, ModeDetect, "detected")
+		countEvent(rule, policy.ModeDetect, "detected")
 	}
 }
 
 func BenchmarkObserveDetection(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		observeDetection(FamilySQL, time.Duration(i&4095)*time.Nanosecond)
+		observeDetection(event.FamilySQL, time.Duration(i&4095)*time.Nanosecond)
 	}
 }

@@ -1,59 +1,21 @@
 package rasp
 
 import (
-	"fmt"
-	"strings"
 	"sync/atomic"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
-
-// Mode says what the runtime does with a finding.
-type Mode int32
-
-const (
-	// ModeOff disables every check: hooks call straight through.
-	ModeOff Mode = iota
-	// ModeDetect records an event for each finding and lets the call go ahead.
-	ModeDetect
-	// ModeBlock records an event and refuses the call with ErrBlocked.
-	ModeBlock
-)
-
-// String returns the mode's name as written in RASP_MODE.
-func (m Mode) String() string {
-	switch m {
-	case ModeOff:
-		return "off"
-	case ModeDetect:
-		return "detect"
-	case ModeBlock:
-		return "block"
-	}
-	return fmt.Sprintf("mode(%d)", int32(m))
-}
-
-// ParseMode parses off, detect or block.
-func ParseMode(s string) (Mode, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "off":
-		return ModeOff, nil
-	case "detect", "":
-		return ModeDetect, nil
-	case "block":
-		return ModeBlock, nil
-	}
-	return ModeDetect, fmt.Errorf("rasp: unknown mode %q: want off, detect or block", s)
-}
 
 var mode atomic.Int32
 
 // CurrentMode returns the mode in force.
-func CurrentMode() Mode {
+func CurrentMode() policy.Mode {
 	loadOnce.Do(loadConfig)
-	return Mode(mode.Load())
+	return policy.Mode(mode.Load())
 }
 
 // SetMode changes the mode for the whole process.
-func SetMode(m Mode) {
+func SetMode(m policy.Mode) {
 	loadOnce.Do(loadConfig)
 	mode.Store(int32(m))
 }

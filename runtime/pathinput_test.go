@@ -9,7 +9,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // pathShape is one way a path reaches a file sink: at a call site with a
@@ -26,7 +28,7 @@ type pathShape struct {
 
 func judgeShape(t *testing.T, c pathShape) (Finding, bool) {
 	t.Helper()
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: FamilyFile}
+	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile}
 	if c.tmpl != nil {
 		s.Tmpls = []Tmpl{T(0, false, c.tmpl...)}
 	}
@@ -127,7 +129,7 @@ func TestPathShapesClean(t *testing.T) {
 // TestPathAbsoluteInputBases: the policy's path_bases allow absolute
 // inputs inside them; outside them the base rule reports.
 func TestPathAbsoluteInputBases(t *testing.T) {
-	withPolicy(t, Policy{Allow: Allow{PathBases: []string{"/srv/data"}}})
+	withPolicy(t, policy.Policy{Allow: policy.Allow{PathBases: []string{"/srv/data"}}})
 	checkShapes(t, []pathShape{
 		{"absolute input inside a base, template", whole, "/srv/data/a.txt", nil, ""},
 		{"absolute input inside a base, no template", nil, "/srv/data/a.txt", []string{"/srv/data/a.txt"}, ""},
@@ -184,17 +186,17 @@ func TestPathBackslashByOS(t *testing.T) {
 		for i, v := range c.inputs {
 			ins[i] = Input{Value: v}
 		}
-		f, found := inputsPathOS(NewRequest("r", "GET", "/", "", ins), c.path, nil, c.goos)
+		f, found := pathInputFindingOS(NewRequest("r", "GET", "/", "", ins), c.path, nil, c.goos)
 		if found != (c.rule != "") || found && f.Rule != c.rule {
 			t.Errorf("%s: %q = %+v, %v; want %q", c.name, c.path, f, found, c.rule)
 		}
 	}
 	tp := &Site{Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
 	p := `/srv/app/uploads/..\secret.txt`
-	var buf [maxSpans]Span
-	n, _ := tp.template(0).spans(p, &buf)
+	var buf [MaxSpans]Span
+	n, _ := tp.Template(0).Spans(p, &buf)
 	for goos, want := range map[string]bool{"linux": false, "darwin": false, "windows": true} {
-		if _, found := pathguard.CheckOS(p, []pathguard.Span{pathguard.Span(buf[n-1])}, nil, goos); found != want {
+		if _, found := pathguard.CheckOS(p, []Span{buf[n-1]}, nil, goos); found != want {
 			t.Errorf("template, %s: found %v, want %v", goos, found, want)
 		}
 	}
@@ -206,15 +208,15 @@ func TestPathBackslashByOS(t *testing.T) {
 func TestPathNulByteNotRefused(t *testing.T) {
 	var err error
 	req := NewRequest("r-nul", "GET", "/", "", fixedInputs{{Value: "a\x00b"}})
-	evs := withMode(t, ModeBlock, func() {
-		_, err = OSOpen(site(FamilyFile, "os.Open"), "a\x00b")
-		s := site(FamilyFile, "os.ReadFile")
+	evs := withMode(t, policy.ModeBlock, func() {
+		_, err = OSOpen(site(event.FamilyFile, "os.Open"), "a\x00b")
+		s := site(event.FamilyFile, "os.ReadFile")
 		s.Tmpls = []Tmpl{T(0, false, "/srv/", "")}
 		if f, found := (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req); !found || f.Rule != pathguard.RuleNulByte {
 			t.Errorf("the NUL byte was not found: %+v %v", f, found)
 		}
-		if e := judgePath(s, req, func() (Finding, bool) { return (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req) }); e != nil {
-			t.Errorf("judgePath refused a NUL byte: %v", e)
+		if e := judgePathValue(s, req, func() (Finding, bool) { return (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req) }); e != nil {
+			t.Errorf("judgePathValue refused a NUL byte: %v", e)
 		}
 	})
 	if err == nil || errors.Is(err, ErrBlocked) {
@@ -230,8 +232,8 @@ func TestPathNulByteNotRefused(t *testing.T) {
 		t.Errorf("the request was refused: %v", req.Blocked())
 	}
 	// Other rules still refuse.
-	withMode(t, ModeBlock, func() {
-		s := site(FamilyFile, "os.Open")
+	withMode(t, policy.ModeBlock, func() {
+		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "/srv/app/uploads/", "")}
 		if _, err := OSOpen(s, "/srv/app/uploads/../../../etc/passwd"); !errors.Is(err, ErrBlocked) {
 			t.Errorf("a traversal was not refused: %v", err)
@@ -269,7 +271,7 @@ func TestPathInputSpansForms(t *testing.T) {
 func TestPathInRequestZeroAlloc(t *testing.T) {
 	req := NewRequest("r", "GET", "/", "", fixedInputs{{Value: "a%2Fb"}, {Value: "..%2fx"}, {Value: "/etc/x"}, {Value: "%c0%ae%c0%ae/"}, {Value: "garden tools"}})
 	req.Inputs()
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: FamilyFile}
+	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
 	if n := testing.AllocsPerRun(100, func() { (templatePath{}).CheckPath(s, 0, "/srv/app/static/logo.png", req) }); n != 0 {
 		t.Errorf("allocs = %v", n)
 	}
@@ -282,7 +284,7 @@ func BenchmarkPathInRequest(b *testing.B) {
 		{"header", "User-Agent", "Mozilla/5.0 (X11; Linux x86_64)"}, {"cookie", "session", "3f2a9c0e1b"},
 		{"path", "0", "products"}, {"query", "lang", "en-GB"}, {"query", "ids", "1,2,3"}, {"header", "Referer", "https://shop.example/"}, {"query", "x", "a%2Fb"}}
 	req := NewRequest("r", "GET", "/products", "127.0.0.1", in)
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: FamilyFile}
+	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if _, found := (templatePath{}).CheckPath(s, 0, "/srv/app/static/logo.png", req); found {
@@ -293,11 +295,11 @@ func BenchmarkPathInRequest(b *testing.B) {
 
 // BenchmarkPathTemplate is a rewritten call site with a template, clean.
 func BenchmarkPathTemplate(b *testing.B) {
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: FamilyFile,
+	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, false, "", "/uploads/", "")}}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if checkPath(s, 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
+		if judgeFileArg(s, 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
 			b.Fatal("blocked")
 		}
 	}
@@ -307,14 +309,14 @@ func BenchmarkPathTemplate(b *testing.B) {
 // its mode.
 func TestPathAbsoluteRuleKnown(t *testing.T) {
 	known := false
-	for _, r := range KnownRules() {
+	for _, r := range policy.KnownRules() {
 		known = known || r == pathguard.RuleAbsolute
 	}
 	if !known {
 		t.Fatalf("%s is not in KnownRules", pathguard.RuleAbsolute)
 	}
-	withPolicy(t, Policy{Rules: map[string]string{pathguard.RuleAbsolute: "detect"}})
-	if m := CurrentPolicy().RuleMode(pathguard.RuleAbsolute, ModeBlock); m != ModeDetect {
+	withPolicy(t, policy.Policy{Rules: map[string]string{pathguard.RuleAbsolute: "detect"}})
+	if m := CurrentPolicy().RuleMode(pathguard.RuleAbsolute, policy.ModeBlock); m != policy.ModeDetect {
 		t.Errorf("mode = %v", m)
 	}
 }
@@ -322,7 +324,7 @@ func TestPathAbsoluteRuleKnown(t *testing.T) {
 // TestPathJoinRoot: filepath.Join("/", name) is a finding when a request
 // input is name, not when name is the program's own.
 func TestPathJoinRoot(t *testing.T) {
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: FamilyFile,
+	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, true, "/", "")}}
 	if f, found := (templatePath{}).CheckPath(s, 0, "/srv/app/config.yaml", nil); found {
 		t.Errorf("outside a request: %+v", f)

@@ -1,105 +1,57 @@
 package rasp
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net/netip"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
-	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-// Policy is the operator's configuration of the runtime, read from the JSON
-// file named by RASP_POLICY. RASP_MODE, when set, overrides Mode.
-type Policy struct {
-	// Mode is off, detect or block; empty is detect.
-	Mode string `json:"mode,omitempty"`
-	// Rules sets the mode of single rules ("sqli-tautology": "block"),
-	// over Mode. RASP_RULE_<NAME> (upper case, '-' as '_') overrides both.
-	Rules map[string]string `json:"rules,omitempty"`
-	// Allow lists what is never a finding, per family.
-	Allow Allow `json:"allow"`
-	// OptionPrograms names programs, besides the built-in table (git,
-	// curl, tar, find, ssh, rsync, zip, sendmail, ...), whose options are
-	// dangerous when an input chooses them (cmdi-argument-injection): base
-	// names ("mytool") or full paths.
-	OptionPrograms []string `json:"option_programs,omitempty"`
+// inForce is the policy in force.
+var inForce atomic.Pointer[policy.Compiled]
+
+// CurrentPolicy returns the policy in force; never nil.
+func CurrentPolicy() *policy.Compiled {
+	loadOnce.Do(loadConfig)
+	return inForce.Load()
 }
 
-// SQLAllow allowlists SQL findings: by call site ("example.com/app/store.go:67",
-// as events name it), by query shape (the redacted query of the event's
-// "value", literals as ?), or both; Rule, when set, limits the entry to
-// one rule.
-type SQLAllow struct {
-	Site  string `json:"site,omitempty"`
-	Shape string `json:"shape,omitempty"`
-	Rule  string `json:"rule,omitempty"`
-}
-
-// RouteAllow exempts requests from rules: Path is an exact path, or a
-// prefix ending in '*' ("/admin/*"); Method, when set, limits it to one
-// method; Rules, when set, to those rules (a trailing '*' matches a prefix,
-// "sqli-*"); empty: all rules.
-type RouteAllow struct {
-	Path   string   `json:"path"`
-	Method string   `json:"method,omitempty"`
-	Rules  []string `json:"rules,omitempty"`
-}
-
-// Allow holds a policy's allowlists.
-type Allow struct {
-	// SSRFHosts are hosts, "*.domain" patterns, addresses and CIDRs that a
-	// dynamic URL or address may reach even when they are internal.
-	SSRFHosts []string `json:"ssrf_hosts,omitempty"`
-	// PathBases are the directories a file path with a dynamic part may
-	// resolve into; a path with a dynamic part outside all of them is a
-	// finding. Empty: no base-directory rule.
-	PathBases []string `json:"path_bases,omitempty"`
-	// ShellCommands, when not empty, are the only shell scripts (sh -c and
-	// the like) the program may run: '*' matches any run of bytes, '?' one
-	// byte. Any other shell invocation is a finding, and allowed scripts
-	// are still judged for injection.
-	ShellCommands []string `json:"shell_commands,omitempty"`
-	// SQL allowlists SQL findings by call site or query shape.
-	SQL []SQLAllow `json:"sql,omitempty"`
-	// Routes exempts requests by path from some or all rules.
-	Routes []RouteAllow `json:"routes,omitempty"`
-}
-
-// ActivePolicy is a policy checked and ready for the detectors.
-type ActivePolicy struct {
-	Policy
-	Source    string           // the file it came from, or "" for the default
-	mode      Mode             // Policy.Mode parsed
-	ruleModes map[string]Mode  // Policy.Rules and RASP_RULE_* parsed
-	pathBases []string         // absolute and clean
-	shell     *shell.Allowlist // nil: no shell allowlist
-}
-
-// CheckPolicy validates p as SetPolicy would, without putting it in force.
-// Errors name source and the field.
-func CheckPolicy(p Policy, source string) error {
-	_, err := compilePolicy(p, source)
-	return err
-}
-
-// RuleMode returns the mode of rule: its RASP_RULE_<NAME> variable, else
-// its entry in the policy's rules, else global.
-func (p *ActivePolicy) RuleMode(rule string, global Mode) Mode {
-	if m, ok := p.ruleModes[rule]; ok {
-		return m
+// SetPolicy checks p, applies the environment's rule overrides
+// (RASP_RULE_*) and puts it in force. source names it in messages. On
+// error the policy in force is kept.
+func SetPolicy(p policy.Policy, source string) error {
+	c, err := compilePolicy(p, source)
+	if err != nil {
+		return err
 	}
-	return global
+	loadOnce.Do(loadConfig)
+	inForce.Store(c)
+	return nil
+}
+
+// compilePolicy compiles p and applies the environment's rule overrides:
+// RASP_RULE_<NAME> (upper case, '-' as '_') sets the mode of rule name over
+// the policy's.
+func compilePolicy(p policy.Policy, source string) (*policy.Compiled, error) {
+	c, err := policy.Compile(p, source)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range policy.KnownRules() {
+		if v := os.Getenv(ruleEnv(r)); v != "" {
+			m, err := policy.ParseRuleMode(v)
+			if err != nil {
+				Logf("%s: %v; ignored", ruleEnv(r), err)
+				continue
+			}
+			c.OverrideRule(r, m)
+		}
+	}
+	return c, nil
 }
 
 // ruleEnv is the environment variable that sets the mode of rule.
@@ -107,10 +59,24 @@ func ruleEnv(rule string) string {
 	return "RASP_RULE_" + strings.ToUpper(strings.ReplaceAll(rule, "-", "_"))
 }
 
+// loadPolicyFile reads, parses and compiles a policy file, with the
+// environment's rule overrides.
+func loadPolicyFile(name string) (*policy.Compiled, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	p, err := policy.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return compilePolicy(p, name)
+}
+
 // allowlisted reports whether a finding is allowed by the policy's SQL
 // entries or route exemptions.
-func (p *ActivePolicy) allowlisted(site *Site, f Finding, req *Request) bool {
-	if site.Family == FamilySQL && len(p.Allow.SQL) > 0 {
+func allowlisted(p *policy.Compiled, site *Site, f Finding, req *Request) bool {
+	if site.Family == event.FamilySQL && len(p.Allow.SQL) > 0 {
 		where := ""
 		for _, e := range p.Allow.SQL {
 			if e.Rule != "" && e.Rule != f.Rule {
@@ -124,7 +90,7 @@ func (p *ActivePolicy) allowlisted(site *Site, f Finding, req *Request) bool {
 					continue
 				}
 			}
-			if e.Shape != "" && normalizeShape(e.Shape) != normalizeShape(f.Value) {
+			if !e.SameShape(f.Value) {
 				continue
 			}
 			return true
@@ -132,7 +98,7 @@ func (p *ActivePolicy) allowlisted(site *Site, f Finding, req *Request) bool {
 	}
 	if req != nil {
 		for _, r := range p.Allow.Routes {
-			if (r.Method == "" || strings.EqualFold(r.Method, req.Method)) && matchPattern(r.Path, req.Path) && matchesAny(r.Rules, f.Rule) {
+			if r.Matches(req.Method, req.Path) && r.Exempts(f.Rule) {
 				return true
 			}
 		}
@@ -140,312 +106,34 @@ func (p *ActivePolicy) allowlisted(site *Site, f Finding, req *Request) bool {
 	return false
 }
 
-// matchPattern matches s exactly, or by prefix when pattern ends in '*'.
-func matchPattern(pattern, s string) bool {
-	if strings.HasSuffix(pattern, "*") {
-		return strings.HasPrefix(s, pattern[:len(pattern)-1])
-	}
-	return pattern == s
-}
-
-func matchesAny(patterns []string, rule string) bool {
-	if len(patterns) == 0 {
-		return true
-	}
-	for _, p := range patterns {
-		if matchPattern(p, rule) {
-			return true
-		}
-	}
-	return false
-}
-
-// normalizeShape folds runs of white space, so a shape copied from an event
-// matches however it was indented.
-func normalizeShape(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// allowlistEntries counts the policy's allowlist entries per rule that
-// allow findings (SQL entries, route exemptions), for the
-// rasp_allowlist_entries_total gauge.
-func (p *ActivePolicy) allowlistEntries() map[string]int {
-	n := map[string]int{}
-	add := func(k int, rules ...string) {
-		for _, r := range rules {
-			n[r] += k
-		}
-	}
-	// Only the entries that allow findings count: they are what
-	// rasp_allowlist_hits_total counts. SSRF hosts, path bases and shell
-	// commands shape what the detectors find instead.
-	for _, e := range p.Allow.SQL {
-		if e.Rule != "" {
-			add(1, e.Rule)
-		} else {
-			add(1, sqli.Rules()...)
-		}
-	}
-	for _, r := range p.Allow.Routes {
-		for _, k := range KnownRules() {
-			if matchesAny(r.Rules, k) {
-				add(1, k)
-			}
-		}
-	}
-	return n
-}
-
-// PathBases returns the policy's base directories, absolute and clean.
-func (p *ActivePolicy) PathBases() []string { return p.pathBases }
-
-var policy atomic.Pointer[ActivePolicy]
-
-// CurrentPolicy returns the policy in force; never nil.
-func CurrentPolicy() *ActivePolicy {
-	loadOnce.Do(loadConfig)
-	return policy.Load()
-}
-
-// SetPolicy checks p and puts it in force. source names it in messages.
-// On error the policy in force is kept.
-func SetPolicy(p Policy, source string) error {
-	ap, err := compilePolicy(p, source)
-	if err != nil {
-		return err
-	}
-	loadOnce.Do(loadConfig)
-	policy.Store(ap)
-	return nil
-}
-
-// PolicyProblem is one thing wrong in a policy: the field, as a path
-// ("allow.ssrf_hosts[2]", "rules.sqli-tautology"), and what is wrong.
-type PolicyProblem struct {
-	Field, Problem string
-}
-
-// Problems lists everything wrong in p, in field order; none for a valid
-// policy. compilePolicy refuses a policy with the first; the CLI's policy
-// check reports them all, with their lines.
-func (p Policy) Problems() []PolicyProblem {
-	var out []PolicyProblem
-	add := func(field, format string, args ...any) {
-		out = append(out, PolicyProblem{field, fmt.Sprintf(format, args...)})
-	}
-	const modes = "want off, detect or block"
-	if _, err := ParseMode(p.Mode); err != nil {
-		add("mode", "unknown mode %q: %s", p.Mode, modes)
-	}
-	known := map[string]bool{}
-	for _, r := range KnownRules() {
-		known[r] = true
-	}
-	unknown := func(field, rule string) {
-		add(field, "unknown rule %q (known: %s)", rule, strings.Join(KnownRules(), ", "))
-	}
-	names := make([]string, 0, len(p.Rules))
-	for r := range p.Rules {
-		names = append(names, r)
-	}
-	sort.Strings(names)
-	for _, r := range names {
-		switch v := p.Rules[r]; {
-		case !known[r]:
-			unknown("rules."+r, r)
-		case strings.TrimSpace(v) == "":
-			add("rules."+r, "empty mode: %s", modes)
-		default:
-			if _, err := ParseMode(v); err != nil {
-				add("rules."+r, "unknown mode %q: %s", v, modes)
-			}
-		}
-	}
-	for i, e := range p.Allow.SQL {
-		field := fmt.Sprintf("allow.sql[%d]", i)
-		if e.Site == "" && e.Shape == "" {
-			add(field, `needs a site ("example.com/app/store.go:67", as events name it) or a shape (an event's value)`)
-		}
-		if e.Rule != "" && !known[e.Rule] {
-			unknown(field+".rule", e.Rule)
-		}
-	}
-	for i, r := range p.Allow.Routes {
-		if r.Path == "" {
-			add(fmt.Sprintf("allow.routes[%d]", i), `needs a path: an exact request path, or a prefix ending in '*' ("/admin/*")`)
-		}
-	}
-	entries := func(field string, list []string, check func(string) string) {
-		for i, e := range list {
-			f := fmt.Sprintf("%s[%d]", field, i)
-			if strings.TrimSpace(e) == "" {
-				add(f, "empty entry: remove it")
-			} else if check != nil {
-				if problem := check(e); problem != "" {
-					add(f, "%s", problem)
-				}
-			}
-		}
-	}
-	entries("allow.ssrf_hosts", p.Allow.SSRFHosts, func(h string) string {
-		h = strings.TrimSpace(h)
-		if !strings.Contains(h, "/") {
-			return ""
-		}
-		if _, err := netip.ParsePrefix(h); err != nil {
-			msg := err.Error()
-			if _, after, ok := strings.Cut(msg, "): "); ok {
-				msg = after // drop netip.ParsePrefix("..."), which repeats the entry
-			}
-			return fmt.Sprintf("%q is not a CIDR (%s): want a host, \"*.domain\", an address or a CIDR such as 10.0.0.0/8", h, msg)
-		}
-		return ""
-	})
-	entries("allow.path_bases", p.Allow.PathBases, nil)
-	entries("allow.shell_commands", p.Allow.ShellCommands, func(pat string) string {
-		if n := len(pat) - len(strings.TrimRight(pat, `\`)); n%2 == 1 {
-			return "the pattern ends with a lone backslash, which escapes nothing: remove it, or double it to match a backslash"
-		}
-		return ""
-	})
-	return out
-}
-
-func compilePolicy(p Policy, source string) (*ActivePolicy, error) {
-	if probs := p.Problems(); len(probs) > 0 {
-		if source == "" {
-			return nil, fmt.Errorf("%s: %s", probs[0].Field, probs[0].Problem)
-		}
-		return nil, fmt.Errorf("%s: %s: %s", source, probs[0].Field, probs[0].Problem)
-	}
-	ap := &ActivePolicy{Policy: p, Source: source, ruleModes: map[string]Mode{}}
-	ap.mode, _ = ParseMode(p.Mode)
-	for r, v := range p.Rules {
-		ap.ruleModes[r], _ = ParseMode(v)
-	}
-	for _, r := range KnownRules() {
-		if v := os.Getenv(ruleEnv(r)); v != "" {
-			m, err := parseRuleMode(v)
-			if err != nil {
-				logf("%s: %v; ignored", ruleEnv(r), err)
-				continue
-			}
-			ap.ruleModes[r] = m
-		}
-	}
-	for _, b := range p.Allow.PathBases {
-		abs, err := filepath.Abs(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: allow.path_bases: %v", source, err)
-		}
-		ap.pathBases = append(ap.pathBases, abs)
-	}
-	if len(p.Allow.ShellCommands) > 0 {
-		var err error
-		if ap.shell, err = shell.NewAllowlist(p.Allow.ShellCommands); err != nil {
-			return nil, fmt.Errorf("%s: allow.shell_commands: %v", source, err)
-		}
-	}
-	return ap, nil
-}
-
-// parseRuleMode parses a rule's mode: off, detect or block (empty is not
-// allowed here).
-func parseRuleMode(v string) (Mode, error) {
-	if strings.TrimSpace(v) == "" {
-		return ModeDetect, fmt.Errorf("empty mode: want off, detect or block")
-	}
-	return ParseMode(v)
-}
-
-// ParsePolicy reads a policy file's content. Errors name the file, the line
-// and the field.
-func ParsePolicy(name string, data []byte) (Policy, error) {
-	var p Policy
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&p)
-	if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = fmt.Errorf("unexpected data after the policy object")
-			return p, fmt.Errorf("%s:%d: %v", name, lineAt(data, int(dec.InputOffset())), err)
-		}
-		return p, nil
-	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return p, fmt.Errorf("%s:%d: %v", name, lineAt(data, int(syn.Offset)), syn)
-	case errors.As(err, &typ):
-		return p, fmt.Errorf("%s:%d: field %s: want %s, got %s", name, lineAt(data, int(typ.Offset)), typ.Field, typ.Type, typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return p, fmt.Errorf("%s:%d: unknown field %q (known: mode, rules, option_programs, allow.ssrf_hosts, allow.path_bases, allow.shell_commands, allow.sql, allow.routes)",
-			name, lineOf(data, `"`+field+`"`, int(dec.InputOffset())), field)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return p, fmt.Errorf("%s:%d: the policy ends early: want a JSON object", name, lineAt(data, len(data)))
-	}
-	return p, fmt.Errorf("%s: %v", name, err)
-}
-
-// LoadPolicyFile reads, parses and checks a policy file.
-func LoadPolicyFile(name string) (*ActivePolicy, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	p, err := ParsePolicy(name, data)
-	if err != nil {
-		return nil, err
-	}
-	return compilePolicy(p, name)
-}
-
-func lineAt(data []byte, off int) int {
-	if off > len(data) {
-		off = len(data)
-	}
-	return 1 + bytes.Count(data[:off], []byte("\n"))
-}
-
-// lineOf finds the line of the last occurrence of needle before off.
-func lineOf(data []byte, needle string, off int) int {
-	if off > len(data) {
-		off = len(data)
-	}
-	if i := bytes.LastIndex(data[:off], []byte(needle)); i >= 0 {
-		return lineAt(data, i)
-	}
-	return lineAt(data, off)
-}
-
 // loadOnce loads the configuration on first use rather than at init: a
 // program built with the tool loads it from Start (or its first sink call,
 // if that comes earlier), and a program that only uses the package's
-// functions (the tool itself) never reads RASP_POLICY.
+// functions never reads RASP_POLICY.
 var loadOnce sync.Once
 
 // loadConfig puts the policy of RASP_POLICY in force, and the mode of
 // RASP_MODE, which overrides the policy's.
 func loadConfig() {
-	ap, _ := compilePolicy(Policy{}, "")
-	policy.Store(ap)
-	m := ModeDetect
+	c, _ := compilePolicy(policy.Policy{}, "")
+	inForce.Store(c)
+	m := policy.ModeDetect
 	if name := os.Getenv("RASP_POLICY"); name != "" {
-		p, err := LoadPolicyFile(name)
+		p, err := loadPolicyFile(name)
 		if err != nil {
 			countInternalError("policy")
-			logf("RASP_POLICY: %v; running with the default policy", err)
+			Logf("RASP_POLICY: %v; running with the default policy", err)
 		} else {
-			policy.Store(p)
-			m = p.mode
+			inForce.Store(p)
+			m = p.DefaultMode()
 			setPolicyReloadTime(time.Now())
-			setAllowlistEntries(p.allowlistEntries())
+			setAllowlistEntries(p.AllowlistEntries())
 		}
 	}
 	if env := os.Getenv("RASP_MODE"); env != "" {
 		var err error
-		if m, err = ParseMode(env); err != nil {
-			logf("RASP_MODE: %v; using detect", err)
+		if m, err = policy.ParseMode(env); err != nil {
+			Logf("RASP_MODE: %v; using detect", err)
 		}
 	}
 	mode.Store(int32(m))

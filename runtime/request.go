@@ -109,7 +109,7 @@ func (r *Request) reload() {
 		if p := recover(); p != nil {
 			internalErrors.Add(1)
 			countInternalError("middleware")
-			logf("internal error reading the inputs of request %s: %v", r.RequestID(), p)
+			Logf("internal error reading the inputs of request %s: %v", r.RequestID(), p)
 		}
 	}()
 	in := r.load.Inputs()
@@ -163,13 +163,13 @@ type Entered struct{ prev unsafe.Pointer }
 // Without the tool's patched runtime (a plain build) it does nothing, and
 // only contexts carry the request.
 func Enter(r *Request) Entered {
-	prev := getGLS()
-	setGLS(unsafe.Pointer(r))
+	prev := glsRequest()
+	setGLSRequest(unsafe.Pointer(r))
 	return Entered{prev}
 }
 
 // Leave restores the request the goroutine served before Enter.
-func (e Entered) Leave() { setGLS(e.prev) }
+func (e Entered) Leave() { setGLSRequest(e.prev) }
 
 // CurrentRequest returns the request the calling goroutine serves: the one
 // ctx carries (ctx may be nil), else the goroutine's, else nil.
@@ -177,5 +177,5 @@ func CurrentRequest(ctx context.Context) *Request {
 	if r := RequestFrom(ctx); r != nil {
 		return r
 	}
-	return (*Request)(getGLS())
+	return (*Request)(glsRequest())
 }

@@ -3,20 +3,8 @@ package rasp
 import (
 	"strconv"
 	"sync"
-)
 
-// Family names a class of sink.
-type Family string
-
-// The sink families.
-const (
-	FamilySQL  Family = "sql"
-	FamilyExec Family = "exec"
-	FamilyFile Family = "file"
-	FamilyNet  Family = "net"
-	// FamilyServer sites start an HTTP server: their hooks wrap its
-	// handler with the request middleware (package httphook).
-	FamilyServer Family = "server"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 )
 
 // Site describes one rewritten call site. The build declares one Site per
@@ -27,7 +15,7 @@ type Site struct {
 	Line    int
 	Column  int
 	Sink    string // the sink called, e.g. "database/sql.(*DB).Query"
-	Family  Family
+	Family  event.Family
 	// Static is true when every value the sink judges was a constant at the
 	// call site: the programmer wrote the whole query, command, path or
 	// address, so no detector runs for it.
@@ -51,16 +39,16 @@ func (s *Site) String() string {
 
 var sites struct {
 	sync.Mutex
-	byFamily map[Family]int
+	byFamily map[event.Family]int
 }
 
 // NewSite registers a rewritten call site. Generated code calls it once per
 // site, at package initialisation.
-func NewSite(pkg, file string, line, col int, sink string, family Family, static bool, tmpls ...Tmpl) *Site {
+func NewSite(pkg, file string, line, col int, sink string, family event.Family, static bool, tmpls ...Tmpl) *Site {
 	s := &Site{Package: pkg, File: file, Line: line, Column: col, Sink: sink, Family: family, Static: static, Tmpls: tmpls}
 	sites.Lock()
 	if sites.byFamily == nil {
-		sites.byFamily = make(map[Family]int)
+		sites.byFamily = make(map[event.Family]int)
 	}
 	sites.byFamily[family]++
 	sites.Unlock()
@@ -69,10 +57,10 @@ func NewSite(pkg, file string, line, col int, sink string, family Family, static
 
 // SiteCounts returns the number of instrumented call sites linked into the
 // program, per family.
-func SiteCounts() map[Family]int {
+func SiteCounts() map[event.Family]int {
 	sites.Lock()
 	defer sites.Unlock()
-	out := make(map[Family]int, len(sites.byFamily))
+	out := make(map[event.Family]int, len(sites.byFamily))
 	for f, n := range sites.byFamily {
 		out[f] = n
 	}

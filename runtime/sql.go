@@ -10,21 +10,21 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
-// checkSQL judges a query about to be sent through site, for the request
+// judgeDBQuery judges a query about to be sent through site, for the request
 // ctx (may be nil) or the goroutine serves, in the dialect of
 // db's driver (db may be nil: the union of all dialects is used).
 // arg is the query's index among the sink's parameters.
-func checkSQL(ctx context.Context, site *Site, db *sql.DB, arg int, query string) error {
-	return checkSQLIn(ctx, site, dialectOf(db), arg, query)
+func judgeDBQuery(ctx context.Context, site *Site, db *sql.DB, arg int, query string) error {
+	return judgeQuery(ctx, site, dialectOf(db), arg, query)
 }
 
-// checkSQLIn is checkSQL in dialect d: the hooks of *sql.Tx and *sql.Conn
+// judgeQuery is judgeDBQuery in dialect d: the hooks of *sql.Tx and *sql.Conn
 // tell it from their DB's driver (txDialect, connDialect).
-func checkSQLIn(ctx context.Context, site *Site, d sqli.Dialect, arg int, query string) error {
+func judgeQuery(ctx context.Context, site *Site, d sqli.Dialect, arg int, query string) error {
 	req := CurrentRequest(ctx)
-	err := check(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, d, req) })
+	err := JudgeCall(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, d, req) })
 	if err == nil {
-		markQuery(stringPtr(query)) // for the entry point the sink calls next
+		markQueryJudged(stringPtr(query)) // for the entry point the sink calls next
 	}
 	return err
 }
@@ -46,7 +46,7 @@ func dialectOf(db *sql.DB) sqli.Dialect {
 
 // DBQuery is the hook for (*sql.DB).Query.
 func DBQuery(site *Site, db *sql.DB, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(nil, site, db, 0, query); err != nil {
+	if err := judgeDBQuery(nil, site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Query(query, args...)
@@ -54,7 +54,7 @@ func DBQuery(site *Site, db *sql.DB, query string, args ...any) (*sql.Rows, erro
 
 // DBQueryContext is the hook for (*sql.DB).QueryContext.
 func DBQueryContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQL(ctx, site, db, 1, query); err != nil {
+	if err := judgeDBQuery(ctx, site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.QueryContext(ctx, query, args...)
@@ -62,7 +62,7 @@ func DBQueryContext(site *Site, db *sql.DB, ctx context.Context, query string, a
 
 // DBQueryRow is the hook for (*sql.DB).QueryRow.
 func DBQueryRow(site *Site, db *sql.DB, query string, args ...any) *sql.Row {
-	if err := checkSQL(nil, site, db, 0, query); err != nil {
+	if err := judgeDBQuery(nil, site, db, 0, query); err != nil {
 		return blockedRow(context.Background(), err)
 	}
 	return db.QueryRow(query, args...)
@@ -70,7 +70,7 @@ func DBQueryRow(site *Site, db *sql.DB, query string, args ...any) *sql.Row {
 
 // DBQueryRowContext is the hook for (*sql.DB).QueryRowContext.
 func DBQueryRowContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQL(ctx, site, db, 1, query); err != nil {
+	if err := judgeDBQuery(ctx, site, db, 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return db.QueryRowContext(ctx, query, args...)
@@ -78,7 +78,7 @@ func DBQueryRowContext(site *Site, db *sql.DB, ctx context.Context, query string
 
 // DBExec is the hook for (*sql.DB).Exec.
 func DBExec(site *Site, db *sql.DB, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(nil, site, db, 0, query); err != nil {
+	if err := judgeDBQuery(nil, site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Exec(query, args...)
@@ -86,7 +86,7 @@ func DBExec(site *Site, db *sql.DB, query string, args ...any) (sql.Result, erro
 
 // DBExecContext is the hook for (*sql.DB).ExecContext.
 func DBExecContext(site *Site, db *sql.DB, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQL(ctx, site, db, 1, query); err != nil {
+	if err := judgeDBQuery(ctx, site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.ExecContext(ctx, query, args...)
@@ -94,7 +94,7 @@ func DBExecContext(site *Site, db *sql.DB, ctx context.Context, query string, ar
 
 // DBPrepare is the hook for (*sql.DB).Prepare.
 func DBPrepare(site *Site, db *sql.DB, query string) (*sql.Stmt, error) {
-	if err := checkSQL(nil, site, db, 0, query); err != nil {
+	if err := judgeDBQuery(nil, site, db, 0, query); err != nil {
 		return nil, err
 	}
 	return db.Prepare(query)
@@ -102,7 +102,7 @@ func DBPrepare(site *Site, db *sql.DB, query string) (*sql.Stmt, error) {
 
 // DBPrepareContext is the hook for (*sql.DB).PrepareContext.
 func DBPrepareContext(site *Site, db *sql.DB, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQL(ctx, site, db, 1, query); err != nil {
+	if err := judgeDBQuery(ctx, site, db, 1, query); err != nil {
 		return nil, err
 	}
 	return db.PrepareContext(ctx, query)
@@ -110,7 +110,7 @@ func DBPrepareContext(site *Site, db *sql.DB, ctx context.Context, query string)
 
 // TxQuery is the hook for (*sql.Tx).Query.
 func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQLIn(nil, site, txDialect(site, tx), 0, query); err != nil {
+	if err := judgeQuery(nil, site, txDialect(site, tx), 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Query(query, args...)
@@ -118,7 +118,7 @@ func TxQuery(site *Site, tx *sql.Tx, query string, args ...any) (*sql.Rows, erro
 
 // TxQueryContext is the hook for (*sql.Tx).QueryContext.
 func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQLIn(ctx, site, txDialect(site, tx), 1, query); err != nil {
+	if err := judgeQuery(ctx, site, txDialect(site, tx), 1, query); err != nil {
 		return nil, err
 	}
 	return tx.QueryContext(ctx, query, args...)
@@ -126,7 +126,7 @@ func TxQueryContext(site *Site, tx *sql.Tx, ctx context.Context, query string, a
 
 // TxQueryRow is the hook for (*sql.Tx).QueryRow.
 func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if err := checkSQLIn(nil, site, txDialect(site, tx), 0, query); err != nil {
+	if err := judgeQuery(nil, site, txDialect(site, tx), 0, query); err != nil {
 		return blockedRow(context.Background(), err)
 	}
 	return tx.QueryRow(query, args...)
@@ -134,7 +134,7 @@ func TxQueryRow(site *Site, tx *sql.Tx, query string, args ...any) *sql.Row {
 
 // TxQueryRowContext is the hook for (*sql.Tx).QueryRowContext.
 func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQLIn(ctx, site, txDialect(site, tx), 1, query); err != nil {
+	if err := judgeQuery(ctx, site, txDialect(site, tx), 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return tx.QueryRowContext(ctx, query, args...)
@@ -142,7 +142,7 @@ func TxQueryRowContext(site *Site, tx *sql.Tx, ctx context.Context, query string
 
 // TxExec is the hook for (*sql.Tx).Exec.
 func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if err := checkSQLIn(nil, site, txDialect(site, tx), 0, query); err != nil {
+	if err := judgeQuery(nil, site, txDialect(site, tx), 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Exec(query, args...)
@@ -150,7 +150,7 @@ func TxExec(site *Site, tx *sql.Tx, query string, args ...any) (sql.Result, erro
 
 // TxExecContext is the hook for (*sql.Tx).ExecContext.
 func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQLIn(ctx, site, txDialect(site, tx), 1, query); err != nil {
+	if err := judgeQuery(ctx, site, txDialect(site, tx), 1, query); err != nil {
 		return nil, err
 	}
 	return tx.ExecContext(ctx, query, args...)
@@ -158,7 +158,7 @@ func TxExecContext(site *Site, tx *sql.Tx, ctx context.Context, query string, ar
 
 // TxPrepare is the hook for (*sql.Tx).Prepare.
 func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if err := checkSQLIn(nil, site, txDialect(site, tx), 0, query); err != nil {
+	if err := judgeQuery(nil, site, txDialect(site, tx), 0, query); err != nil {
 		return nil, err
 	}
 	return tx.Prepare(query)
@@ -166,7 +166,7 @@ func TxPrepare(site *Site, tx *sql.Tx, query string) (*sql.Stmt, error) {
 
 // TxPrepareContext is the hook for (*sql.Tx).PrepareContext.
 func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQLIn(ctx, site, txDialect(site, tx), 1, query); err != nil {
+	if err := judgeQuery(ctx, site, txDialect(site, tx), 1, query); err != nil {
 		return nil, err
 	}
 	return tx.PrepareContext(ctx, query)
@@ -174,7 +174,7 @@ func TxPrepareContext(site *Site, tx *sql.Tx, ctx context.Context, query string)
 
 // ConnQueryContext is the hook for (*sql.Conn).QueryContext.
 func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := checkSQLIn(ctx, site, connDialect(site, c), 1, query); err != nil {
+	if err := judgeQuery(ctx, site, connDialect(site, c), 1, query); err != nil {
 		return nil, err
 	}
 	return c.QueryContext(ctx, query, args...)
@@ -182,7 +182,7 @@ func ConnQueryContext(site *Site, c *sql.Conn, ctx context.Context, query string
 
 // ConnQueryRowContext is the hook for (*sql.Conn).QueryRowContext.
 func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) *sql.Row {
-	if err := checkSQLIn(ctx, site, connDialect(site, c), 1, query); err != nil {
+	if err := judgeQuery(ctx, site, connDialect(site, c), 1, query); err != nil {
 		return blockedRow(ctx, err)
 	}
 	return c.QueryRowContext(ctx, query, args...)
@@ -190,7 +190,7 @@ func ConnQueryRowContext(site *Site, c *sql.Conn, ctx context.Context, query str
 
 // ConnExecContext is the hook for (*sql.Conn).ExecContext.
 func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := checkSQLIn(ctx, site, connDialect(site, c), 1, query); err != nil {
+	if err := judgeQuery(ctx, site, connDialect(site, c), 1, query); err != nil {
 		return nil, err
 	}
 	return c.ExecContext(ctx, query, args...)
@@ -198,7 +198,7 @@ func ConnExecContext(site *Site, c *sql.Conn, ctx context.Context, query string,
 
 // ConnPrepareContext is the hook for (*sql.Conn).PrepareContext.
 func ConnPrepareContext(site *Site, c *sql.Conn, ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := checkSQLIn(ctx, site, connDialect(site, c), 1, query); err != nil {
+	if err := judgeQuery(ctx, site, connDialect(site, c), 1, query); err != nil {
 		return nil, err
 	}
 	return c.PrepareContext(ctx, query)

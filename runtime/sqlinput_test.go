@@ -4,13 +4,15 @@ import (
 	"context"
 	"testing"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
 // A SQL finding at a site whose template fit names the request input found
 // in the offending span, and no input found elsewhere in the query.
 func TestSQLFindingNamesInputWithTemplate(t *testing.T) {
-	s := site(FamilySQL, "database/sql.(*DB).Query")
+	s := site(event.FamilySQL, "database/sql.(*DB).Query")
 	s.Tmpls = []Tmpl{T(0, false, "SELECT * FROM u WHERE name = '", "'")}
 	const payload = "x' OR '1'='1"
 	query := "SELECT * FROM u WHERE name = '" + payload + "'"
@@ -30,8 +32,8 @@ func TestSQLFindingNamesInputWithTemplate(t *testing.T) {
 			if CurrentRequest(ctx) != req {
 				t.Fatal("the context does not carry the request")
 			}
-			evs := withMode(t, ModeDetect, func() {
-				if err := checkSQL(ctx, s, nil, 0, query); err != nil {
+			evs := withMode(t, policy.ModeDetect, func() {
+				if err := judgeDBQuery(ctx, s, nil, 0, query); err != nil {
 					t.Fatalf("detect mode blocked: %v", err)
 				}
 			})
@@ -45,7 +47,7 @@ func TestSQLFindingNamesInputWithTemplate(t *testing.T) {
 			switch {
 			case c.want == nil && e.Input != nil:
 				t.Errorf("input %+v, want none", *e.Input)
-			case c.want != nil && (e.Input == nil || *e.Input != EventInput(*c.want)):
+			case c.want != nil && (e.Input == nil || *e.Input != event.Input(*c.want)):
 				t.Errorf("input %+v, want %+v", e.Input, *c.want)
 			}
 		})
@@ -54,7 +56,7 @@ func TestSQLFindingNamesInputWithTemplate(t *testing.T) {
 
 // Without a request, the templated site's finding names no input.
 func TestSQLFindingWithoutRequest(t *testing.T) {
-	s := site(FamilySQL, "database/sql.(*DB).Query")
+	s := site(event.FamilySQL, "database/sql.(*DB).Query")
 	s.Tmpls = []Tmpl{T(0, false, "SELECT * FROM u WHERE name = '", "'")}
 	f, ok := structuralSQL{}.CheckSQL(s, 0, "SELECT * FROM u WHERE name = 'x' OR '1'='1'", sqli.Generic, nil)
 	if !ok || f.Input != nil {

@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 var startOnce, serverOnce sync.Once
@@ -42,7 +44,7 @@ func ServerStarting() {
 		case "off", "0", "false", "no":
 			return
 		}
-		logf("%s", banner())
+		Logf("%s", banner())
 	})
 }
 
@@ -57,17 +59,12 @@ func banner() string {
 	} else {
 		b.WriteString(", no policy file")
 	}
-	if len(p.ruleModes) > 0 {
-		var rs []string
-		for r, m := range p.ruleModes {
-			rs = append(rs, r+"="+m.String())
-		}
-		sort.Strings(rs)
+	if rs := p.RuleModes(); len(rs) > 0 {
 		fmt.Fprintf(&b, ", rules %s", strings.Join(rs, " "))
 	}
 	counts := SiteCounts()
 	var fs []string
-	for _, f := range []Family{FamilySQL, FamilyExec, FamilyFile, FamilyNet, FamilyServer} {
+	for _, f := range []event.Family{event.FamilySQL, event.FamilyExec, event.FamilyFile, event.FamilyNet, event.FamilyServer} {
 		fs = append(fs, fmt.Sprintf("%s %d", f, counts[f]))
 	}
 	fmt.Fprintf(&b, "; instrumented call sites: %s; entry points: %s", strings.Join(fs, ", "), entryPoints())
@@ -92,27 +89,27 @@ func ReloadPolicy() error {
 	if name == "" {
 		return fmt.Errorf("RASP_POLICY is not set")
 	}
-	p, err := LoadPolicyFile(name)
+	p, err := loadPolicyFile(name)
 	if err != nil {
 		countInternalError("policy")
-		logf("policy reload failed, keeping the policy in force: %v", err)
+		Logf("policy reload failed, keeping the policy in force: %v", err)
 		logEvent("rasp policy reload failed", slog.String("policy", name), slog.String("error", err.Error()))
 		return err
 	}
 	putPolicy(p)
-	logf("policy %s loaded: mode %s", name, CurrentMode())
+	Logf("policy %s loaded: mode %s", name, CurrentMode())
 	return nil
 }
 
 // putPolicy puts a loaded policy in force, with its mode unless RASP_MODE
 // overrides it.
-func putPolicy(p *ActivePolicy) {
-	policy.Store(p)
+func putPolicy(p *policy.Compiled) {
+	inForce.Store(p)
 	if os.Getenv("RASP_MODE") == "" {
-		mode.Store(int32(p.mode))
+		mode.Store(int32(p.DefaultMode()))
 	}
 	setPolicyReloadTime(time.Now())
-	setAllowlistEntries(p.allowlistEntries())
+	setAllowlistEntries(p.AllowlistEntries())
 }
 
 // watchPolicy reloads the policy on SIGHUP, and when the file changes
@@ -139,7 +136,7 @@ func watchPolicy(name string) {
 				if !missing {
 					missing = true
 					countInternalError("policy")
-					logf("policy %s: %v; keeping the policy in force", name, err)
+					Logf("policy %s: %v; keeping the policy in force", name, err)
 					logEvent("rasp policy missing", slog.String("policy", name), slog.String("error", err.Error()))
 				}
 				continue

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -25,34 +25,34 @@ import (
 // value may be anything the code built).
 
 var (
-	entrySQLSite  = &Site{Package: "database/sql", Sink: "database/sql entry point", Family: FamilySQL, Entry: true}
-	entryFileSite = &Site{Package: "os", Sink: "os.OpenFile entry point", Family: FamilyFile, Entry: true}
-	entryExecSite = &Site{Package: "os", Sink: "os.StartProcess entry point", Family: FamilyExec, Entry: true}
+	entrySQLSite  = &Site{Package: "database/sql", Sink: "database/sql entry point", Family: event.FamilySQL, Entry: true}
+	entryFileSite = &Site{Package: "os", Sink: "os.OpenFile entry point", Family: event.FamilyFile, Entry: true}
+	entryExecSite = &Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
 )
 
-// markJudged records that the calling goroutine's next entry-point call
+// markEntryJudged records that the calling goroutine's next entry-point call
 // with the value at p was judged already.
-func markJudged(p unsafe.Pointer) { setChecked(p) }
+func markEntryJudged(p unsafe.Pointer) { setEntryMark(p) }
 
-// takeJudged reports whether the value at p was judged at its call site,
+// takeEntryJudged reports whether the value at p was judged at its call site,
 // and forgets it.
-func takeJudged(p unsafe.Pointer) bool {
-	if p != nil && getChecked() == p {
-		setChecked(nil)
+func takeEntryJudged(p unsafe.Pointer) bool {
+	if p != nil && entryMark() == p {
+		setEntryMark(nil)
 		return true
 	}
 	return false
 }
 
-// markQuery remembers that the query at p was judged, in a slot of its own
+// markQueryJudged remembers that the query at p was judged, in a slot of its own
 // (files and commands have theirs): a query goes on through database/sql's
 // entry point to the driver, and a driver that the build rewrote too (pgx
 // behind pgx/stdlib, pgxpool over pgx) checks it again at its own call
-// sites, without the application's template. queryJudged tells, keeping
+// sites, without the application's template. isQueryJudged tells, keeping
 // the mark.
-func markQuery(p unsafe.Pointer) { setQuery(p) }
+func markQueryJudged(p unsafe.Pointer) { setQueryMark(p) }
 
-func queryJudged(p unsafe.Pointer) bool { return p != nil && getQuery() == p }
+func isQueryJudged(p unsafe.Pointer) bool { return p != nil && queryMark() == p }
 
 func stringPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
 
@@ -73,55 +73,36 @@ func dialectOfDriver(drv driver.Driver) sqli.Dialect {
 
 func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) {
 	p := stringPtr(query)
-	if queryJudged(p) {
+	if isQueryJudged(p) {
 		return nil
 	}
 	defer func() {
 		if err == nil {
-			markQuery(p) // for the driver's own call sites
+			markQueryJudged(p) // for the driver's own call sites
 		}
 	}()
 	req := CurrentRequest(ctx)
 	if req == nil {
 		return nil
 	}
-	return judge(entrySQLSite, req, func() (Finding, bool) {
-		var buf [maxSpans]Span
-		var which [maxSpans]int
-		n := inputSpans(req, query, &buf, &which)
-		if n == 0 {
-			return Finding{}, false
-		}
-		var sbuf [maxSpans]sqli.Span
-		for i := 0; i < n; i++ {
-			sbuf[i] = sqli.Span(buf[i])
-		}
-		d := dialectOfDriver(drv)
-		f, ok := sqli.Check(query, sbuf[:n], d)
-		if !ok {
-			return Finding{}, false
-		}
-		// Copies: handing buf and which to at would move them to the heap
-		// on the clean path too.
-		in := &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
-		return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(query[f.Start:f.End], d), Value: sqli.Redact(query, d),
-			Start: f.Start, End: f.End, Input: in.at(f.Start, f.End), Dialect: d.String()}, true
+	return JudgeValue(entrySQLSite, req, func() (Finding, bool) {
+		return sqlFinding(entrySQLSite, -1, query, dialectOfDriver(drv), req, true)
 	})
 }
 
 func entryOpen(name string, _ int) error {
-	if takeJudged(stringPtr(name)) {
+	if takeEntryJudged(stringPtr(name)) {
 		return nil
 	}
 	req := CurrentRequest(nil)
 	if req == nil {
 		return nil
 	}
-	return judgePath(entryFileSite, req, func() (Finding, bool) { return inputsPath(req, name, CurrentPolicy().pathBases) })
+	return judgePathValue(entryFileSite, req, func() (Finding, bool) { return pathInputFinding(req, name, CurrentPolicy().PathBases()) })
 }
 
 func entryStart(name string, argv []string) error {
-	if len(argv) > 0 && takeJudged(unsafe.Pointer(unsafe.SliceData(argv))) {
+	if len(argv) > 0 && takeEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) {
 		return nil
 	}
 	req := CurrentRequest(nil)
@@ -131,60 +112,7 @@ func entryStart(name string, argv []string) error {
 	if len(argv) == 0 {
 		argv = []string{name}
 	}
-	return judge(entryExecSite, req, func() (Finding, bool) { return inputsCommand(argv, req) })
-}
-
-// inputsCommand judges a command by the request's inputs only.
-func inputsCommand(argv []string, req *Request) (Finding, bool) {
-	var buf [maxSpans]Span
-	var which [maxSpans]int
-	if idx, isShell := shell.ShellScript(argv); isShell {
-		if f, ok := scriptInputFinding(req, argv[idx]); ok {
-			return f, true
-		}
-		n := inputSpans(req, argv[idx], &buf, &which)
-		if n == 0 {
-			return Finding{}, false
-		}
-		var sbuf [maxSpans]shell.Span
-		for i := 0; i < n; i++ {
-			sbuf[i] = shell.Span(buf[i])
-		}
-		f, ok := shell.CheckScript(argv[idx], sbuf[:n])
-		if !ok {
-			return Finding{}, false
-		}
-		in := &Inputs{req, buf[:n], which[:n]}
-		return Finding{Rule: f.Rule, Detail: "a request input in the shell script is not confined to one word", Start: f.Start, End: f.End, Input: in.at(f.Start, f.End)}, true
-	}
-	var dyn [][]shell.Span
-	var ins []*Inputs
-	for i, a := range argv {
-		n := inputSpans(req, a, &buf, &which)
-		if i == 0 && n == 0 {
-			if k := programInput(req, argv); k >= 0 {
-				buf[0], which[0], n = Span{0, len(a)}, k, 1
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		if dyn == nil {
-			dyn, ins = make([][]shell.Span, len(argv)), make([]*Inputs, len(argv))
-		}
-		for j := 0; j < n; j++ {
-			dyn[i] = append(dyn[i], shell.Span(buf[j]))
-		}
-		ins[i] = &Inputs{req, append([]Span(nil), buf[:n]...), append([]int(nil), which[:n]...)}
-	}
-	if dyn == nil {
-		return Finding{}, false
-	}
-	f, ok := shell.CheckArgvValues(argv, dyn, nil, CurrentPolicy().OptionPrograms)
-	if !ok {
-		return Finding{}, false
-	}
-	return Finding{Rule: f.Rule, Detail: "a request input chose the program or an option", Start: f.Start, End: f.End, Input: ins[f.Arg].at(f.Start, f.End)}, true
+	return JudgeValue(entryExecSite, req, func() (Finding, bool) { return commandFinding(entryExecSite, 0, argv, req, true) })
 }
 
 // climb reports whether the ".." segments of a relative path climb above

@@ -3,6 +3,8 @@ package rasp
 import (
 	"context"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 type fixedInputs []Input
@@ -11,7 +13,7 @@ func (f fixedInputs) Inputs() []Input { return f }
 
 func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 	old := CurrentMode()
-	SetMode(ModeBlock)
+	SetMode(policy.ModeBlock)
 	defer SetMode(old)
 	SetEventWriter(discard{})
 	defer SetEventWriter(nil)
@@ -27,8 +29,8 @@ func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 	if err := entrySQL(ctx, nil, "SELECT 1 OR 1=1 -- written in the code"); err != nil {
 		t.Errorf("a query without the input was judged: %v", err)
 	}
-	markJudged(stringPtr(q))
-	if getChecked() != nil { // plain build: no goroutine field, nothing is skipped
+	markEntryJudged(stringPtr(q))
+	if entryMark() != nil { // plain build: no goroutine field, nothing is skipped
 		if err := entrySQL(ctx, nil, q); err != nil {
 			t.Errorf("a query judged at its call site was judged again: %v", err)
 		}

@@ -1,6 +1,10 @@
 package rasp
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
+)
 
 // Tmpl is what the build knew about how one argument of a sink call was
 // built: the static text the programmer wrote around the dynamic holes
@@ -25,16 +29,17 @@ func Tn(arg int, join bool, num uint64, segs ...string) Tmpl {
 }
 
 // Span is a half-open byte range [Start, End) of a value that came from a
-// variable.
-type Span struct{ Start, End int }
+// variable: the one span type of the runtime and its detectors.
+type Span = span.Span
 
-// maxSpans bounds the dynamic ranges passed to a detector; more holes than
-// that are merged into the last range, which only widens what is dynamic.
-const maxSpans = 8
+// MaxSpans bounds the dynamic ranges passed to a detector (and reported by
+// Tmpl.Spans and InputSpans); more holes than that are merged into the
+// last range, which only widens what is dynamic.
+const MaxSpans = 8
 
 // template returns the template of argument arg of the call, or nil when
 // the call site did not know how it was built.
-func (s *Site) template(arg int) *Tmpl {
+func (s *Site) Template(arg int) *Tmpl {
 	for i := range s.Tmpls {
 		if s.Tmpls[i].Arg == arg {
 			return &s.Tmpls[i]
@@ -43,13 +48,13 @@ func (s *Site) template(arg int) *Tmpl {
 	return nil
 }
 
-// spans finds the dynamic ranges of v by matching the template's static
+// Spans finds the dynamic ranges of v by matching the template's static
 // segments: the first one as a prefix, the last one as a suffix, those in
 // between leftmost. When a dynamic value contains a copy of the static text
 // that follows it, the match shifts, but every byte the programmer did not
 // write still lands in some dynamic range. ok is false when v does not fit
 // the template (a cleaned path that left its prefix, for one).
-func (t *Tmpl) spans(v string, out *[maxSpans]Span) (n int, ok bool) {
+func (t *Tmpl) Spans(v string, out *[MaxSpans]Span) (n int, ok bool) {
 	n, ok, _ = t.match(v, out, false, false)
 	return n, ok
 }
@@ -58,9 +63,9 @@ func (t *Tmpl) spans(v string, out *[maxSpans]Span) (n int, ok bool) {
 // numbers: the dynamic ranges that can carry text. When the leftmost match
 // puts text into a number's hole ("/proc/123/fd" against {dyn}/{num}/fd
 // matches the first "/"), the rightmost match is tried.
-func (t *Tmpl) textSpans(v string, out *[maxSpans]Span) (n int, ok bool) {
+func (t *Tmpl) textSpans(v string, out *[MaxSpans]Span) (n int, ok bool) {
 	if t.Num == 0 {
-		return t.spans(v, out)
+		return t.Spans(v, out)
 	}
 	n, ok, odd := t.match(v, out, true, false)
 	if ok && odd && len(t.Segs) <= maxRightSegs {
@@ -79,7 +84,7 @@ const maxRightSegs = 32
 // last as a suffix, those in between leftmost (or rightmost). With
 // textOnly, the ranges of holes that only hold numbers are left out when
 // their text looks like a number; odd tells that one did not.
-func (t *Tmpl) match(v string, out *[maxSpans]Span, textOnly, rightmost bool) (n int, ok, odd bool) {
+func (t *Tmpl) match(v string, out *[MaxSpans]Span, textOnly, rightmost bool) (n int, ok, odd bool) {
 	segs := t.Segs
 	if len(segs) == 0 || !strings.HasPrefix(v, segs[0]) {
 		return 0, false, false
@@ -116,11 +121,11 @@ func (t *Tmpl) match(v string, out *[maxSpans]Span, textOnly, rightmost bool) (n
 		if skip {
 			return
 		}
-		if n == maxSpans {
+		if n == MaxSpans {
 			out[n-1].End = end
 			return
 		}
-		out[n] = Span{start, end}
+		out[n] = Span{Start: start, End: end}
 		n++
 	}
 	for i := 1; i < len(segs); i++ {
@@ -167,14 +172,3 @@ func looksNumeric(s string) bool {
 	}
 	return true
 }
-
-// MaxSpans is the most dynamic ranges Tmpl.Spans reports.
-const MaxSpans = maxSpans
-
-// Template returns the build's template for argument arg of the call, or
-// nil when the call site did not know how that argument was built.
-func (s *Site) Template(arg int) *Tmpl { return s.template(arg) }
-
-// Spans finds the dynamic byte ranges of v, the value the template
-// describes; ok is false when v does not fit the template.
-func (t *Tmpl) Spans(v string, out *[MaxSpans]Span) (n int, ok bool) { return t.spans(v, out) }

@@ -5,6 +5,9 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 func TestTemplateSpans(t *testing.T) {
@@ -14,17 +17,17 @@ func TestTemplateSpans(t *testing.T) {
 		want []Span
 		ok   bool
 	}{
-		{[]string{"SELECT * FROM t WHERE a='", "'"}, "SELECT * FROM t WHERE a='x'", []Span{{25, 26}}, true},
+		{[]string{"SELECT * FROM t WHERE a='", "'"}, "SELECT * FROM t WHERE a='x'", []Span{{Start: 25, End: 26}}, true},
 		{[]string{"SELECT * FROM t WHERE a='", "'"}, "SELECT * FROM t WHERE a=''", nil, true},
-		{[]string{"a=", " AND b=", ""}, "a=1 AND b=2", []Span{{2, 3}, {10, 11}}, true},
-		{[]string{"a=", "", " AND b"}, "a=12 AND b", []Span{{2, 4}}, true}, // two holes side by side
+		{[]string{"a=", " AND b=", ""}, "a=1 AND b=2", []Span{{Start: 2, End: 3}, {Start: 10, End: 11}}, true},
+		{[]string{"a=", "", " AND b"}, "a=12 AND b", []Span{{Start: 2, End: 4}}, true}, // two holes side by side
 		{[]string{"x", "y"}, "zzz", nil, false},
 		{[]string{"ab", "ba"}, "aba", nil, false}, // prefix and suffix overlap
-		{[]string{"echo ", ""}, "echo hi; id", []Span{{5, 11}}, true},
+		{[]string{"echo ", ""}, "echo hi; id", []Span{{Start: 5, End: 11}}, true},
 	} {
 		tm := T(0, false, tc.segs...)
-		var buf [maxSpans]Span
-		n, ok := tm.spans(tc.v, &buf)
+		var buf [MaxSpans]Span
+		n, ok := tm.Spans(tc.v, &buf)
 		if ok != tc.ok || len(tc.want) != n && tc.ok {
 			t.Errorf("%q on %q: n=%d ok=%v, want %v %v", tc.segs, tc.v, n, ok, tc.want, tc.ok)
 			continue
@@ -45,13 +48,13 @@ func TestTemplateTextSpans(t *testing.T) {
 		v    string
 		want []Span
 	}{
-		{"pid", Tn(0, false, 0b10, "", "/", "/fd"), "/proc/123/fd", []Span{{0, 5}}},
+		{"pid", Tn(0, false, 0b10, "", "/", "/fd"), "/proc/123/fd", []Span{{Start: 0, End: 5}}},
 		{"all numbers", Tn(0, false, 0b1, "/proc/", "/status"), "/proc/42/status", nil},
-		{"a number beside text", Tn(0, false, 0b01, "/tmp/", "", ".log"), "/tmp/7abc.log", []Span{{5, 9}}},
-		{"mislabelled", Tn(0, false, 0b1, "/tmp/", ""), "/tmp/../etc/passwd", []Span{{5, 18}}},
-		{"no mask", T(0, false, "/tmp/", ""), "/tmp/1", []Span{{5, 6}}},
+		{"a number beside text", Tn(0, false, 0b01, "/tmp/", "", ".log"), "/tmp/7abc.log", []Span{{Start: 5, End: 9}}},
+		{"mislabelled", Tn(0, false, 0b1, "/tmp/", ""), "/tmp/../etc/passwd", []Span{{Start: 5, End: 18}}},
+		{"no mask", T(0, false, "/tmp/", ""), "/tmp/1", []Span{{Start: 5, End: 6}}},
 	} {
-		var buf [maxSpans]Span
+		var buf [MaxSpans]Span
 		n, ok := tc.tm.textSpans(tc.v, &buf)
 		if !ok || n != len(tc.want) {
 			t.Errorf("%s: n=%d ok=%v, want %v", tc.name, n, ok, tc.want)
@@ -62,7 +65,7 @@ func TestTemplateTextSpans(t *testing.T) {
 				t.Errorf("%s: span %d = %v, want %v", tc.name, i, buf[i], tc.want[i])
 			}
 		}
-		if m, _ := tc.tm.spans(tc.v, &buf); tc.tm.Num != 0 && m < n {
+		if m, _ := tc.tm.Spans(tc.v, &buf); tc.tm.Num != 0 && m < n {
 			t.Errorf("%s: spans found fewer ranges than textSpans", tc.name)
 		}
 	}
@@ -71,24 +74,24 @@ func TestTemplateTextSpans(t *testing.T) {
 // Values that did not come from the request are judged by the template
 // alone: the same code is blocked with an attack and quiet with safe values.
 func TestTemplateDetection(t *testing.T) {
-	sqlSite := &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT price FROM products WHERE name = '", "'")}}
-	shSite := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
-	pathSite := &Site{Sink: "os.ReadFile", Family: FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
-	withMode(t, ModeBlock, func() {
+	sqlSite := &Site{Sink: "database/sql.(*DB).Query", Family: event.FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT price FROM products WHERE name = '", "'")}}
+	shSite := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
+	pathSite := &Site{Sink: "os.ReadFile", Family: event.FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
+	withMode(t, policy.ModeBlock, func() {
 		for _, q := range []string{"apple", "O''Brien", "x' OR '1'='1", "x' UNION SELECT secret FROM products--"} {
-			err := checkSQL(nil, sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
+			err := judgeDBQuery(nil, sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
 			if attack := strings.Contains(q, "OR") || strings.Contains(q, "UNION"); (err != nil) != attack {
 				t.Errorf("sql %q: err = %v, attack %v", q, err, attack)
 			}
 		}
 		for _, who := range []string{"world", "O-Brien", "x; id", "$(id)"} {
-			err := checkCmd(shSite, 0, exec.Command("sh", "-c", "echo hello "+who))
+			err := judgeCmd(shSite, 0, exec.Command("sh", "-c", "echo hello "+who))
 			if attack := strings.ContainsAny(who, ";$"); (err != nil) != attack {
 				t.Errorf("sh %q: err = %v, attack %v", who, err, attack)
 			}
 		}
 		for _, p := range []string{"/srv/files/report.pdf", "/srv/files/a/../b.txt", "/etc/passwd"} {
-			err := checkPath(pathSite, 0, p)
+			err := judgeFileArg(pathSite, 0, p)
 			if attack := p == "/etc/passwd"; (err != nil) != attack {
 				t.Errorf("path %q: err = %v, attack %v", p, err, attack)
 			}
@@ -108,7 +111,7 @@ func benchSQL(b *testing.B, build func(string) string, site *Site, check bool) {
 	for i := 0; i < b.N; i++ {
 		q := build("apple")
 		if check {
-			if err := checkSQL(nil, site, nil, 0, q); err != nil {
+			if err := judgeDBQuery(nil, site, nil, 0, q); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -125,8 +128,8 @@ func sprintfQuery(name string) string {
 }
 
 var (
-	concatSite  = &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT id, name, price FROM products WHERE category = 'fruit' AND name = '", "' ORDER BY price LIMIT 20")}}
-	opaqueSite  = &Site{Sink: "database/sql.(*DB).Query", Family: FamilySQL}
+	concatSite  = &Site{Sink: "database/sql.(*DB).Query", Family: event.FamilySQL, Tmpls: []Tmpl{T(0, false, "SELECT id, name, price FROM products WHERE category = 'fruit' AND name = '", "' ORDER BY price LIMIT 20")}}
+	opaqueSite  = &Site{Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	sprintfSite = concatSite
 )
 
@@ -138,9 +141,9 @@ func BenchmarkSprintfRewritten(b *testing.B) { benchSQL(b, sprintfQuery, sprintf
 
 // A script that does not fit its template is judged as an opaque one.
 func TestTemplateMismatchFallsBack(t *testing.T) {
-	s := &Site{Sink: "os/exec.Command", Family: FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
-	withMode(t, ModeBlock, func() {
-		if err := checkCmd(s, 0, exec.Command("sh", "-c", "ls; id")); err == nil {
+	s := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
+	withMode(t, policy.ModeBlock, func() {
+		if err := judgeCmd(s, 0, exec.Command("sh", "-c", "ls; id")); err == nil {
 			t.Fatal("a script that left its template was not judged")
 		}
 	})

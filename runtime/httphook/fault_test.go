@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // Fault injection: whatever breaks inside the runtime, the request
@@ -27,11 +29,11 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestFaultsFailOpen(t *testing.T) {
-	inMode(t, rasp.ModeBlock)
+	inMode(t, policy.ModeBlock)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "doc.txt")
 	os.WriteFile(file, []byte("the document"), 0o644)
-	site := &rasp.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "os.ReadFile", Family: rasp.FamilyFile,
+	site := &rasp.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "os.ReadFile", Family: event.FamilyFile,
 		Tmpls: []rasp.Tmpl{rasp.T(0, false, dir+"/", "")}}
 	// The handler calls the file detector as the os.ReadFile hook does, with
 	// the request from the context (a plain build has no goroutine field).
@@ -39,7 +41,7 @@ func TestFaultsFailOpen(t *testing.T) {
 	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := dir + "/" + r.URL.Query().Get("name")
 		req := rasp.CurrentRequest(r.Context())
-		err := rasp.Judge(site, req, func() (rasp.Finding, bool) { return det.CheckPath(site, 0, p, req) })
+		err := rasp.JudgeCall(site, req, func() (rasp.Finding, bool) { return det.CheckPath(site, 0, p, req) })
 		var data []byte
 		if err == nil {
 			data, err = os.ReadFile(p)
@@ -97,11 +99,11 @@ func TestPolicyFileDisappears(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "policy.json") {
 		t.Fatalf("reload of a missing file: %v", err)
 	}
-	if p := rasp.CurrentPolicy(); p.Source != name || p.RuleMode("path-traversal", rasp.ModeBlock) != rasp.ModeDetect {
+	if p := rasp.CurrentPolicy(); p.Source != name || p.RuleMode("path-traversal", policy.ModeBlock) != policy.ModeDetect {
 		t.Errorf("the policy in force was lost: %+v", p)
 	}
 	if rasp.MetricValue("rasp_internal_errors_total", "rule", "policy") != before+1 {
 		t.Errorf("the failed reload was not counted")
 	}
-	rasp.SetPolicy(rasp.Policy{}, "")
+	rasp.SetPolicy(policy.Policy{}, "")
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // in is an Input, short.
@@ -547,7 +549,7 @@ func TestInputsBrokenXML(t *testing.T) {
 // handler read so far, and the handler reads the whole body, whenever the
 // inputs are asked for.
 func TestInputsXMLBodyStillReadInFull(t *testing.T) {
-	events := inMode(t, rasp.ModeBlock)
+	events := inMode(t, policy.ModeBlock)
 	body := `<order><item>lamp</item><note>an attack</note><file>../etc/passwd</file></order>`
 	var early, late []rasp.Input
 	var decoded struct {
@@ -592,7 +594,7 @@ func TestInputsXMLBodyStillReadInFull(t *testing.T) {
 	if w.Code != 403 {
 		t.Fatalf("status %d, body %q", w.Code, w.Body)
 	}
-	var e rasp.Event
+	var e event.Event
 	if err := json.Unmarshal(events.Bytes(), &e); err != nil {
 		t.Fatal(err)
 	}
@@ -625,7 +627,7 @@ func TestInputsCustomHeaderCaps(t *testing.T) {
 // TestAuthorizationNeverRead: credentials are not inputs, so no event
 // carries them, even when their value looks like an attack.
 func TestAuthorizationNeverRead(t *testing.T) {
-	events := inMode(t, rasp.ModeDetect)
+	events := inMode(t, policy.ModeDetect)
 	h := Wrap(http.HandlerFunc(careless))
 	r := httptest.NewRequest("GET", "/items", nil)
 	r.Header.Set("Authorization", "Bearer attack-token-1")

@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/common/model"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // wantMetrics are the runtime's metrics and their types.
@@ -150,7 +152,7 @@ func TestMetricsExpositionFresh(t *testing.T) {
 	if len(fams) != len(wantMetrics) {
 		t.Errorf("%d metrics, want %d", len(fams), len(wantMetrics))
 	}
-	rules := rasp.KnownRules()
+	rules := policy.KnownRules()
 	if got := len(fams["rasp_events_total"].GetMetric()); got != len(rules)*3*3 {
 		t.Errorf("rasp_events_total has %d series, want %d", got, len(rules)*3*3)
 	}
@@ -206,13 +208,13 @@ func TestMetricsExpositionFresh(t *testing.T) {
 	}
 }
 
-var metricsSite = &rasp.Site{Package: "example.com/app", File: "db.go", Line: 12, Sink: "database/sql.(*DB).Query", Family: rasp.FamilySQL}
+var metricsSite = &rasp.Site{Package: "example.com/app", File: "db.go", Line: 12, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 
 // unionSink reports sqli-union for every request whose q input contains
 // "union".
 func unionSink(w http.ResponseWriter, r *http.Request) {
 	req := rasp.CurrentRequest(r.Context())
-	err := rasp.Judge(metricsSite, req, func() (rasp.Finding, bool) {
+	err := rasp.JudgeCall(metricsSite, req, func() (rasp.Finding, bool) {
 		if strings.Contains(r.URL.Query().Get("q"), "union") {
 			return rasp.Finding{Rule: "sqli-union"}, true
 		}
@@ -232,14 +234,14 @@ func TestMetricsExpositionCounts(t *testing.T) {
 	h := Wrap(http.HandlerFunc(unionSink))
 
 	before := scrape(t)
-	rasp.SetMode(rasp.ModeBlock)
+	rasp.SetMode(policy.ModeBlock)
 	for i := 0; i < 3; i++ {
 		if w := hit(h, httptest.NewRequest("GET", "/?q=1+union+select", nil)); w.Code != 403 {
 			t.Fatalf("block mode: status %d", w.Code)
 		}
 	}
 	hit(h, httptest.NewRequest("GET", "/?q=lamp", nil))
-	rasp.SetMode(rasp.ModeDetect)
+	rasp.SetMode(policy.ModeDetect)
 	if w := hit(h, httptest.NewRequest("GET", "/?q=union", nil)); w.Code != 200 {
 		t.Fatalf("detect mode: status %d", w.Code)
 	}
@@ -271,7 +273,7 @@ func TestMetricsExpositionCounts(t *testing.T) {
 	if got := value(after, "rasp_agent_active"); got != 1 {
 		t.Errorf("rasp_agent_active = %v in detect mode", got)
 	}
-	rasp.SetMode(rasp.ModeOff)
+	rasp.SetMode(policy.ModeOff)
 	if got := value(scrape(t), "rasp_agent_active"); got != 0 {
 		t.Errorf("rasp_agent_active = %v in mode off", got)
 	}

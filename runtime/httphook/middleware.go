@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // maxBody bounds the bytes of a request body kept for input correlation.
@@ -47,7 +48,7 @@ func Wrap(handler http.Handler) http.Handler {
 type middleware struct{ next http.Handler }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if rasp.CurrentMode() == rasp.ModeOff {
+	if rasp.CurrentMode() == policy.ModeOff {
 		m.next.ServeHTTP(w, r)
 		return
 	}

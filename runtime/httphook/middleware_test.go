@@ -12,15 +12,17 @@ import (
 	"testing"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-var sinkSite = &rasp.Site{Package: "example.com/app", File: "app.go", Line: 7, Sink: "example.Sink", Family: rasp.FamilySQL}
+var sinkSite = &rasp.Site{Package: "example.com/app", File: "app.go", Line: 7, Sink: "example.Sink", Family: event.FamilySQL}
 
 // sink stands for a hooked sink call: it is an attack when one of the
 // request's inputs contains "attack".
 func sink(r *http.Request) error {
 	req := rasp.CurrentRequest(r.Context())
-	return rasp.Judge(sinkSite, req, func() (rasp.Finding, bool) {
+	return rasp.JudgeCall(sinkSite, req, func() (rasp.Finding, bool) {
 		for i, in := range req.Inputs() {
 			if strings.Contains(in.Value, "attack") {
 				return rasp.Finding{Rule: "test-rule", Input: &req.Inputs()[i]}, true
@@ -45,7 +47,7 @@ func careless(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
-func inMode(t *testing.T, m rasp.Mode) *bytes.Buffer {
+func inMode(t *testing.T, m policy.Mode) *bytes.Buffer {
 	t.Helper()
 	old := rasp.CurrentMode()
 	var buf bytes.Buffer
@@ -62,7 +64,7 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 }
 
 func TestBenignRequest(t *testing.T) {
-	events := inMode(t, rasp.ModeBlock)
+	events := inMode(t, policy.ModeBlock)
 	h := Wrap(http.HandlerFunc(careless))
 	w := serve(h, httptest.NewRequest("GET", "/items?q=lamp", nil))
 	if w.Code != 200 || w.Body.String() != "ok\n" {
@@ -86,7 +88,7 @@ func TestBenignRequest(t *testing.T) {
 }
 
 func TestBlockedRequestGets403(t *testing.T) {
-	events := inMode(t, rasp.ModeBlock)
+	events := inMode(t, policy.ModeBlock)
 	h := Wrap(http.HandlerFunc(careless))
 	r := httptest.NewRequest("POST", "/items?x=1", strings.NewReader(`{"name":"an attack"}`))
 	r.Header.Set("X-Request-Id", "req-1")
@@ -100,7 +102,7 @@ func TestBlockedRequestGets403(t *testing.T) {
 	if w.Header().Get("Content-Type") != "application/json" || w.Header().Get("X-Leak") != "" {
 		t.Errorf("header %v", w.Header())
 	}
-	var e rasp.Event
+	var e event.Event
 	if err := json.Unmarshal(events.Bytes(), &e); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +126,7 @@ func TestBlockedRequestGets403(t *testing.T) {
 }
 
 func TestBlockAfterStatusAbortsTheResponse(t *testing.T) {
-	inMode(t, rasp.ModeBlock)
+	inMode(t, policy.ModeBlock)
 	srv := httptest.NewServer(Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "partial ")
 		w.(http.Flusher).Flush()
@@ -146,12 +148,12 @@ func TestBlockAfterStatusAbortsTheResponse(t *testing.T) {
 }
 
 func TestDetectAndOffModes(t *testing.T) {
-	events := inMode(t, rasp.ModeDetect)
+	events := inMode(t, policy.ModeDetect)
 	h := Wrap(http.HandlerFunc(careless))
 	if w := serve(h, httptest.NewRequest("GET", "/?q=attack", nil)); w.Code != 200 || events.Len() == 0 {
 		t.Errorf("detect: %d, events %q", w.Code, events)
 	}
-	rasp.SetMode(rasp.ModeOff)
+	rasp.SetMode(policy.ModeOff)
 	if w := serve(h, httptest.NewRequest("GET", "/?q=attack", nil)); w.Code != 200 || w.Header().Get("X-Request-Id") != "" {
 		t.Errorf("off: %d %v", w.Code, w.Header())
 	}
@@ -174,8 +176,8 @@ func TestWrap(t *testing.T) {
 }
 
 func TestOutsideRequestTheSinkJustFails(t *testing.T) {
-	inMode(t, rasp.ModeBlock)
-	err := rasp.Judge(sinkSite, nil, func() (rasp.Finding, bool) { return rasp.Finding{Rule: "test-rule"}, true })
+	inMode(t, policy.ModeBlock)
+	err := rasp.JudgeCall(sinkSite, nil, func() (rasp.Finding, bool) { return rasp.Finding{Rule: "test-rule"}, true })
 	var be *rasp.BlockedError
 	if !errors.As(err, &be) || be.RequestID != "" {
 		t.Fatalf("err = %v", err)
@@ -208,7 +210,7 @@ func BenchmarkHandler(b *testing.B) {
 
 func BenchmarkMiddleware(b *testing.B) {
 	old := rasp.CurrentMode()
-	rasp.SetMode(rasp.ModeBlock)
+	rasp.SetMode(policy.ModeBlock)
 	defer rasp.SetMode(old)
 	benchServe(b, Wrap(http.HandlerFunc(queryHandler)))
 }
@@ -217,7 +219,7 @@ func BenchmarkMiddleware(b *testing.B) {
 // and behind the middleware: the difference is what a request pays.
 func BenchmarkLoopback(b *testing.B) {
 	old := rasp.CurrentMode()
-	rasp.SetMode(rasp.ModeBlock)
+	rasp.SetMode(policy.ModeBlock)
 	defer rasp.SetMode(old)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "7\n") })
 	for _, c := range []struct {
@@ -249,7 +251,7 @@ func (pusherRecorder) Push(string, *http.PushOptions) error { return nil }
 // TestOptionalInterfaces: the handler's writer can hijack and push exactly
 // when the server's can.
 func TestOptionalInterfaces(t *testing.T) {
-	inMode(t, rasp.ModeDetect)
+	inMode(t, policy.ModeDetect)
 	check := func(w http.ResponseWriter, wantHijack, wantPush bool) {
 		t.Helper()
 		Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

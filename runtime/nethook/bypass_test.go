@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 )
 
 // TestSSRFBypassTable judges alternative notations of internal addresses in
 // a host that a request input chose, and prints the table (go test -v -run
 // SSRFBypassTable).
 func TestSSRFBypassTable(t *testing.T) {
-	site := &rasp.Site{Package: "example.com/app", File: "n.go", Line: 1, Sink: "net/http.Get", Family: rasp.FamilyNet,
+	site := &rasp.Site{Package: "example.com/app", File: "n.go", Line: 1, Sink: "net/http.Get", Family: event.FamilyNet,
 		Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
 	cases := []struct {
 		technique, host string

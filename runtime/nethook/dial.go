@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
 
@@ -139,7 +140,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	// the first URL was.
 	redirected := host != m.host && m.redirectedTo(host)
 	dynamic := m.hostDynamic || redirected
-	return rasp.JudgeLater(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
+	return rasp.JudgeValue(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
 		if !ok || f.Rule == ssrf.RuleInternal && !m.hostFromInput && !redirected {
 			// An internal address is a finding when a request input or a
@@ -232,7 +233,7 @@ func isProxy(address string) bool {
 
 // allowCache holds the SSRF allowlist compiled from the policy in force.
 var allowCache atomic.Pointer[struct {
-	from  *rasp.ActivePolicy
+	from  *policy.Compiled
 	allow *ssrf.Allowlist
 }]
 
@@ -252,7 +253,7 @@ func ssrfAllowlist() *ssrf.Allowlist {
 		}
 	}
 	allowCache.Store(&struct {
-		from  *rasp.ActivePolicy
+		from  *policy.Compiled
 		allow *ssrf.Allowlist
 	}{p, a})
 	return a

@@ -20,14 +20,14 @@ import (
 // parameters. ctx (may be nil) or the goroutine tells the request.
 func checkAddr(ctx context.Context, site *Site, arg int, network, address string) error {
 	req := rasp.CurrentRequest(ctx)
-	return rasp.Judge(site, req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
+	return rasp.JudgeCall(site, req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
 }
 
 // checkURL judges a URL; arg is its index among the sink's parameters (< 0:
 // not one of them). ctx (may be nil) or the goroutine tells the request.
 func checkURL(ctx context.Context, site *Site, arg int, rawURL string) error {
 	req := rasp.CurrentRequest(ctx)
-	return rasp.Judge(site, req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
+	return rasp.JudgeCall(site, req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
 }
 
 func dialErr(network, address string, err error) error {

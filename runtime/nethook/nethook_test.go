@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // inputs is a request's inputs, for tests.
@@ -31,7 +33,7 @@ func inBlockMode(t *testing.T, f func()) string {
 	t.Helper()
 	old := rasp.CurrentMode()
 	var buf bytes.Buffer
-	rasp.SetMode(rasp.ModeBlock)
+	rasp.SetMode(policy.ModeBlock)
 	rasp.SetEventWriter(&buf)
 	defer func() { rasp.SetMode(old); rasp.SetEventWriter(nil) }()
 	f()
@@ -39,7 +41,7 @@ func inBlockMode(t *testing.T, f func()) string {
 }
 
 func TestOpaqueMetadataBlocked(t *testing.T) {
-	site := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet}
+	site := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet}
 	events := inBlockMode(t, func() {
 		_, err := HTTPGet(site, "http://169.254.169.254/latest/meta-data/")
 		var ue *url.Error
@@ -56,8 +58,8 @@ func TestOpaqueMetadataBlocked(t *testing.T) {
 }
 
 func TestTemplateHost(t *testing.T) {
-	dynHost := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
-	staticHost := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:8080/items/", "")}}
+	dynHost := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	staticHost := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:8080/items/", "")}}
 	inBlockMode(t, func() {
 		for _, u := range []string{"http://example.com/status", "http://169.254.169.254/status", "http://127.0.0.1/status", "http://0x7f.1/status"} {
 			err := checkURL(reqCtx(hostOf(u)), dynHost, 0, u)
@@ -75,8 +77,8 @@ func TestTemplateHost(t *testing.T) {
 }
 
 func TestDynamicPortIsNotADynamicHost(t *testing.T) {
-	site := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:", "/items")}}
-	userinfo := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "@api.example.com/")}}
+	site := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:", "/items")}}
+	userinfo := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "@api.example.com/")}}
 	inBlockMode(t, func() {
 		if err := checkURL(nil, site, 0, "http://127.0.0.1:8080/items"); err != nil {
 			t.Errorf("a dynamic port made the written host dynamic: %v", err)
@@ -105,9 +107,9 @@ func tcpAddr(s string) net.Addr {
 // does: with the mark a hook put in the context, the address given to the
 // dialer and the address it resolved to.
 func TestDialCheck(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
-	static := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Static: true}
-	opaque := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet}
+	dyn := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	static := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Static: true}
+	opaque := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet}
 	cases := []struct {
 		name     string
 		site     *rasp.Site
@@ -154,10 +156,10 @@ func TestDialCheck(t *testing.T) {
 }
 
 func TestDialCheckAllowlist(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net.Dial", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	dyn := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
 	old := rasp.CurrentPolicy().Policy
 	defer rasp.SetPolicy(old, "")
-	if err := rasp.SetPolicy(rasp.Policy{Allow: rasp.Allow{SSRFHosts: []string{"10.1.0.0/16", "*.svc.internal"}}}, "test"); err != nil {
+	if err := rasp.SetPolicy(policy.Policy{Allow: policy.Allow{SSRFHosts: []string{"10.1.0.0/16", "*.svc.internal"}}}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	inBlockMode(t, func() {
@@ -178,7 +180,7 @@ func TestDialCheckAllowlist(t *testing.T) {
 }
 
 func BenchmarkDialCheckPublic(b *testing.B) {
-	dyn := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	dyn := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
 	ctx := markedContext(nil, dyn, 0, "http://example.com/status")
 	ra := tcpAddr("93.184.215.14:80")
 	b.ReportAllocs()
@@ -192,8 +194,8 @@ func BenchmarkDialCheckPublic(b *testing.B) {
 // TestLocalSystemAddresses: ":PORT" and "0:PORT" reach the local host, as
 // "127.0.0.1:PORT" does.
 func TestLocalSystemAddresses(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net.Dial", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
-	hostOnly := &rasp.Site{Sink: "net.Dial", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", ":8080")}}
+	dyn := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	hostOnly := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", ":8080")}}
 	inBlockMode(t, func() {
 		for _, a := range []string{":8080", "0:8080", "127.0.0.1:8080", "[::]:8080"} {
 			if err := checkAddr(reqCtx(a), dyn, 1, "tcp", a); !errors.Is(err, rasp.ErrBlocked) {
@@ -215,8 +217,8 @@ func TestLocalSystemAddresses(t *testing.T) {
 // TestInputInPathIsNotTheHost: an input that appears after the host of a
 // URL did not choose the host, even when its text is a host.
 func TestInputInPathIsNotTheHost(t *testing.T) {
-	written := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://api.internal/public/", "")}}
-	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: rasp.FamilyNet}
+	written := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://api.internal/public/", "")}}
+	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
 	const u = "http://api.internal/public/127.0.0.1:8080"
 	inBlockMode(t, func() {
 		for _, site := range []*rasp.Site{written, opaque} {
@@ -239,7 +241,7 @@ func TestInputInPathIsNotTheHost(t *testing.T) {
 
 // TestUndialableAddress: an address net.Dial refuses reaches nothing.
 func TestUndialableAddress(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net.Dial", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	dyn := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
 	inBlockMode(t, func() {
 		for _, a := range []string{"10", "2", "127.0.0.1", "::1", "169.254.169.254"} {
 			if err := checkAddr(reqCtx(a), dyn, 1, "tcp", a); err != nil {
@@ -257,8 +259,8 @@ func TestUndialableAddress(t *testing.T) {
 // by its place in the path did not choose the host; two inputs of that
 // value, one occurrence in the path: one of them chose it.
 func TestConfiguredHostEqualToAnInput(t *testing.T) {
-	site := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/public/", "")}}
-	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: rasp.FamilyNet}
+	site := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/public/", "")}}
+	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
 	const u = "http://127.0.0.1:8080/public/127.0.0.1:8080"
 	inBlockMode(t, func() {
 		for _, s := range []*rasp.Site{site, opaque} {
@@ -273,7 +275,7 @@ func TestConfiguredHostEqualToAnInput(t *testing.T) {
 			}
 		}
 		// A written path that holds the text does not explain the input.
-		written := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/public/127.0.0.1:8080")}}
+		written := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/public/127.0.0.1:8080")}}
 		if err := checkURL(reqCtx("127.0.0.1:8080"), written, 0, u); !errors.Is(err, rasp.ErrBlocked) {
 			t.Errorf("the written path explained the input away: err = %v", err)
 		}
@@ -295,13 +297,13 @@ func TestProxyExactAddress(t *testing.T) {
 	old := proxyAddrs
 	proxyAddrs = func() map[string]bool { return map[string]bool{"127.0.0.1:3128": true} }
 	defer func() { proxyAddrs = old }()
-	dyn := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	dyn := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
 	inBlockMode(t, func() {
 		ctx := markedContext(reqCtx("example.com"), dyn, 0, "http://example.com/status")
 		if err := dialCheck(ctx, "tcp", "127.0.0.1:3128", tcpAddr("127.0.0.1:3128")); err != nil {
 			t.Errorf("the proxy's address was judged: %v", err)
 		}
-		static := &rasp.Site{Sink: "net/http.Get", Family: rasp.FamilyNet, Static: true}
+		static := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Static: true}
 		ctx, m := mark(context.Background(), static, 0, "http://api.example.com/")
 		m.redirectPolicy(&http.Client{})(&http.Request{URL: &url.URL{Host: "127.0.0.1:6379"}}, nil)
 		if err := dialCheck(ctx, "tcp", "127.0.0.1:6379", tcpAddr("127.0.0.1:6379")); !errors.Is(err, rasp.ErrBlocked) {

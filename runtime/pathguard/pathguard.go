@@ -22,11 +22,14 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 )
 
 // Span is a dynamic byte range [Start,End) of the path: bytes that came from
-// a variable or the request rather than from a literal at the call site.
-type Span struct{ Start, End int }
+// a variable or the request rather than from a literal at the call site. It
+// is the runtime's one span type, shared with the other detectors.
+type Span = span.Span
 
 // Finding describes a detected problem: the rule that fired and the byte
 // range [Start,End) of the path's dynamic part (or of the NUL byte).
@@ -132,7 +135,7 @@ func checkPrefix(prefix, p string, dyn []Span, bases []string, win bool) (Findin
 	var sp [8]Span
 	d := sp[:0]
 	for _, s := range dyn {
-		d = append(d, Span{s.Start + off, s.End + off})
+		d = append(d, Span{Start: s.Start + off, End: s.End + off})
 	}
 	// Keep the spans of the caller's string in findings.
 	f, bad := check(string(joined), d, bases, win)

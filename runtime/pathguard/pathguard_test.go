@@ -150,7 +150,7 @@ func TestTraversalCorpus(t *testing.T) {
 							sent = gtDecodeRaw(v)
 						}
 						p := tp.prefix + sent + tp.suffix
-						fd, got := CheckOS(p, []Span{{len(tp.prefix), len(tp.prefix) + len(sent)}}, nil, goos)
+						fd, got := CheckOS(p, []Span{{Start: len(tp.prefix), End: len(tp.prefix) + len(sent)}}, nil, goos)
 						if gtEscapes(tp, v, goos, decoded) || strings.IndexByte(sent, 0) >= 0 {
 							must++
 							if got {
@@ -199,7 +199,7 @@ func TestBenignBLNS(t *testing.T) {
 		n++
 		for _, tp := range tmpls {
 			p := tp.prefix + v + tp.suffix
-			f, bad := Check(p, []Span{{len(tp.prefix), len(tp.prefix) + len(v)}}, []string{"/app", "/srv/data", workDir()})
+			f, bad := Check(p, []Span{{Start: len(tp.prefix), End: len(tp.prefix) + len(v)}}, []string{"/app", "/srv/data", workDir()})
 			if _, ok := blnsTraversals[v]; ok {
 				excluded++
 				if !bad {
@@ -283,7 +283,7 @@ func TestCheckCases(t *testing.T) {
 			if c.goos != "" && c.goos != goos && !(c.goos == "darwin" && goos == "linux") {
 				continue
 			}
-			f, bad := CheckOS(p, []Span{{len(c.pre), len(c.pre) + len(c.v)}}, c.bases, goos)
+			f, bad := CheckOS(p, []Span{{Start: len(c.pre), End: len(c.pre) + len(c.v)}}, c.bases, goos)
 			if (c.rule == "") == bad || (bad && f.Rule != c.rule) {
 				t.Errorf("%s: CheckOS(%q, bases %v, %s) = %+v,%v want %q", c.name, p, c.bases, goos, f, bad, c.rule)
 			}
@@ -296,7 +296,7 @@ func TestCheckCases(t *testing.T) {
 		}
 	}
 	// Explicit prefix for cleaned filepath.Join results.
-	if f, bad := CheckPrefix("/app/uploads", "../../etc/hosts", []Span{{0, 15}}, nil); !bad || f.Rule != RuleTraversal {
+	if f, bad := CheckPrefix("/app/uploads", "../../etc/hosts", []Span{{Start: 0, End: 15}}, nil); !bad || f.Rule != RuleTraversal {
 		t.Errorf("CheckPrefix: %+v %v", f, bad)
 	}
 }
@@ -316,7 +316,7 @@ func TestDynamicDirectory(t *testing.T) {
 		{"dir with dot-dot, tail inside", "/srv/app/../other", "a.txt", ""},
 	} {
 		p := c.dir + "/uploads/" + c.tail
-		dyn := []Span{{0, len(c.dir)}, {len(c.dir) + len("/uploads/"), len(p)}}
+		dyn := []Span{{Start: 0, End: len(c.dir)}, {Start: len(c.dir) + len("/uploads/"), End: len(p)}}
 		f, bad := Check(p, dyn, nil)
 		if bad && f.Rule == RuleAbsolute && f.Start == 0 && f.End == len(c.dir) && c.dir[0] == '/' {
 			// The directory made the path absolute: a caller that knows
@@ -332,7 +332,7 @@ func TestDynamicDirectory(t *testing.T) {
 	}
 	// Sprintf("%s/%s", dir, name): the static "/" is the boundary.
 	p := "/srv/data/../../etc/hosts"
-	if f, bad := Check(p, []Span{{0, 9}, {10, len(p)}}, nil); !bad || f.Rule != RuleTraversal {
+	if f, bad := Check(p, []Span{{Start: 0, End: 9}, {Start: 10, End: len(p)}}, nil); !bad || f.Rule != RuleTraversal {
 		t.Errorf("dir/name: %+v %v", f, bad)
 	}
 }
@@ -394,14 +394,14 @@ func TestSymlinks(t *testing.T) {
 	// secret/deep and ".." reaches secret/key.
 	v := "link/../key"
 	p := base + "/" + v
-	f, bad := Check(p, []Span{{len(base) + 1, len(p)}}, nil)
+	f, bad := Check(p, []Span{{Start: len(base) + 1, End: len(p)}}, nil)
 	if !bad || f.Rule != RuleTraversal {
 		t.Errorf("symlink traversal not found: %+v %v", f, bad)
 	}
 	// The base given through a symlinked path is resolved.
 	alias := filepath.Join(dir, "alias")
 	os.Symlink(base, alias)
-	if f, bad := Check(filepath.Join(base, "a.txt"), []Span{{len(base) + 1, len(base) + 6}}, []string{alias}); bad {
+	if f, bad := Check(filepath.Join(base, "a.txt"), []Span{{Start: len(base) + 1, End: len(base) + 6}}, []string{alias}); bad {
 		t.Errorf("symlinked base: %+v", f)
 	}
 }
@@ -445,17 +445,17 @@ func TestDecode(t *testing.T) {
 
 func TestZeroAlloc(t *testing.T) {
 	p := "/app/uploads/2024/photo-é.jpg"
-	dyn := []Span{{13, len(p)}}
+	dyn := []Span{{Start: 13, End: len(p)}}
 	bases := []string{"/app/uploads"}
 	if n := testing.AllocsPerRun(100, func() { Check(p, dyn, bases) }); n != 0 {
 		t.Errorf("allocs = %v", n)
 	}
 	win := `C:\app\uploads\2024\photo.jpg`
-	if n := testing.AllocsPerRun(100, func() { CheckOS(win, []Span{{16, len(win)}}, nil, "windows") }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { CheckOS(win, []Span{{Start: 16, End: len(win)}}, nil, "windows") }); n != 0 {
 		t.Errorf("windows: allocs = %v", n)
 	}
 	vd := "/srv/app/uploads/2024/b.jpg"
-	if n := testing.AllocsPerRun(100, func() { Check(vd, []Span{{0, 8}, {17, len(vd)}}, nil) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { Check(vd, []Span{{Start: 0, End: 8}, {Start: 17, End: len(vd)}}, nil) }); n != 0 {
 		t.Errorf("dynamic directory: allocs = %v", n)
 	}
 	if n := testing.AllocsPerRun(100, func() { SamePath("/etc/./hostname", "/etc/hostname", "linux") }); n != 0 {
@@ -469,7 +469,7 @@ func TestZeroAlloc(t *testing.T) {
 
 func BenchmarkCheck(b *testing.B) {
 	p := "/app/uploads/2024/photo-1.jpg"
-	dyn := []Span{{13, len(p)}}
+	dyn := []Span{{Start: 13, End: len(p)}}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		Check(p, dyn, nil)
@@ -478,7 +478,7 @@ func BenchmarkCheck(b *testing.B) {
 
 func BenchmarkCheckBases(b *testing.B) {
 	p := "/app/uploads/2024/photo-1.jpg"
-	dyn := []Span{{13, len(p)}}
+	dyn := []Span{{Start: 13, End: len(p)}}
 	bases := []string{"/app/uploads"}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -490,7 +490,7 @@ func BenchmarkCheckBases(b *testing.B) {
 // since the path is judged as the kernel sees it).
 func BenchmarkCheckTraversal(b *testing.B) {
 	p := "/app/uploads/..%2f..%2fetc/passwd"
-	dyn := []Span{{13, len(p)}}
+	dyn := []Span{{Start: 13, End: len(p)}}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		Check(p, dyn, nil)
@@ -500,7 +500,7 @@ func BenchmarkCheckTraversal(b *testing.B) {
 // BenchmarkCheckDotDot judges a path whose dynamic part climbs out.
 func BenchmarkCheckDotDot(b *testing.B) {
 	p := "/app/uploads/../../etc/passwd"
-	dyn := []Span{{13, len(p)}}
+	dyn := []Span{{Start: 13, End: len(p)}}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		Check(p, dyn, nil)
@@ -517,7 +517,7 @@ func FuzzDecodeCheck(f *testing.F) {
 			t.Fatalf("decode grew: %q -> %q", v, d)
 		}
 		p := pre + v
-		fd, bad := Check(p, []Span{{len(pre), len(p)}}, []string{"/app"})
+		fd, bad := Check(p, []Span{{Start: len(pre), End: len(p)}}, []string{"/app"})
 		if bad && (fd.Start < 0 || fd.End > len(p) || fd.Start > fd.End) {
 			t.Fatalf("bad span %+v for %q", fd, p)
 		}
@@ -525,7 +525,7 @@ func FuzzDecodeCheck(f *testing.F) {
 		if strings.HasPrefix(pre, "/") && !strings.Contains(pre, "..") && !strings.ContainsAny(pre, "%\\\x00") && strings.HasSuffix(pre, "/") {
 			tp := tmpl{"fuzz", pre, ""}
 			if gtEscapes(tp, v, runtime.GOOS, false) && !bad {
-				if _, b2 := Check(p, []Span{{len(pre), len(p)}}, nil); !b2 {
+				if _, b2 := Check(p, []Span{{Start: len(pre), End: len(p)}}, nil); !b2 {
 					t.Fatalf("escape not found: %q (gt %q)", p, gtDecode(v))
 				}
 			}

@@ -10,9 +10,12 @@
 // the clean path.
 package shell
 
+import "github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
+
 // Span is a dynamic byte range [Start,End) of a string: bytes that came
 // from a variable or the request rather than from a literal at the call site.
-type Span struct{ Start, End int }
+// It is the runtime's one span type, shared with the other detectors.
+type Span = span.Span
 
 // Finding describes a detected injection: the rule that fired and the byte
 // range [Start,End) of the dynamic span (within the script or the argument)

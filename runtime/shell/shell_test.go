@@ -194,7 +194,7 @@ var templates = []template{
 
 func fill(tpl, v string) (string, Span) {
 	i := strings.Index(tpl, "{}")
-	return tpl[:i] + v + tpl[i+2:], Span{i, i + len(v)}
+	return tpl[:i] + v + tpl[i+2:], Span{Start: i, End: i + len(v)}
 }
 
 // changes reports whether value v really changes the command structure of
@@ -303,7 +303,7 @@ func TestBenignBLNS(t *testing.T) {
 	fp, excluded := 0, 0
 	for _, v := range lines {
 		argv := []string{"convert", v, "/tmp/out.png"}
-		dyn := [][]Span{nil, {{0, len(v)}}, nil}
+		dyn := [][]Span{nil, {{Start: 0, End: len(v)}}, nil}
 		f, bad := CheckArgv(argv, dyn)
 		if _, ok := blnsArgInjections[v]; ok {
 			excluded++
@@ -318,7 +318,7 @@ func TestBenignBLNS(t *testing.T) {
 		}
 		// With a static "--" nothing is an option.
 		argv = []string{"convert", "--", v}
-		if f, bad := CheckArgv(argv, [][]Span{nil, nil, {{0, len(v)}}}); bad {
+		if f, bad := CheckArgv(argv, [][]Span{nil, nil, {{Start: 0, End: len(v)}}}); bad {
 			t.Errorf("FP after --: %q %+v", v, f)
 		}
 	}
@@ -454,21 +454,21 @@ func TestCheckArgv(t *testing.T) {
 		dyn  [][]Span
 		rule string
 	}{
-		{[]string{"convert", "a;b|c`id`$(x).png", "out.png"}, [][]Span{nil, {{0, 17}}}, ""},
+		{[]string{"convert", "a;b|c`id`$(x).png", "out.png"}, [][]Span{nil, {{Start: 0, End: 17}}}, ""},
 		{[]string{"convert", "in.png", "out.png"}, nil, ""},
-		{[]string{"toolX", "x"}, [][]Span{{{0, 5}}}, RuleArgv0Dynamic},
-		{[]string{"/opt/tools/x"}, [][]Span{{{11, 12}}}, RuleArgv0Dynamic},
-		{[]string{"git", "clone", "--upload-pack=touch /tmp/x", "repo"}, [][]Span{nil, nil, {{0, 26}}}, RuleArgumentInjection},
-		{[]string{"curl", "-o/etc/x", "u"}, [][]Span{nil, {{0, 8}}}, RuleArgumentInjection},
-		{[]string{"tool", "--output=-x"}, [][]Span{nil, {{9, 11}}}, ""},
-		{[]string{"git", "--", "-x"}, [][]Span{nil, nil, {{0, 2}}}, ""},
-		{[]string{"head", "-n", "-5"}, [][]Span{nil, nil, {{0, 2}}}, ""},
-		{[]string{"run.bat", "a&calc"}, [][]Span{nil, {{0, 6}}}, RuleShellDynamic},
+		{[]string{"toolX", "x"}, [][]Span{{{Start: 0, End: 5}}}, RuleArgv0Dynamic},
+		{[]string{"/opt/tools/x"}, [][]Span{{{Start: 11, End: 12}}}, RuleArgv0Dynamic},
+		{[]string{"git", "clone", "--upload-pack=touch /tmp/x", "repo"}, [][]Span{nil, nil, {{Start: 0, End: 26}}}, RuleArgumentInjection},
+		{[]string{"curl", "-o/etc/x", "u"}, [][]Span{nil, {{Start: 0, End: 8}}}, RuleArgumentInjection},
+		{[]string{"tool", "--output=-x"}, [][]Span{nil, {{Start: 9, End: 11}}}, ""},
+		{[]string{"git", "--", "-x"}, [][]Span{nil, nil, {{Start: 0, End: 2}}}, ""},
+		{[]string{"head", "-n", "-5"}, [][]Span{nil, nil, {{Start: 0, End: 2}}}, ""},
+		{[]string{"run.bat", "a&calc"}, [][]Span{nil, {{Start: 0, End: 6}}}, RuleShellDynamic},
 		// Options matter only to programs that take dangerous ones.
-		{[]string{"echo", "arg:", "--flag"}, [][]Span{nil, nil, {{0, 6}}}, ""},
-		{[]string{"/bin/ls", "-la"}, [][]Span{nil, {{0, 3}}}, ""},
-		{[]string{`C:\Tools\GIT.EXE`, "--upload-pack=x"}, [][]Span{nil, {{0, 15}}}, RuleArgumentInjection},
-		{[]string{"/usr/bin/tar", "--checkpoint-action=exec=id"}, [][]Span{nil, {{0, 27}}}, RuleArgumentInjection},
+		{[]string{"echo", "arg:", "--flag"}, [][]Span{nil, nil, {{Start: 0, End: 6}}}, ""},
+		{[]string{"/bin/ls", "-la"}, [][]Span{nil, {{Start: 0, End: 3}}}, ""},
+		{[]string{`C:\Tools\GIT.EXE`, "--upload-pack=x"}, [][]Span{nil, {{Start: 0, End: 15}}}, RuleArgumentInjection},
+		{[]string{"/usr/bin/tar", "--checkpoint-action=exec=id"}, [][]Span{nil, {{Start: 0, End: 27}}}, RuleArgumentInjection},
 	}
 	for _, c := range cases {
 		f, bad := CheckArgv(c.argv, c.dyn)
@@ -481,7 +481,7 @@ func TestCheckArgv(t *testing.T) {
 // TestOptionProgramsExtend: a policy's option_programs extends the table.
 func TestOptionProgramsExtend(t *testing.T) {
 	argv := []string{"/opt/bin/mytool", "--exec=id"}
-	dyn := [][]Span{nil, {{0, 9}}}
+	dyn := [][]Span{nil, {{Start: 0, End: 9}}}
 	if _, bad := CheckArgvValues(argv, dyn, nil, nil); bad {
 		t.Error("mytool is not in the built-in table")
 	}
@@ -526,9 +526,9 @@ func TestAllowlist(t *testing.T) {
 
 func TestZeroAlloc(t *testing.T) {
 	script := "convert '/srv/uploads/photo 1.jpg' -resize 50% /tmp/out.png"
-	dyn := []Span{{9, 33}}
+	dyn := []Span{{Start: 9, End: 33}}
 	argv := []string{"convert", "photo.jpg", "out.png"}
-	adyn := [][]Span{nil, {{0, 9}}, nil}
+	adyn := [][]Span{nil, {{Start: 0, End: 9}}, nil}
 	n := testing.AllocsPerRun(100, func() {
 		CheckScript(script, dyn)
 		CheckArgv(argv, adyn)
@@ -541,7 +541,7 @@ func TestZeroAlloc(t *testing.T) {
 
 func BenchmarkCheckScript(b *testing.B) {
 	script := "convert '/srv/uploads/photo 1.jpg' -resize 50% /tmp/out.png"
-	dyn := []Span{{9, 33}}
+	dyn := []Span{{Start: 9, End: 33}}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		CheckScript(script, dyn)
@@ -558,7 +558,7 @@ func BenchmarkShellScript(b *testing.B) {
 
 func BenchmarkCheckArgv(b *testing.B) {
 	argv := []string{"convert", "photo.jpg", "-resize", "50%", "out.png"}
-	dyn := [][]Span{nil, {{0, 9}}, nil, nil, nil}
+	dyn := [][]Span{nil, {{Start: 0, End: 9}}, nil, nil, nil}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		CheckArgv(argv, dyn)
@@ -577,8 +577,8 @@ func FuzzCheckScript(f *testing.F) {
 			i = strings.Index(tpl, "{}")
 		}
 		script := tpl[:i] + v + tpl[i+2:]
-		sp := Span{i, i + len(v)}
-		CheckScript(script, []Span{sp, {-5, 3}, {len(script) - 1, len(script) + 10}})
+		sp := Span{Start: i, End: i + len(v)}
+		CheckScript(script, []Span{sp, {Start: -5, End: 3}, {Start: len(script) - 1, End: len(script) + 10}})
 		ShellScript(strings.Fields(script))
 		// Property: a value quoted with shellQuote, placed where a word
 		// may start and not in command position, is never a finding.
@@ -590,7 +590,7 @@ func FuzzCheckScript(f *testing.F) {
 			strings.HasPrefix(tpl[:i], "echo ") && strings.HasSuffix(tpl[:i], " ") && !strings.ContainsAny(tpl[:i], ";&|<>\n") {
 			q := shellQuote(v)
 			s2 := tpl[:i] + q + tpl[i+2:]
-			if f, bad := CheckScript(s2, []Span{{i, i + len(q)}}); bad {
+			if f, bad := CheckScript(s2, []Span{{Start: i, End: i + len(q)}}); bad {
 				t.Fatalf("quoted value flagged: %q %+v", s2, f)
 			}
 		}

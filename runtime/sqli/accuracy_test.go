@@ -75,7 +75,7 @@ var contexts = []string{"sq", "dq", "num", "ident", "query"}
 
 func (tp template) fill(v string) (string, []Span) {
 	i := strings.Index(tp.text, "{}")
-	return tp.text[:i] + v + tp.text[i+2:], []Span{{i, i + len(v)}}
+	return tp.text[:i] + v + tp.text[i+2:], []Span{{Start: i, End: i + len(v)}}
 }
 
 // refLex is the ground truth's own lexer, deliberately independent of the

@@ -25,8 +25,8 @@ func TestBadInput(t *testing.T) {
 				n++
 			}
 			Check(q, nil, d)
-			Check(q, []Span{{0, len(q)}}, d)
-			Check(q, []Span{{-5, 3}, {len(q) + 1, len(q) + 9}, {4, 2}}, d)
+			Check(q, []Span{{Start: 0, End: len(q)}}, d)
+			Check(q, []Span{{Start: -5, End: 3}, {Start: len(q) + 1, End: len(q) + 9}, {Start: 4, End: 2}}, d)
 			Redact(q, d)
 		}
 	}
@@ -83,8 +83,8 @@ func TestLinear(t *testing.T) {
 	for name, unit := range shapes {
 		small := strings.Repeat(unit, (big/40)/len(unit))
 		large := strings.Repeat(unit, big/len(unit))
-		spanS := []Span{{len(small) / 2, len(small)/2 + 3}}
-		spanL := []Span{{len(large) / 2, len(large)/2 + 3}}
+		spanS := []Span{{Start: len(small) / 2, End: len(small)/2 + 3}}
+		spanL := []Span{{Start: len(large) / 2, End: len(large)/2 + 3}}
 		for _, d := range []Dialect{Generic, Postgres, MySQL} {
 			ws := steps(func() { Check(small, nil, d); Check(small, spanS, d) })
 			wl := steps(func() { Check(large, nil, d); Check(large, spanL, d) })
@@ -108,7 +108,7 @@ func TestManySpansLinear(t *testing.T) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		dyn = append(dyn, Span{b.Len(), b.Len() + 3})
+		dyn = append(dyn, Span{Start: b.Len(), End: b.Len() + 3})
 		b.WriteString("123")
 	}
 	b.WriteString(")")

@@ -25,7 +25,7 @@ func buildLong(n int) string {
 
 func dynSpan(q, v string) []Span {
 	i := strings.Index(q, v)
-	return []Span{{i, i + len(v)}}
+	return []Span{{Start: i, End: i + len(v)}}
 }
 
 func benchCheck(b *testing.B, q string, dyn []Span) { benchCheckIn(b, q, dyn, Generic) }
@@ -49,7 +49,7 @@ func BenchmarkCheckDynamic250(b *testing.B) {
 }
 func BenchmarkCheckDynamic4K(b *testing.B) {
 	i := strings.LastIndex(q4k, "'click'") + 1
-	benchCheck(b, q4k, []Span{{i, i + 5}})
+	benchCheck(b, q4k, []Span{{Start: i, End: i + 5}})
 }
 
 func BenchmarkTokenize250(b *testing.B) {

@@ -1,9 +1,15 @@
 package sqli
 
-import "strings"
+import (
+	"strings"
 
-// Span is a half-open byte range [Start, End) of the query that came from a variable.
-type Span struct{ Start, End int }
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
+)
+
+// Span is a half-open byte range [Start, End) of the query that came from a
+// variable. It is the runtime's one span type, shared with the other
+// detectors.
+type Span = span.Span
 
 // Finding describes one detected injection.
 type Finding struct {

@@ -52,7 +52,7 @@ func FuzzTokenizer(f *testing.F) {
 			t.Fatalf("trailing bytes skipped: %q", q[prev:])
 		}
 		Check(q, nil, dl)
-		Check(q, []Span{{int(a) % (len(q) + 1), int(b) % (len(q) + 2)}}, dl)
+		Check(q, []Span{{Start: int(a) % (len(q) + 1), End: int(b) % (len(q) + 2)}}, dl)
 		Redact(q, dl)
 	})
 }

@@ -42,7 +42,7 @@ func TestTokenizer(t *testing.T) {
 
 func fill(tmpl, v string) (string, []Span) {
 	i := strings.Index(tmpl, "%s")
-	return tmpl[:i] + v + tmpl[i+2:], []Span{{i, i + len(v)}}
+	return tmpl[:i] + v + tmpl[i+2:], []Span{{Start: i, End: i + len(v)}}
 }
 
 func TestDynamic(t *testing.T) {

@@ -15,7 +15,6 @@ package ssrf
 
 import (
 	"errors"
-	"net"
 	"net/netip"
 	"strings"
 )
@@ -160,8 +159,11 @@ func classify4(b [4]byte) Class {
 	return Public
 }
 
-// ClassifyIP classifies a net.IP (nil or malformed is Invalid).
-func ClassifyIP(ip net.IP) Class {
+// ClassifyIP classifies an IP address held as bytes, such as a net.IP
+// (nil or malformed is Invalid). It takes []byte rather than net.IP so that
+// the package does not import net: the runtime's rule catalogue
+// (package policy) lists this package's rules.
+func ClassifyIP(ip []byte) Class {
 	a, ok := netip.AddrFromSlice(ip)
 	if !ok {
 		return Invalid

@@ -13,10 +13,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
-
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 )
 
 func newPolicyCmd() *cobra.Command {
@@ -101,7 +100,7 @@ func writeOutput(w io.Writer, out string, data []byte) error {
 // policyFile is a policy file read and checked.
 type policyFile struct {
 	Name   string
-	Policy rasp.Policy
+	Policy policy.Policy
 	JSON   []byte         // the policy as indented JSON (YAML files converted)
 	lines  map[string]int // field path ("allow.sql[0].site") -> line in the file
 }
@@ -126,11 +125,11 @@ func parsePolicyFile(name string, data []byte) (*policyFile, error) {
 			return nil, err
 		}
 		pf.JSON, pf.lines = conv.buf.Bytes(), conv.index
-		if pf.Policy, err = rasp.ParsePolicy(name, pf.JSON); err != nil {
+		if pf.Policy, err = policy.Parse(name, pf.JSON); err != nil {
 			return nil, conv.remapLine(err)
 		}
 	} else {
-		if pf.Policy, err = rasp.ParsePolicy(name, data); err != nil {
+		if pf.Policy, err = policy.Parse(name, data); err != nil {
 			return nil, err
 		}
 		pf.lines = jsonIndex(data)
@@ -138,7 +137,7 @@ func parsePolicyFile(name string, data []byte) (*policyFile, error) {
 	if errs := checkPolicy(pf.Policy); len(errs) > 0 {
 		return nil, pf.fieldErrors(errs)
 	}
-	if err := rasp.CheckPolicy(pf.Policy, name); err != nil {
+	if err := policy.Check(pf.Policy, name); err != nil {
 		return nil, err // a check this command does not know yet
 	}
 	return pf, nil
@@ -151,8 +150,8 @@ func isYAML(name string) bool {
 
 // describePolicy summarizes a valid policy: "mode block, 2 rules, 5
 // allowlist entries".
-func describePolicy(p rasp.Policy) string {
-	m, _ := rasp.ParseMode(p.Mode)
+func describePolicy(p policy.Policy) string {
+	m, _ := policy.ParseMode(p.Mode)
 	a := p.Allow
 	n := len(a.SSRFHosts) + len(a.PathBases) + len(a.ShellCommands) + len(a.SQL) + len(a.Routes)
 	return fmt.Sprintf("mode %s, %s, %s", m, plural(len(p.Rules), "rule"), plural(n, "allowlist entry"))
@@ -206,8 +205,8 @@ func (pf *policyFile) lineOf(field string) int {
 }
 
 // checkPolicy returns every problem of p's content, as the runtime sees
-// them (rasp.Policy.Problems, which rasp.CheckPolicy refuses).
-func checkPolicy(p rasp.Policy) []fieldError {
+// them (policy.Policy.Problems, which policy.Check refuses).
+func checkPolicy(p policy.Policy) []fieldError {
 	var errs []fieldError
 	for _, pr := range p.Problems() {
 		errs = append(errs, fieldError{pr.Field, pr.Problem})
@@ -440,7 +439,7 @@ func jsonString(s string) []byte {
 }
 
 // remapLine turns the JSON line of a "FILE:LINE: ..." error of
-// rasp.ParsePolicy on the converted JSON into the YAML line.
+// policy.Parse on the converted JSON into the YAML line.
 func (c *yamlConv) remapLine(err error) error {
 	msg := err.Error()
 	rest, ok := strings.CutPrefix(msg, c.name+":")

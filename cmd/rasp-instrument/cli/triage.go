@@ -17,7 +17,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
@@ -130,7 +131,7 @@ func runTriage(cmd *cobra.Command, files []string, o triageOptions) error {
 
 // eventLog holds the findings read from event files and what was skipped.
 type eventLog struct {
-	events    []rasp.Event
+	events    []event.Event
 	findings  int // events plus the identical ones the runtime suppressed
 	malformed int // lines that are not JSON objects
 	other     int // JSON lines that are not findings (no rule or site)
@@ -160,7 +161,7 @@ func (l *eventLog) readFile(name string, warn io.Writer) error {
 }
 
 func (l *eventLog) add(line []byte, where string, warn io.Writer) {
-	var e rasp.Event
+	var e event.Event
 	if err := json.Unmarshal(line, &e); err != nil {
 		l.malformed++
 		fmt.Fprintf(warn, "%s: malformed event, skipped: %v\n", where, err)
@@ -177,8 +178,8 @@ func (l *eventLog) add(line []byte, where string, warn io.Writer) {
 // findingsOf returns how many findings an event line stands for: a finding
 // line one (plus those an older runtime said it had suppressed before it);
 // a summary of suppressed events ("rasp events suppressed") its count.
-func findingsOf(e rasp.Event) int {
-	if e.Msg == rasp.MsgSuppressed {
+func findingsOf(e event.Event) int {
+	if e.Msg == event.MsgSuppressed {
 		return int(e.Suppressed)
 	}
 	return 1 + int(e.Suppressed)
@@ -188,7 +189,7 @@ func findingsOf(e rasp.Event) int {
 type eventGroup struct {
 	Num      int
 	Rule     string
-	Family   rasp.Family
+	Family   event.Family
 	Site     string
 	Sink     string
 	Count    int            // findings, with the suppressed ones
@@ -219,7 +220,7 @@ func (d *distinct) add(s string) {
 
 // groupEvents groups events by rule and site, sorted by count descending,
 // then rule and site, and numbers the groups from 1.
-func groupEvents(events []rasp.Event) []*eventGroup {
+func groupEvents(events []event.Event) []*eventGroup {
 	byKey := map[[2]string]*eventGroup{}
 	var groups []*eventGroup
 	for _, e := range events {
@@ -248,11 +249,11 @@ func groupEvents(events []rasp.Event) []*eventGroup {
 	return groups
 }
 
-func (g *eventGroup) add(e rasp.Event) {
+func (g *eventGroup) add(e event.Event) {
 	n := findingsOf(e)
 	g.Count += n
 	g.Verdicts[e.Verdict] += n
-	if e.Msg == rasp.MsgSuppressed {
+	if e.Msg == event.MsgSuppressed {
 		return // a count: its findings' paths and values were in the lines before it
 	}
 	if e.Path == "" {
@@ -511,7 +512,7 @@ func parseRange(s string) (lo, hi int, err error) {
 // writeProposal adds the marked groups to the base policy (may be nil)
 // and writes the result; hints go to report.
 func writeProposal(cmd *cobra.Command, report io.Writer, base *policyFile, marked []*eventGroup, out string) error {
-	var p rasp.Policy
+	var p policy.Policy
 	if base != nil {
 		p = base.Policy
 	}
@@ -541,7 +542,7 @@ func writeProposal(cmd *cobra.Command, report io.Writer, base *policyFile, marke
 }
 
 // policyJSON encodes p as indented JSON, as policy check reads it.
-func policyJSON(p rasp.Policy) ([]byte, error) {
+func policyJSON(p policy.Policy) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -552,7 +553,7 @@ func policyJSON(p rasp.Policy) ([]byte, error) {
 
 // proposal adds allowlist entries for false-positive groups to a policy.
 type proposal struct {
-	policy *rasp.Policy
+	policy *policy.Policy
 	hints  io.Writer
 	added  int
 }
@@ -568,13 +569,13 @@ func (pr *proposal) add(g *eventGroup) {
 		return
 	}
 	switch g.Family {
-	case rasp.FamilySQL:
+	case event.FamilySQL:
 		pr.addSQL(g)
-	case rasp.FamilyNet:
+	case event.FamilyNet:
 		pr.addNet(g)
-	case rasp.FamilyExec:
+	case event.FamilyExec:
 		pr.addExec(g)
-	case rasp.FamilyFile:
+	case event.FamilyFile:
 		pr.hint(g, "no entry proposed: if these paths are meant to be reached, add their base directory to allow.path_bases"+
 			" (note: a non-empty path_bases makes every dynamic path outside the bases a finding)")
 	default:
@@ -584,7 +585,7 @@ func (pr *proposal) add(g *eventGroup) {
 }
 
 func (pr *proposal) addSQL(g *eventGroup) {
-	e := rasp.SQLAllow{Site: g.Site, Rule: g.Rule}
+	e := policy.SQLAllow{Site: g.Site, Rule: g.Rule}
 	if len(g.values.list) == 1 && g.noValue == 0 {
 		e.Shape = g.values.list[0]
 	}
@@ -670,7 +671,7 @@ func (pr *proposal) routeHint(g *eventGroup) {
 	if !ok {
 		return
 	}
-	b, _ := json.Marshal(rasp.RouteAllow{Path: path, Method: method, Rules: []string{g.Rule}})
+	b, _ := json.Marshal(policy.RouteAllow{Path: path, Method: method, Rules: []string{g.Rule}})
 	pr.hint(g, "all from one request path; to exempt the route instead, add to allow.routes: %s", clean(string(b)))
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 const events = "testdata/events.jsonl"
@@ -53,7 +53,7 @@ func TestTriageFP1(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the proposal does not pass policy check: %v", err)
 	}
-	want := []rasp.SQLAllow{{
+	want := []policy.SQLAllow{{
 		Site:  "example.com/shop/store/products.go:88",
 		Shape: "SELECT id, name, price FROM products WHERE name LIKE ? OR sku = ? ORDER BY price",
 		Rule:  "sqli-tautology",
@@ -245,7 +245,7 @@ func TestGlobQuote(t *testing.T) {
 	if got, want := globQuote(`rm -f /tmp/*.lock ? \x`), `rm -f /tmp/\*.lock \? \\x`; got != want {
 		t.Errorf("globQuote = %q, want %q", got, want)
 	}
-	if p := globQuote(`a\`); len(checkPolicy(rasp.Policy{Allow: rasp.Allow{ShellCommands: []string{p}}})) != 0 {
+	if p := globQuote(`a\`); len(checkPolicy(policy.Policy{Allow: policy.Allow{ShellCommands: []string{p}}})) != 0 {
 		t.Errorf("globQuote(`a\\`) = %q is not a valid pattern", p)
 	}
 }
