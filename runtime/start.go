@@ -71,13 +71,20 @@ func banner() string {
 	return b.String()
 }
 
-// entryPoints says whether the standard library's entry points are hooked
-// (a program built with the tool) or not (a plain build).
+// entryPointList names the standard library's entry points of the sink
+// spec the program was built with: the tool's linker step sets it (-X).
+var entryPointList string
+
+// entryPoints says which standard library entry points are hooked (a
+// program built with the tool), or none (a plain build).
 func entryPoints() string {
-	if stdHooked {
-		return "database/sql, os.OpenFile, os.StartProcess"
+	switch {
+	case !stdHooked:
+		return "none (not built with rasp-instrument)"
+	case entryPointList == "":
+		return "hooked (the link step named none)"
 	}
-	return "none (not built with rasp-instrument)"
+	return entryPointList
 }
 
 // ReloadPolicy reads the policy file named by RASP_POLICY again and puts it

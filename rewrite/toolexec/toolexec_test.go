@@ -80,3 +80,14 @@ func TestProcessArgs(t *testing.T) {
 		t.Fatalf("processArgs = %q, %d; want %q, %d", argv, ppid, os.Args, os.Getppid())
 	}
 }
+
+func TestEntrySummary(t *testing.T) {
+	sp, err := spec.Parse("sinks.yaml", raspinstrument.DefaultSinks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "database/sql (9 functions), os.OpenFile, os.StartProcess, syscall.Exec, net.(*sysDialer).dialSingle"
+	if got := entrySummary(sp); got != want {
+		t.Errorf("entrySummary = %q, want %q", got, want)
+	}
+}
