@@ -221,7 +221,7 @@ func (fr *fileRewriter) coveredByEntry(pos token.Pos, fn *types.Func, s *spec.Ca
 	if s != nil {
 		family, entry = s.Family, s.Entry
 	} else if family = interfaceFamily(fn); family != "" {
-		entry = strings.Join(fr.spec.EntryPoints(family), ", ")
+		entry = fr.spec.EntrySummary(family)
 	}
 	if entry == "" {
 		return

@@ -196,16 +196,30 @@ func (s *Spec) PatchesFor(pkg string) []stdpatch.Patch {
 	return out
 }
 
-// EntryPoints returns the entry join points that judge a family (every
-// family when family is ""), spelled as in the spec.
-func (s *Spec) EntryPoints(family string) []string {
-	var out []string
+// EntrySummary names the entry points that judge a family (every family
+// when family is ""), by package when a package has more than three:
+// "database/sql (9 functions), os.OpenFile".
+func (s *Spec) EntrySummary(family string) string {
+	var order []string
+	byPkg := map[string][]string{}
 	for _, p := range s.Patches {
-		if p.Family != "" && (family == "" || p.Family == family) {
-			out = append(out, p.Pkg+"."+p.Func)
+		if p.Family == "" || family != "" && p.Family != family {
+			continue
+		}
+		if byPkg[p.Pkg] == nil {
+			order = append(order, p.Pkg)
+		}
+		byPkg[p.Pkg] = append(byPkg[p.Pkg], p.Pkg+"."+p.Func)
+	}
+	var parts []string
+	for _, pkg := range order {
+		if fns := byPkg[pkg]; len(fns) <= 3 {
+			parts = append(parts, fns...)
+		} else {
+			parts = append(parts, fmt.Sprintf("%s (%d functions)", pkg, len(fns)))
 		}
 	}
-	return out
+	return strings.Join(parts, ", ")
 }
 
 // HookPackages returns the import paths of the runtime packages that hold

@@ -36,8 +36,11 @@ func TestDefaultSpecParses(t *testing.T) {
 	if got := sp.PatchesFor("database/sql"); len(got) != 9 {
 		t.Errorf("database/sql has %d patches, want 9", len(got))
 	}
-	if got := strings.Join(sp.EntryPoints("file"), ","); got != "os.OpenFile" {
+	if got := sp.EntrySummary("file"); got != "os.OpenFile" {
 		t.Errorf("file entry points = %s", got)
+	}
+	if got := sp.EntrySummary("sql"); got != "database/sql (9 functions)" {
+		t.Errorf("sql entry points = %s", got)
 	}
 }
 

@@ -1,8 +1,6 @@
 package toolexec
 
 import (
-	"strings"
-
 	"github.com/rasp-instrument/rasp-instrument/rewrite/internal/stdlib"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
 
@@ -51,35 +49,9 @@ func (x *Toolexec) link(sp *spec.Spec) error {
 	args[cfgIdx] = newCfg
 	// The runtime's start banner names the entry points of the spec: the
 	// flag goes before the main archive, the last argument.
-	entries := "-X=" + raspinstrument.RuntimePath + ".entryPointList=" + entrySummary(sp)
+	entries := "-X=" + raspinstrument.RuntimePath + ".entryPointList=" + sp.EntrySummary("")
 	args = append(args[:len(args)-1], entries, args[len(args)-1])
 	return x.passThrough(args)
-}
-
-// entrySummary names the spec's entry points for the runtime's banner,
-// by package when a package has more than three: "database/sql (9
-// functions), os.OpenFile".
-func entrySummary(sp *spec.Spec) string {
-	var order []string
-	byPkg := map[string][]string{}
-	for _, p := range sp.Patches {
-		if p.Family == "" {
-			continue
-		}
-		if byPkg[p.Pkg] == nil {
-			order = append(order, p.Pkg)
-		}
-		byPkg[p.Pkg] = append(byPkg[p.Pkg], p.Pkg+"."+p.Func)
-	}
-	var parts []string
-	for _, pkg := range order {
-		if fns := byPkg[pkg]; len(fns) <= 3 {
-			parts = append(parts, fns...)
-		} else {
-			parts = append(parts, fmt.Sprintf("%s (%d functions)", pkg, len(fns)))
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 // linkedByUserCode reports whether an archive outside the standard library

@@ -87,7 +87,7 @@ func TestEntrySummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "database/sql (9 functions), os.OpenFile, os.StartProcess, syscall.Exec, net.(*sysDialer).dialSingle"
-	if got := entrySummary(sp); got != want {
-		t.Errorf("entrySummary = %q, want %q", got, want)
+	if got := sp.EntrySummary(""); got != want {
+		t.Errorf("EntrySummary = %q, want %q", got, want)
 	}
 }
