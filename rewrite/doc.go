@@ -20,11 +20,11 @@
 //     warning), and the rest: the program and every dependency from the
 //     module cache, which are instrumented.
 //
-//  3. Standard library: [stdpatch] applies the spec's entry, struct and
+//  3. Standard library: [patch] applies the spec's entry, struct and
 //     package join points to the sources the go command passes, adding a
 //     line at the top of functions such as os.OpenFile and
 //     database/sql.(*DB).QueryContext, and the declarations files of
-//     rewrite/stdpatch/decls. The lines call hook variables that stay nil
+//     rewrite/patch/decls. The lines call hook variables that stay nil
 //     until the runtime sets them through //go:linkname.
 //
 //  4. Instrumented packages: a cheap byte search ([spec.Spec.Mentions]) skips

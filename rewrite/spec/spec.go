@@ -20,7 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	raspinstrument "github.com/rasp-instrument/rasp-instrument"
-	"github.com/rasp-instrument/rasp-instrument/rewrite/stdpatch"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
 )
 
 // Families are the rule families of the spec's join points; server is the
@@ -71,7 +71,7 @@ func (c *Call) Rewrites() bool { return c.Advice != CoveredBy }
 // Patch is a patch of the standard library, with the entry that declared
 // it.
 type Patch struct {
-	stdpatch.Patch
+	patch.Patch
 	Family string // entry points: the family it judges; "" for the others
 	Pos    string // file:line of the entry
 }
@@ -186,8 +186,8 @@ func (s *Spec) Excluded(importPath string) bool {
 }
 
 // PatchesFor returns the patches of a standard library package.
-func (s *Spec) PatchesFor(pkg string) []stdpatch.Patch {
-	var out []stdpatch.Patch
+func (s *Spec) PatchesFor(pkg string) []patch.Patch {
+	var out []patch.Patch
 	for _, p := range s.Patches {
 		if p.Pkg == pkg {
 			out = append(out, p.Patch)
@@ -335,7 +335,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 	for _, p := range s.Patches {
 		named[p.Decls] = true
 	}
-	for _, d := range stdpatch.DeclsFiles() {
+	for _, d := range patch.DeclsFiles() {
 		if !named[d] {
 			return nil, fmt.Errorf("%s:1: sinks: no entry adds the declarations %s, which the runtime needs; "+
 				"declare the standard library's join points of the built-in spec (rasp-instrument sinks lists them), or none to have them all", file, d)
@@ -526,7 +526,7 @@ func (s *Spec) addPatch(e *entry, at func(string) string, entries map[string]str
 		return fmt.Errorf("%s: the inserted line has a line break; patches never shift the package's lines", at(""))
 	}
 	if p.Decls != "" {
-		if _, err := stdpatch.Decls(p.Decls); err != nil {
+		if _, err := patch.Decls(p.Decls); err != nil {
 			return fmt.Errorf("%s: decls: %v", at("decls"), err)
 		}
 	}

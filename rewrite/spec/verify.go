@@ -14,7 +14,7 @@ import (
 	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/internal/runtimesrc"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/internal/stdlib"
-	"github.com/rasp-instrument/rasp-instrument/rewrite/stdpatch"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
 )
 
 // checkHelpers are the runtime's generic functions that wrap a call checked
@@ -218,7 +218,7 @@ func (s *Spec) checkPatches(goroot string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %s: %v", p.Pos, p.Pkg, err)
 		}
-		if _, _, err := stdpatch.Apply([]stdpatch.Patch{p.Patch}, files, srcs); err != nil {
+		if _, _, err := patch.Apply([]patch.Patch{p.Patch}, files, srcs); err != nil {
 			return fmt.Errorf("%s: %v", p.Pos, err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	raspinstrument "github.com/rasp-instrument/rasp-instrument"
-	"github.com/rasp-instrument/rasp-instrument/rewrite/stdpatch"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
 )
 
 func defaultSpec(t *testing.T) *Spec {
@@ -93,7 +93,7 @@ func TestPatchedPackagesTypeCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			changed, added, err := stdpatch.Apply(sp.PatchesFor(p.Pkg), files, srcs)
+			changed, added, err := patch.Apply(sp.PatchesFor(p.Pkg), files, srcs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +148,7 @@ func TestRuntimePullsMatchDecls(t *testing.T) {
 		if p.Decls == "" {
 			continue
 		}
-		b, err := stdpatch.Decls(p.Decls)
+		b, err := patch.Decls(p.Decls)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
-	"github.com/rasp-instrument/rasp-instrument/rewrite/stdpatch"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
 )
 
 // compileStd compiles a standard library package, with its patches if it
@@ -31,7 +31,7 @@ func (x *Toolexec) compileStd(sp *spec.Spec, args []string, ip string) error {
 	if err != nil {
 		return err
 	}
-	changed, added, err := stdpatch.Apply(patches, files, srcs)
+	changed, added, err := patch.Apply(patches, files, srcs)
 	if err != nil {
 		return err
 	}

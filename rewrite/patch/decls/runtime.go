@@ -1,4 +1,4 @@
-//go:build rasp_stdpatch
+//go:build rasp_decls
 
 // Declarations added to package runtime: the accessors of the goroutine's
 // fields that the patch of the g struct adds.

@@ -1,13 +1,14 @@
-// Package stdpatch patches the source of standard-library packages as the
-// go command hands them to the compiler: a line of Go at the top of a
-// function (or after an anchor in its body), fields in a struct type, and
-// declarations in a file of their own. Patches never shift a line, so the
-// compiler's positions (and panics' stacks) stay true.
+// Package patch patches the source of a package as the go command hands
+// it to the compiler: a line of Go at the top of a function (or after an
+// anchor in its body), fields in a struct type, and declarations in a file
+// of their own. Patches never shift a line, so the compiler's positions
+// (and panics' stacks) stay true.
 //
 // What to patch is declared in sinks.yaml (entry, struct and package join
 // points); the declarations are the Go files of decls/, built into the
-// tool.
-package stdpatch
+// tool, each with the build tag rasp_decls that keeps it out of the tool's
+// own build.
+package patch
 
 import (
 	"bytes"
@@ -60,7 +61,7 @@ var decls embed.FS
 func Decls(name string) ([]byte, error) {
 	b, err := decls.ReadFile("decls/" + name)
 	if err != nil {
-		return nil, fmt.Errorf("no declarations file %s in the tool (rewrite/stdpatch/decls)", name)
+		return nil, fmt.Errorf("no declarations file %s in the tool (rewrite/patch/decls)", name)
 	}
 	return b, nil
 }

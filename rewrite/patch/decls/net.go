@@ -1,4 +1,4 @@
-//go:build rasp_stdpatch
+//go:build rasp_decls
 
 // Declarations added to package net: the dial hook and the mark of the
 // resolver's own dials.

@@ -1,4 +1,4 @@
-//go:build rasp_stdpatch
+//go:build rasp_decls
 
 // Declarations added to package os: the hooks of OpenFile and
 // StartProcess.

@@ -1,4 +1,4 @@
-//go:build rasp_stdpatch
+//go:build rasp_decls
 
 // Declarations added to package internal/runtime/exithook: a way for the
 // runtime to register a hook that runs when the program exits.

@@ -1,4 +1,4 @@
-//go:build rasp_stdpatch
+//go:build rasp_decls
 
 // Declarations added to package database/sql: the query hook of the entry
 // points, and the driver behind a transaction or a connection.

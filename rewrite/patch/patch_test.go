@@ -1,4 +1,4 @@
-package stdpatch
+package patch
 
 import (
 	"go/parser"
@@ -50,8 +50,8 @@ func TestDeclsFiles(t *testing.T) {
 	}
 	for _, name := range names {
 		b, _ := decls.ReadFile(name)
-		if !strings.HasPrefix(string(b), "//go:build rasp_stdpatch\n") {
-			t.Errorf("%s lacks //go:build rasp_stdpatch on its first line", name)
+		if !strings.HasPrefix(string(b), "//go:build rasp_decls\n") {
+			t.Errorf("%s lacks //go:build rasp_decls on its first line", name)
 		}
 		if _, err := parser.ParseFile(token.NewFileSet(), name, b, 0); err != nil {
 			t.Error(err)
