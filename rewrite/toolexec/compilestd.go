@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
 )
 
 // compileStd compiles a standard library package, with its patches if it
