@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
@@ -96,7 +97,7 @@ type dynamicParts struct {
 func (p *dynamicParts) find(site *Site, arg int, v string, req *Request) (known bool) {
 	p.req = req
 	if t := site.Template(arg); t != nil && !t.Join {
-		if n, ok := t.textSpans(v, &p.spans); ok {
+		if n, ok := t.TextSpans(v, &p.spans); ok {
 			p.n, p.fromInputs = n, false
 			return true // none: the programmer wrote all of v
 		}
@@ -181,7 +182,7 @@ func requestInputSpans(req *Request, v string, out *[MaxSpans]Span, which *[MaxS
 	if len(inputs) == 0 {
 		return 0
 	}
-	return InputSpans(v, inputs, out, which)
+	return taint.InputSpans(v, inputs, out, which)
 }
 
 // basicExec flags a shell script (sh -c) that chains or substitutes commands.
@@ -330,7 +331,7 @@ func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Find
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}
 	var buf [MaxSpans]Span
-	n, ok := t.textSpans(p, &buf) // a number cannot climb or choose a name
+	n, ok := t.TextSpans(p, &buf) // a number cannot climb or choose a name
 	var f pathguard.Finding
 	var found bool
 	switch {

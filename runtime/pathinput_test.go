@@ -241,31 +241,6 @@ func TestPathNulByteNotRefused(t *testing.T) {
 	})
 }
 
-// TestPathInputSpansForms: the decoded forms of an input are found in a
-// path; InputSpans, shared with the other families, stays as it was.
-func TestPathInputSpansForms(t *testing.T) {
-	for _, c := range []struct {
-		name, path, input string
-		found             bool
-	}{
-		{"raw", "/u/../x", "../x", true},
-		{"once", "/u/../x", "..%2fx", true},
-		{"twice", "/u/../x", "%252e%252e%252fx", true},
-		{"overlong", "/u/../x", "%c0%ae%c0%ae/x", true},
-		{"%u", "/u/../x", "%u002e%u002e/x", true},
-		{"fullwidth", "/u/../x", "．．／x", true},
-		{"backslash is not a slash on linux", "/u/../x", `..\x`, false},
-		{"word", "/u/abc/x", "abc", false},
-	} {
-		var out [MaxSpans]Span
-		var which [MaxSpans]int
-		n := pathInputSpans(c.path, []Input{{Value: c.input}}, &out, &which, "linux")
-		if (n > 0) != c.found {
-			t.Errorf("%s: %q in %q: %d spans, want found %v", c.name, c.input, c.path, n, c.found)
-		}
-	}
-}
-
 // TestPathInRequestZeroAlloc: a path judged by a request's inputs, none
 // of which is in it, costs no allocation, whatever forms they have.
 func TestPathInRequestZeroAlloc(t *testing.T) {
@@ -280,9 +255,9 @@ func TestPathInRequestZeroAlloc(t *testing.T) {
 // BenchmarkPathInRequest is what a file open pays inside a request whose
 // inputs are not in the path (no template, as at an entry point).
 func BenchmarkPathInRequest(b *testing.B) {
-	in := fixedInputs{{"query", "page", "2"}, {"query", "sort", "name"}, {"query", "q", "garden tools"},
-		{"header", "User-Agent", "Mozilla/5.0 (X11; Linux x86_64)"}, {"cookie", "session", "3f2a9c0e1b"},
-		{"path", "0", "products"}, {"query", "lang", "en-GB"}, {"query", "ids", "1,2,3"}, {"header", "Referer", "https://shop.example/"}, {"query", "x", "a%2Fb"}}
+	in := fixedInputs{{Source: "query", Name: "page", Value: "2"}, {Source: "query", Name: "sort", Value: "name"}, {Source: "query", Name: "q", Value: "garden tools"},
+		{Source: "header", Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64)"}, {Source: "cookie", Name: "session", Value: "3f2a9c0e1b"},
+		{Source: "path", Name: "0", Value: "products"}, {Source: "query", Name: "lang", Value: "en-GB"}, {Source: "query", Name: "ids", Value: "1,2,3"}, {Source: "header", Name: "Referer", Value: "https://shop.example/"}, {Source: "query", Name: "x", Value: "a%2Fb"}}
 	req := NewRequest("r", "GET", "/products", "127.0.0.1", in)
 	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
 	b.ReportAllocs()

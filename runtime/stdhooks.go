@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql/driver"
 	"reflect"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -113,26 +112,4 @@ func entryStart(name string, argv []string) error {
 		argv = []string{name}
 	}
 	return JudgeValue(entryExecSite, req, func() (Finding, bool) { return commandFinding(entryExecSite, 0, argv, req, true) })
-}
-
-// climb reports whether the ".." segments of a relative path climb above
-// its start, and the segments after the last "..".
-func climb(p string) (rest string, climbs bool) {
-	depth := 0
-	segs := strings.Split(p, "/")
-	last := -1
-	for i, s := range segs {
-		switch s {
-		case "..":
-			depth--
-			if depth < 0 {
-				climbs = true
-			}
-			last = i
-		case ".", "":
-		default:
-			depth++
-		}
-	}
-	return strings.Trim(strings.Join(segs[last+1:], "/"), "/"), climbs
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
 
@@ -249,7 +251,7 @@ func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, kn
 		return false, true, nil
 	}
 	hs, he := hostRange(raw)
-	var dyn [rasp.MaxSpans]rasp.Span
+	var dyn [taint.MaxSpans]span.Span
 	nd := -1 // dynamic spans of the template; -1: no template
 	if t := site.Template(arg); t != nil {
 		known = true
@@ -280,9 +282,9 @@ func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, kn
 				return true, true, &all[i]
 			}
 		}
-		var buf [rasp.MaxSpans]rasp.Span
-		var which [rasp.MaxSpans]int
-		n := rasp.InputSpans(raw, all, &buf, &which)
+		var buf [taint.MaxSpans]span.Span
+		var which [taint.MaxSpans]int
+		n := taint.InputSpans(raw, all, &buf, &which)
 		for i := 0; i < n; i++ {
 			if coversHost(buf[i], hs, he) && !explainedElsewhere(raw, after, all[which[i]].Value, all, dynAfter) {
 				return true, true, &all[which[i]]
@@ -295,7 +297,7 @@ func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, kn
 // coversHost reports whether span s covers part of the host range
 // [hs, he), or, for an empty host (":8080", the local system), the place
 // where the host would be.
-func coversHost(s rasp.Span, hs, he int) bool {
+func coversHost(s span.Span, hs, he int) bool {
 	if hs == he {
 		return s.Start <= hs && hs <= s.End
 	}
@@ -303,7 +305,7 @@ func coversHost(s rasp.Span, hs, he int) bool {
 }
 
 // spansOrNil returns the first n spans of buf, or nil when n < 0.
-func spansOrNil(buf *[rasp.MaxSpans]rasp.Span, n int) []rasp.Span {
+func spansOrNil(buf *[taint.MaxSpans]span.Span, n int) []span.Span {
 	if n < 0 {
 		return nil
 	}
@@ -329,7 +331,7 @@ func authorityEnd(raw string, he int) int {
 // text then came from the program (a configured base URL), not from an
 // input. Two inputs of the same value with one occurrence in the path are
 // not explained: one of them chose the host.
-func explainedElsewhere(raw string, after int, v string, all []rasp.Input, dyn []rasp.Span) bool {
+func explainedElsewhere(raw string, after int, v string, all []rasp.Input, dyn []span.Span) bool {
 	if v == "" || after >= len(raw) {
 		return false
 	}
@@ -357,7 +359,7 @@ func explainedElsewhere(raw string, after int, v string, all []rasp.Input, dyn [
 	return occ >= same
 }
 
-func inSpans(spans []rasp.Span, start, end int) bool {
+func inSpans(spans []span.Span, start, end int) bool {
 	for _, s := range spans {
 		if s.Start <= start && end <= s.End {
 			return true

@@ -1,10 +1,12 @@
-package rasp
+package taint
 
 import (
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 )
 
 func spanInputs(vals ...string) []Input {
@@ -23,14 +25,14 @@ func TestInputSpans(t *testing.T) {
 		name   string
 		v      string
 		inputs []Input
-		spans  []Span
+		spans  []span.Span
 		which  []int
 	}{
 		{
 			name:   "union payload",
 			v:      q,
 			inputs: spanInputs("42", "abc", union, "1,2,3"),
-			spans:  []Span{{Start: uStart, End: uStart + len(union)}},
+			spans:  []span.Span{{Start: uStart, End: uStart + len(union)}},
 			which:  []int{2},
 		},
 		{
@@ -42,70 +44,70 @@ func TestInputSpans(t *testing.T) {
 			name:   "two occurrences",
 			v:      "a = '; x' OR b = '; x'",
 			inputs: spanInputs("'; x'"),
-			spans:  []Span{{Start: 4, End: 9}, {Start: 17, End: 22}},
+			spans:  []span.Span{{Start: 4, End: 9}, {Start: 17, End: 22}},
 			which:  []int{0, 0},
 		},
 		{
 			name:   "overlapping inputs merged, longest names the range",
 			v:      "SELECT * FROM t WHERE a = '' OR 1=1 -- '",
 			inputs: spanInputs("' OR 1=1", "1=1 --", "zzz;"),
-			spans:  []Span{{Start: 27, End: 38}},
+			spans:  []span.Span{{Start: 27, End: 38}},
 			which:  []int{0},
 		},
 		{
 			name:   "quotes doubled by hand",
 			v:      `SELECT * FROM t WHERE a = '\'' UNION SELECT secret FROM u#'`,
 			inputs: spanInputs(`\' UNION SELECT secret FROM u#`),
-			spans:  []Span{{Start: 27, End: 58}},
+			spans:  []span.Span{{Start: 27, End: 58}},
 			which:  []int{0},
 		},
 		{
 			name:   "quotes backslashed by hand",
 			v:      `SELECT * FROM t WHERE a = 'x\' OR 1=1#'`,
 			inputs: spanInputs(`x' OR 1=1#`),
-			spans:  []Span{{Start: 27, End: 38}},
+			spans:  []span.Span{{Start: 27, End: 38}},
 			which:  []int{0},
 		},
 		{
 			name:   "adjacent inputs merged",
 			v:      "rm -rf /tmp/a;b|c",
 			inputs: spanInputs("/a;", "b|c"),
-			spans:  []Span{{Start: 11, End: 17}},
+			spans:  []span.Span{{Start: 11, End: 17}},
 			which:  []int{0},
 		},
 		{
 			name:   "longer later input names the merged range",
 			v:      "x '; DROP TABLE users; -- y",
 			inputs: spanInputs("; D", "'; DROP TABLE users; --"),
-			spans:  []Span{{Start: 2, End: 25}},
+			spans:  []span.Span{{Start: 2, End: 25}},
 			which:  []int{1},
 		},
 		{
 			name:   "which points at the input",
 			v:      "cat /srv/../etc/passwd; id",
 			inputs: spanInputs("abc", "42", "../etc/passwd", "x y", "; id"),
-			spans:  []Span{{Start: 9, End: 26}},
+			spans:  []span.Span{{Start: 9, End: 26}},
 			which:  []int{2},
 		},
 		{
 			name:   "separate spans name their inputs",
 			v:      "curl 'http://a.example/x?q=1' && echo $(id)",
 			inputs: spanInputs("$(id)", "http://a.example/x?q=1"),
-			spans:  []Span{{Start: 6, End: 28}, {Start: 38, End: 43}},
+			spans:  []span.Span{{Start: 6, End: 28}, {Start: 38, End: 43}},
 			which:  []int{1, 0},
 		},
 		{
 			name:   "double-encoded input found decoded",
 			v:      "SELECT * FROM t WHERE a = '' OR 1=1'",
 			inputs: spanInputs("%27%20OR%201%3D1"),
-			spans:  []Span{{Start: 27, End: 35}},
+			spans:  []span.Span{{Start: 27, End: 35}},
 			which:  []int{0},
 		},
 		{
 			name:   "plus stays plus when decoding",
 			v:      "x = 'a+b' OR 'a b'",
 			inputs: spanInputs("a+b%27"),
-			spans:  []Span{{Start: 5, End: 9}},
+			spans:  []span.Span{{Start: 5, End: 9}},
 			which:  []int{0},
 		},
 		{
@@ -117,7 +119,7 @@ func TestInputSpans(t *testing.T) {
 			name:   "raw and decoded forms both found",
 			v:      "a%2Fb and a/b",
 			inputs: spanInputs("a%2Fb"),
-			spans:  []Span{{Start: 0, End: 5}, {Start: 10, End: 13}},
+			spans:  []span.Span{{Start: 0, End: 5}, {Start: 10, End: 13}},
 			which:  []int{0, 0},
 		},
 		{
@@ -129,30 +131,30 @@ func TestInputSpans(t *testing.T) {
 			name:   "more than MaxSpans ranges merge into the last",
 			v:      "ab; ab; ab; ab; ab; ab; ab; ab; ab; ab;",
 			inputs: spanInputs("ab;"),
-			spans:  []Span{{Start: 0, End: 3}, {Start: 4, End: 7}, {Start: 8, End: 11}, {Start: 12, End: 15}, {Start: 16, End: 19}, {Start: 20, End: 23}, {Start: 24, End: 27}, {Start: 28, End: 39}},
+			spans:  []span.Span{{Start: 0, End: 3}, {Start: 4, End: 7}, {Start: 8, End: 11}, {Start: 12, End: 15}, {Start: 16, End: 19}, {Start: 20, End: 23}, {Start: 24, End: 27}, {Start: 28, End: 39}},
 			which:  []int{0, 0, 0, 0, 0, 0, 0, 0},
 		},
 		{
 			name:   "out of order inputs come sorted",
 			v:      "<x> {y} [z]",
 			inputs: spanInputs("[z]", "<x>", "{y}"),
-			spans:  []Span{{Start: 0, End: 3}, {Start: 4, End: 7}, {Start: 8, End: 11}},
+			spans:  []span.Span{{Start: 0, End: 3}, {Start: 4, End: 7}, {Start: 8, End: 11}},
 			which:  []int{1, 2, 0},
 		},
 		{
 			name:   "an input covering several ranges merges them",
 			v:      "a;b;c;d",
 			inputs: spanInputs("a;b", "c;d", "b;c"),
-			spans:  []Span{{Start: 0, End: 7}},
+			spans:  []span.Span{{Start: 0, End: 7}},
 			which:  []int{0},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out [MaxSpans]Span
+			var out [MaxSpans]span.Span
 			var which [MaxSpans]int
 			n := InputSpans(tt.v, tt.inputs, &out, &which)
-			got := append([]Span(nil), out[:n]...)
+			got := append([]span.Span(nil), out[:n]...)
 			gotW := append([]int(nil), which[:n]...)
 			if len(tt.spans) == 0 {
 				if n != 0 {
@@ -201,7 +203,7 @@ func TestSignificant(t *testing.T) {
 }
 
 func TestInputSpansCaps(t *testing.T) {
-	var out [MaxSpans]Span
+	var out [MaxSpans]span.Span
 	var which [MaxSpans]int
 
 	// 16 occurrences per input.
@@ -241,8 +243,8 @@ func TestInputSpansCaps(t *testing.T) {
 	}
 	v = b.String()
 	n = InputSpans(v, ins[:64], &out, &which)
-	if n != MaxSpans || out[0] != (Span{Start: 36 * 4, End: 36*4 + 3}) || out[n-2] != (Span{Start: 42 * 4, End: 42*4 + 3}) ||
-		out[n-1] != (Span{Start: 43 * 4, End: 99*4 + 3}) {
+	if n != MaxSpans || out[0] != (span.Span{Start: 36 * 4, End: 36*4 + 3}) || out[n-2] != (span.Span{Start: 42 * 4, End: 42*4 + 3}) ||
+		out[n-1] != (span.Span{Start: 43 * 4, End: 99*4 + 3}) {
 		t.Fatalf("overflow: got %v", out[:n])
 	}
 }
@@ -250,7 +252,7 @@ func TestInputSpansCaps(t *testing.T) {
 func TestInputSpansAllocs(t *testing.T) {
 	ins := benchInputs()
 	attack := spanInputs("%27%20OR%201%3D1", "' OR 1=1", "1,2", "a;b")
-	var out [MaxSpans]Span
+	var out [MaxSpans]span.Span
 	var which [MaxSpans]int
 	if a := testing.AllocsPerRun(100, func() {
 		InputSpans(benchQuery, ins, &out, &which)
@@ -279,12 +281,37 @@ func benchInputs() []Input {
 
 func BenchmarkInputSpans(b *testing.B) {
 	ins := benchInputs()
-	var out [MaxSpans]Span
+	var out [MaxSpans]span.Span
 	var which [MaxSpans]int
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if n := InputSpans(benchQuery, ins, &out, &which); n != 1 {
 			b.Fatalf("n = %d", n)
+		}
+	}
+}
+
+// TestPathInputSpansForms: the decoded forms of an input are found in a
+// path; InputSpans, shared with the other families, stays as it was.
+func TestPathInputSpansForms(t *testing.T) {
+	for _, c := range []struct {
+		name, path, input string
+		found             bool
+	}{
+		{"raw", "/u/../x", "../x", true},
+		{"once", "/u/../x", "..%2fx", true},
+		{"twice", "/u/../x", "%252e%252e%252fx", true},
+		{"overlong", "/u/../x", "%c0%ae%c0%ae/x", true},
+		{"%u", "/u/../x", "%u002e%u002e/x", true},
+		{"fullwidth", "/u/../x", "．．／x", true},
+		{"backslash is not a slash on linux", "/u/../x", `..\x`, false},
+		{"word", "/u/abc/x", "abc", false},
+	} {
+		var out [MaxSpans]span.Span
+		var which [MaxSpans]int
+		n := PathInputSpans(c.path, []Input{{Value: c.input}}, &out, &which, "linux")
+		if (n > 0) != c.found {
+			t.Errorf("%s: %q in %q: %d spans, want found %v", c.name, c.input, c.path, n, c.found)
 		}
 	}
 }
