@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
@@ -44,8 +45,8 @@ func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, st
 		}
 		// A row type errorRow cannot stand for: the call cannot be
 		// refused without breaking the caller, so it goes ahead.
-		internalErrors.Add(1)
-		countInternalError("sqli")
+		metrics.NoteInternalError()
+		metrics.CountInternalError("sqli")
 		Logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", site)
 	}
 	return f(ctx, query, args...)

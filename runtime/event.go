@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -81,7 +82,7 @@ func (queueWriter) Write(p []byte) (int, error) {
 	default:
 		eventQueue.pending.Add(-1)
 		eventQueue.dropped.Add(1)
-		countEventDropped()
+		metrics.CountEventDropped()
 	}
 	return len(p), nil
 }
@@ -300,7 +301,7 @@ func writeSuppressed(closed []suppression) {
 }
 
 func record(site *Site, req *Request, f Finding, m policy.Mode, verdict string) {
-	countEvent(f.Rule, m, verdict)
+	metrics.CountEvent(f.Rule, m, verdict)
 	where := siteOf(site)
 	ok, closed := admit(limitKey{f.Rule, where, verdict}, eventClock())
 	writeSuppressed(closed)

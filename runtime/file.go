@@ -5,6 +5,7 @@ import (
 	"io/ioutil"
 	"os"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -55,7 +56,7 @@ func recordUnrefused(site *Site, req *Request, f Finding) {
 		return
 	}
 	if allowlisted(p, site, f, req) {
-		countAllowlistHit(f.Rule)
+		metrics.CountAllowlistHit(f.Rule)
 		record(site, req, f, m, "allowlisted")
 		return
 	}

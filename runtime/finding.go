@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"time"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -50,13 +50,6 @@ func (e *BlockedError) Error() string {
 // Is makes errors.Is(err, ErrBlocked) true.
 func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
 
-// internalErrors counts detector panics and other internal failures; the
-// call went ahead each time (fail open).
-var internalErrors atomic.Int64
-
-// InternalErrors returns how many internal failures the runtime recovered from.
-func InternalErrors() int64 { return internalErrors.Load() }
-
 // JudgeCall runs detect on a value that the call through site, made for req
 // (nil: outside any request), passed itself, and returns the hook's
 // decision: nil to let the call go ahead, or a *BlockedError in block mode.
@@ -80,15 +73,15 @@ func JudgeValue(site *Site, req *Request, detect func() (Finding, bool)) (err er
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			internalErrors.Add(1)
-			countInternalError(ruleGroup(string(site.Family)))
+			metrics.NoteInternalError()
+			metrics.CountInternalError(metrics.RuleGroup(string(site.Family)))
 			Logf("internal error in %s detector at %s: %v (call allowed)", site.Family, site, r)
 			err = nil
 		}
 	}()
 	start := time.Now()
 	f, found := detect()
-	observeDetection(site.Family, time.Since(start))
+	metrics.ObserveDetection(site.Family, time.Since(start))
 	if !found {
 		return nil
 	}
@@ -98,7 +91,7 @@ func JudgeValue(site *Site, req *Request, detect func() (Finding, bool)) (err er
 		return nil
 	}
 	if allowlisted(p, site, f, req) {
-		countAllowlistHit(f.Rule)
+		metrics.CountAllowlistHit(f.Rule)
 		record(site, req, f, m, "allowlisted")
 		return nil
 	}
@@ -109,7 +102,7 @@ func JudgeValue(site *Site, req *Request, detect func() (Finding, bool)) (err er
 		if req != nil {
 			be.RequestID = req.RequestID()
 			if req.noteBlocked(be) {
-				countBlockedRequest(f.Rule)
+				metrics.CountBlockedRequest(f.Rule)
 			}
 		}
 		err = be

@@ -177,3 +177,17 @@ func BenchmarkCheckSQLClean(b *testing.B) {
 		}
 	}
 }
+
+// TestMetricsAgentActive: rasp_agent_active is 0 in mode off, else 1.
+func TestMetricsAgentActive(t *testing.T) {
+	old := CurrentMode()
+	defer SetMode(old)
+	SetMode(policy.ModeOff)
+	if got := MetricValue("rasp_agent_active"); got != 0 {
+		t.Errorf("agent active = %v in mode off", got)
+	}
+	SetMode(policy.ModeBlock)
+	if got := MetricValue("rasp_agent_active"); got != 1 {
+		t.Errorf("agent active = %v in mode block", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -121,13 +122,13 @@ func loadConfig() {
 	if name := os.Getenv("RASP_POLICY"); name != "" {
 		p, err := loadPolicyFile(name)
 		if err != nil {
-			countInternalError("policy")
+			metrics.CountInternalError("policy")
 			Logf("RASP_POLICY: %v; running with the default policy", err)
 		} else {
 			inForce.Store(p)
 			m = p.DefaultMode()
-			setPolicyReloadTime(time.Now())
-			setAllowlistEntries(p.AllowlistEntries())
+			metrics.SetPolicyReloadTime(time.Now())
+			metrics.SetAllowlistEntries(p.AllowlistEntries())
 		}
 	}
 	if env := os.Getenv("RASP_MODE"); env != "" {

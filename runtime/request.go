@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 )
 
 // InputSource reads the inputs of a request.
@@ -100,8 +102,8 @@ func (r *Request) reload() {
 	r.stale.Store(false)
 	defer func() {
 		if p := recover(); p != nil {
-			internalErrors.Add(1)
-			countInternalError("middleware")
+			metrics.NoteInternalError()
+			metrics.CountInternalError("middleware")
 			Logf("internal error reading the inputs of request %s: %v", r.RequestID(), p)
 		}
 	}()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -98,7 +99,7 @@ func ReloadPolicy() error {
 	}
 	p, err := loadPolicyFile(name)
 	if err != nil {
-		countInternalError("policy")
+		metrics.CountInternalError("policy")
 		Logf("policy reload failed, keeping the policy in force: %v", err)
 		logEvent("rasp policy reload failed", slog.String("policy", name), slog.String("error", err.Error()))
 		return err
@@ -115,8 +116,8 @@ func putPolicy(p *policy.Compiled) {
 	if os.Getenv("RASP_MODE") == "" {
 		mode.Store(int32(p.DefaultMode()))
 	}
-	setPolicyReloadTime(time.Now())
-	setAllowlistEntries(p.AllowlistEntries())
+	metrics.SetPolicyReloadTime(time.Now())
+	metrics.SetAllowlistEntries(p.AllowlistEntries())
 }
 
 // watchPolicy reloads the policy on SIGHUP, and when the file changes
@@ -142,7 +143,7 @@ func watchPolicy(name string) {
 			if err != nil {
 				if !missing {
 					missing = true
-					countInternalError("policy")
+					metrics.CountInternalError("policy")
 					Logf("policy %s: %v; keeping the policy in force", name, err)
 					logEvent("rasp policy missing", slog.String("policy", name), slog.String("error", err.Error()))
 				}

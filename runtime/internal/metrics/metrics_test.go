@@ -1,8 +1,9 @@
-package rasp
+package metrics
 
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -16,12 +17,12 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-// metricLines returns WriteMetrics' output as a map from series (name and
+// metricLines returns Write' output as a map from series (name and
 // labels as written) to value, and the HELP and TYPE lines.
 func metricLines(t *testing.T) (series map[string]string, comments []string) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteMetrics(&buf); err != nil {
+	if err := Write(&buf, true); err != nil {
 		t.Fatal(err)
 	}
 	series = make(map[string]string)
@@ -54,7 +55,7 @@ var allMetricNames = []struct{ name, typ string }{
 	{"rasp_policy_reload_timestamp_seconds", "gauge"},
 }
 
-// expectedSeries lists every series WriteMetrics must write from the start.
+// expectedSeries lists every series Write must write from the start.
 func expectedSeries() []string {
 	var out []string
 	out = append(out, "rasp_agent_active", "rasp_events_dropped_total", "rasp_policy_reload_timestamp_seconds")
@@ -142,10 +143,10 @@ func TestMetricsEverySeriesPresent(t *testing.T) {
 
 func TestMetricsDeterministic(t *testing.T) {
 	var a, b bytes.Buffer
-	if err := WriteMetrics(&a); err != nil {
+	if err := Write(&a, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteMetrics(&b); err != nil {
+	if err := Write(&b, true); err != nil {
 		t.Fatal(err)
 	}
 	if a.String() != b.String() {
@@ -166,48 +167,48 @@ func TestMetricsDeterministic(t *testing.T) {
 func TestMetricsCounting(t *testing.T) {
 	rule := policy.KnownRules()[0]
 	ev := func() float64 {
-		return MetricValue("rasp_events_total", "rule", rule, "mode", "block", "verdict", "blocked")
+		return metricValue("rasp_events_total", "rule", rule, "mode", "block", "verdict", "blocked")
 	}
 	before := ev()
-	beforeAll := MetricValue("rasp_events_total", "rule", rule)
-	countEvent(rule, policy.ModeBlock, "blocked")
-	countEvent(rule, policy.ModeBlock, "blocked")
-	countEvent(rule, policy.ModeDetect, "detected")
-	countEvent(rule, policy.ModeDetect, "no-such-verdict")
-	countEvent(rule, policy.Mode(7), "detected")
+	beforeAll := metricValue("rasp_events_total", "rule", rule)
+	CountEvent(rule, policy.ModeBlock, "blocked")
+	CountEvent(rule, policy.ModeBlock, "blocked")
+	CountEvent(rule, policy.ModeDetect, "detected")
+	CountEvent(rule, policy.ModeDetect, "no-such-verdict")
+	CountEvent(rule, policy.Mode(7), "detected")
 	if got := ev() - before; got != 2 {
 		t.Errorf("events{block,blocked} grew by %v, want 2", got)
 	}
-	if got := MetricValue("rasp_events_total", "rule", rule) - beforeAll; got != 3 {
+	if got := metricValue("rasp_events_total", "rule", rule) - beforeAll; got != 3 {
 		t.Errorf("events{rule} grew by %v, want 3", got)
 	}
 
 	delta := func(name string, f func(), labels ...string) float64 {
-		b := MetricValue(name, labels...)
+		b := metricValue(name, labels...)
 		f()
-		return MetricValue(name, labels...) - b
+		return metricValue(name, labels...) - b
 	}
-	if d := delta("rasp_blocked_requests_total", func() { countBlockedRequest(rule) }, "rule", rule); d != 1 {
+	if d := delta("rasp_blocked_requests_total", func() { CountBlockedRequest(rule) }, "rule", rule); d != 1 {
 		t.Errorf("blocked requests grew by %v", d)
 	}
-	if d := delta("rasp_allowlist_hits_total", func() { countAllowlistHit(rule); countAllowlistHit(rule) }, "rule", rule); d != 2 {
+	if d := delta("rasp_allowlist_hits_total", func() { CountAllowlistHit(rule); CountAllowlistHit(rule) }, "rule", rule); d != 2 {
 		t.Errorf("allowlist hits grew by %v", d)
 	}
-	if d := delta("rasp_internal_errors_total", func() { countInternalError("middleware") }, "rule", "middleware"); d != 1 {
+	if d := delta("rasp_internal_errors_total", func() { CountInternalError("middleware") }, "rule", "middleware"); d != 1 {
 		t.Errorf("middleware errors grew by %v", d)
 	}
-	if d := delta("rasp_internal_errors_total", func() { countInternalError("sqli") }, "rule", "sqli"); d != 1 {
+	if d := delta("rasp_internal_errors_total", func() { CountInternalError("sqli") }, "rule", "sqli"); d != 1 {
 		t.Errorf("sqli errors grew by %v", d)
 	}
-	if d := delta("rasp_internal_errors_total", func() { countInternalError("") }, "rule", "unknown"); d != 1 {
+	if d := delta("rasp_internal_errors_total", func() { CountInternalError("") }, "rule", "unknown"); d != 1 {
 		t.Errorf("unknown group's errors grew by %v", d)
 	}
-	if d := delta("rasp_events_dropped_total", countEventDropped); d != 1 {
+	if d := delta("rasp_events_dropped_total", CountEventDropped); d != 1 {
 		t.Errorf("dropped grew by %v", d)
 	}
 
 	// An unknown rule is exported under its name from its first count.
-	if d := delta("rasp_events_total", func() { countEvent("test-new-rule", policy.ModeDetect, "allowlisted") },
+	if d := delta("rasp_events_total", func() { CountEvent("test-new-rule", policy.ModeDetect, "allowlisted") },
 		"rule", "test-new-rule", "mode", "detect", "verdict", "allowlisted"); d != 1 {
 		t.Errorf("new rule's events grew by %v", d)
 	}
@@ -222,26 +223,22 @@ func TestMetricsCounting(t *testing.T) {
 	reload0 := metrics.policyReloadN.Load()
 	t.Cleanup(func() { metrics.policyReloadN.Store(reload0) })
 	when := time.Unix(1700000000, 500000000)
-	setPolicyReloadTime(when)
-	if got := MetricValue("rasp_policy_reload_timestamp_seconds"); got != 1700000000.5 {
+	SetPolicyReloadTime(when)
+	if got := metricValue("rasp_policy_reload_timestamp_seconds"); got != 1700000000.5 {
 		t.Errorf("reload time = %v", got)
 	}
 
-	old := CurrentMode()
-	defer SetMode(old)
-	SetMode(policy.ModeOff)
-	if got := MetricValue("rasp_agent_active"); got != 0 {
-		t.Errorf("agent active = %v in mode off", got)
+	if got := Value(false, "rasp_agent_active"); got != 0 {
+		t.Errorf("agent active = %v when inactive", got)
 	}
-	SetMode(policy.ModeBlock)
-	if got := MetricValue("rasp_agent_active"); got != 1 {
-		t.Errorf("agent active = %v in mode block", got)
+	if got := Value(true, "rasp_agent_active"); got != 1 {
+		t.Errorf("agent active = %v when active", got)
 	}
 
-	if got := MetricValue("rasp_events_total", "rule"); !math.IsNaN(got) {
+	if got := metricValue("rasp_events_total", "rule"); !math.IsNaN(got) {
 		t.Errorf("odd labels gave %v, want NaN", got)
 	}
-	if got := MetricValue("rasp_no_such_metric"); got != 0 {
+	if got := metricValue("rasp_no_such_metric"); got != 0 {
 		t.Errorf("unknown metric gave %v, want 0", got)
 	}
 }
@@ -257,25 +254,25 @@ func keepAllowlistEntries(t *testing.T) {
 			counts[name] = int(n)
 		}
 	}
-	t.Cleanup(func() { setAllowlistEntries(counts) })
+	t.Cleanup(func() { SetAllowlistEntries(counts) })
 }
 
 func TestSetAllowlistEntries(t *testing.T) {
 	keepAllowlistEntries(t)
 	rules := policy.KnownRules()
-	setAllowlistEntries(map[string]int{rules[0]: 3, "test-allow-new": 2})
-	if got := MetricValue("rasp_allowlist_entries_total", "rule", rules[0]); got != 3 {
+	SetAllowlistEntries(map[string]int{rules[0]: 3, "test-allow-new": 2})
+	if got := metricValue("rasp_allowlist_entries_total", "rule", rules[0]); got != 3 {
 		t.Errorf("%s entries = %v, want 3", rules[0], got)
 	}
-	if got := MetricValue("rasp_allowlist_entries_total", "rule", "test-allow-new"); got != 2 {
+	if got := metricValue("rasp_allowlist_entries_total", "rule", "test-allow-new"); got != 2 {
 		t.Errorf("new rule's entries = %v, want 2", got)
 	}
-	if got := MetricValue("rasp_allowlist_entries_total"); got != 5 {
+	if got := metricValue("rasp_allowlist_entries_total"); got != 5 {
 		t.Errorf("all entries = %v, want 5", got)
 	}
-	setAllowlistEntries(map[string]int{rules[1]: 1})
+	SetAllowlistEntries(map[string]int{rules[1]: 1})
 	for rule, want := range map[string]float64{rules[0]: 0, "test-allow-new": 0, rules[1]: 1} {
-		if got := MetricValue("rasp_allowlist_entries_total", "rule", rule); got != want {
+		if got := metricValue("rasp_allowlist_entries_total", "rule", rule); got != want {
 			t.Errorf("after replacing, %s entries = %v, want %v", rule, got, want)
 		}
 	}
@@ -283,8 +280,8 @@ func TestSetAllowlistEntries(t *testing.T) {
 
 func TestRuleGroup(t *testing.T) {
 	for fam, want := range map[string]string{"sql": "sqli", "exec": "cmdi", "file": "path", "net": "ssrf", "server": "server", "": ""} {
-		if got := ruleGroup(fam); got != want {
-			t.Errorf("ruleGroup(%q) = %q, want %q", fam, got, want)
+		if got := RuleGroup(fam); got != want {
+			t.Errorf("RuleGroup(%q) = %q, want %q", fam, got, want)
 		}
 	}
 	// Every known rule belongs to one of the groups.
@@ -301,23 +298,23 @@ func TestRuleGroup(t *testing.T) {
 
 func TestObserveDetection(t *testing.T) {
 	bucket := func(le string) float64 {
-		return MetricValue("rasp_detection_latency_seconds_bucket", "rule", "path", "le", le)
+		return metricValue("rasp_detection_latency_seconds_bucket", "rule", "path", "le", le)
 	}
 	les := []string{"1e-07", "2.5e-07", "5e-07", "1e-06", "2.5e-06", "5e-06", "1e-05", "2.5e-05", "0.0001", "0.001", "0.01", "+Inf"}
 	before := make(map[string]float64)
 	for _, le := range les {
 		before[le] = bucket(le)
 	}
-	count0 := MetricValue("rasp_detection_latency_seconds_count", "rule", "path")
-	sum0 := MetricValue("rasp_detection_latency_seconds_sum", "rule", "path")
-	sqli0 := MetricValue("rasp_detection_latency_seconds_count", "rule", "sqli")
+	count0 := metricValue("rasp_detection_latency_seconds_count", "rule", "path")
+	sum0 := metricValue("rasp_detection_latency_seconds_sum", "rule", "path")
+	sqli0 := metricValue("rasp_detection_latency_seconds_count", "rule", "sqli")
 
-	observeDetection(event.FamilyFile, 100*time.Nanosecond) // on a bound: in its bucket
-	observeDetection(event.FamilyFile, 101*time.Nanosecond)
-	observeDetection(event.FamilyFile, 3*time.Microsecond)
-	observeDetection(event.FamilyFile, time.Second) // above every bound
-	observeDetection(event.FamilyFile, -5)          // clock went back: 0
-	observeDetection(event.FamilyServer, time.Millisecond)
+	ObserveDetection(event.FamilyFile, 100*time.Nanosecond) // on a bound: in its bucket
+	ObserveDetection(event.FamilyFile, 101*time.Nanosecond)
+	ObserveDetection(event.FamilyFile, 3*time.Microsecond)
+	ObserveDetection(event.FamilyFile, time.Second) // above every bound
+	ObserveDetection(event.FamilyFile, -5)          // clock went back: 0
+	ObserveDetection(event.FamilyServer, time.Millisecond)
 
 	want := map[string]float64{ // cumulative growth
 		"1e-07": 2, "2.5e-07": 3, "5e-07": 3, "1e-06": 3, "2.5e-06": 3, "5e-06": 4,
@@ -328,30 +325,30 @@ func TestObserveDetection(t *testing.T) {
 			t.Errorf("bucket le=%s grew by %v, want %v", le, got, want[le])
 		}
 	}
-	if got := MetricValue("rasp_detection_latency_seconds_count", "rule", "path") - count0; got != 5 {
+	if got := metricValue("rasp_detection_latency_seconds_count", "rule", "path") - count0; got != 5 {
 		t.Errorf("count grew by %v, want 5", got)
 	}
 	wantSum := (100 + 101 + 3000 + 1e9) / 1e9
-	if got := MetricValue("rasp_detection_latency_seconds_sum", "rule", "path") - sum0; math.Abs(got-wantSum) > 1e-9 {
+	if got := metricValue("rasp_detection_latency_seconds_sum", "rule", "path") - sum0; math.Abs(got-wantSum) > 1e-9 {
 		t.Errorf("sum grew by %v, want %v", got, wantSum)
 	}
-	if got := MetricValue("rasp_detection_latency_seconds_count", "rule", "sqli") - sqli0; got != 0 {
+	if got := metricValue("rasp_detection_latency_seconds_count", "rule", "sqli") - sqli0; got != 0 {
 		t.Errorf("sqli count grew by %v, want 0", got)
 	}
 }
 
 func TestMetricsLabelEscaping(t *testing.T) {
 	odd := "test-odd\"quote\\back\nline"
-	blocked0 := MetricValue("rasp_blocked_requests_total", "rule", odd)
-	hits0 := MetricValue("rasp_allowlist_hits_total", "rule", "test-bad\xff")
-	countEvent(odd, policy.ModeDetect, "detected")
-	countBlockedRequest(odd)
+	blocked0 := metricValue("rasp_blocked_requests_total", "rule", odd)
+	hits0 := metricValue("rasp_allowlist_hits_total", "rule", "test-bad\xff")
+	CountEvent(odd, policy.ModeDetect, "detected")
+	CountBlockedRequest(odd)
 	// Two names that are the same once made valid UTF-8 share one series.
-	countAllowlistHit("test-bad\xff")
-	countAllowlistHit("test-bad\xfe")
+	CountAllowlistHit("test-bad\xff")
+	CountAllowlistHit("test-bad\xfe")
 
 	var buf bytes.Buffer
-	if err := WriteMetrics(&buf); err != nil {
+	if err := Write(&buf, true); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -370,10 +367,10 @@ func TestMetricsLabelEscaping(t *testing.T) {
 			t.Errorf("line %d is bad: %q", i+1, line)
 		}
 	}
-	if got := MetricValue("rasp_blocked_requests_total", "rule", odd) - blocked0; got != 1 {
+	if got := metricValue("rasp_blocked_requests_total", "rule", odd) - blocked0; got != 1 {
 		t.Errorf("MetricValue by the raw odd name grew by %v, want 1", got)
 	}
-	if got := MetricValue("rasp_allowlist_hits_total", "rule", "test-bad\xff") - hits0; got != 2 {
+	if got := metricValue("rasp_allowlist_hits_total", "rule", "test-bad\xff") - hits0; got != 2 {
 		t.Errorf("MetricValue by the invalid name grew by %v, want 2", got)
 	}
 }
@@ -410,26 +407,26 @@ func TestMetricsConcurrent(t *testing.T) {
 	const workers, n = 8, 500
 	before := make(map[string]float64)
 	for _, r := range rules {
-		before[r] = MetricValue("rasp_events_total", "rule", r, "mode", "detect", "verdict", "detected")
+		before[r] = metricValue("rasp_events_total", "rule", r, "mode", "detect", "verdict", "detected")
 	}
 	conc0 := 0.0
 	for i := 0; i < 7; i++ {
-		conc0 += MetricValue("rasp_events_total", "rule", fmt.Sprintf("test-conc-%d", i), "mode", "block", "verdict", "blocked")
+		conc0 += metricValue("rasp_events_total", "rule", fmt.Sprintf("test-conc-%d", i), "mode", "block", "verdict", "blocked")
 	}
-	lat0 := MetricValue("rasp_detection_latency_seconds_count", "rule", "sqli")
+	lat0 := metricValue("rasp_detection_latency_seconds_count", "rule", "sqli")
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; i < n; i++ {
-				countEvent(rules[i%len(rules)], policy.ModeDetect, "detected")
-				countEvent(fmt.Sprintf("test-conc-%d", i%7), policy.ModeBlock, "blocked")
-				observeDetection(event.FamilySQL, time.Duration(i)*time.Nanosecond)
-				countAllowlistHit(rules[w%len(rules)])
+				CountEvent(rules[i%len(rules)], policy.ModeDetect, "detected")
+				CountEvent(fmt.Sprintf("test-conc-%d", i%7), policy.ModeBlock, "blocked")
+				ObserveDetection(event.FamilySQL, time.Duration(i)*time.Nanosecond)
+				CountAllowlistHit(rules[w%len(rules)])
 				if i%100 == 0 {
-					setAllowlistEntries(map[string]int{rules[w%len(rules)]: i})
-					if err := WriteMetrics(discard{}); err != nil {
+					SetAllowlistEntries(map[string]int{rules[w%len(rules)]: i})
+					if err := Write(io.Discard, true); err != nil {
 						t.Error(err)
 					}
 				}
@@ -439,32 +436,32 @@ func TestMetricsConcurrent(t *testing.T) {
 	wg.Wait()
 	var total float64
 	for _, r := range rules {
-		total += MetricValue("rasp_events_total", "rule", r, "mode", "detect", "verdict", "detected") - before[r]
+		total += metricValue("rasp_events_total", "rule", r, "mode", "detect", "verdict", "detected") - before[r]
 	}
 	if total != workers*n {
 		t.Errorf("known rules' events grew by %v, want %d", total, workers*n)
 	}
 	conc := -conc0
 	for i := 0; i < 7; i++ {
-		conc += MetricValue("rasp_events_total", "rule", fmt.Sprintf("test-conc-%d", i), "mode", "block", "verdict", "blocked")
+		conc += metricValue("rasp_events_total", "rule", fmt.Sprintf("test-conc-%d", i), "mode", "block", "verdict", "blocked")
 	}
 	if conc != workers*n {
 		t.Errorf("new rules' events grew by %v, want %d", conc, workers*n)
 	}
-	if got := MetricValue("rasp_detection_latency_seconds_count", "rule", "sqli") - lat0; got != workers*n {
+	if got := metricValue("rasp_detection_latency_seconds_count", "rule", "sqli") - lat0; got != workers*n {
 		t.Errorf("sqli latency count grew by %v, want %d", got, workers*n)
 	}
 }
 
 func TestMetricsHotPathAllocs(t *testing.T) {
 	rule := policy.KnownRules()[0]
-	if a := testing.AllocsPerRun(1000, func() { countEvent(rule, policy.ModeBlock, "blocked") }); a != 0 {
-		t.Errorf("countEvent: %v allocs", a)
+	if a := testing.AllocsPerRun(1000, func() { CountEvent(rule, policy.ModeBlock, "blocked") }); a != 0 {
+		t.Errorf("CountEvent: %v allocs", a)
 	}
-	if a := testing.AllocsPerRun(1000, func() { observeDetection(event.FamilySQL, 1234) }); a != 0 {
-		t.Errorf("observeDetection: %v allocs", a)
+	if a := testing.AllocsPerRun(1000, func() { ObserveDetection(event.FamilySQL, 1234) }); a != 0 {
+		t.Errorf("ObserveDetection: %v allocs", a)
 	}
-	if a := testing.AllocsPerRun(1000, func() { countBlockedRequest(rule); countAllowlistHit(rule); countInternalError("sqli") }); a != 0 {
+	if a := testing.AllocsPerRun(1000, func() { CountBlockedRequest(rule); CountAllowlistHit(rule); CountInternalError("sqli") }); a != 0 {
 		t.Errorf("other counters: %v allocs", a)
 	}
 }
@@ -473,13 +470,16 @@ func BenchmarkCountEvent(b *testing.B) {
 	rule := policy.KnownRules()[0]
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		countEvent(rule, policy.ModeDetect, "detected")
+		CountEvent(rule, policy.ModeDetect, "detected")
 	}
 }
 
 func BenchmarkObserveDetection(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		observeDetection(event.FamilySQL, time.Duration(i&4095)*time.Nanosecond)
+		ObserveDetection(event.FamilySQL, time.Duration(i&4095)*time.Nanosecond)
 	}
 }
+
+// metricValue is Value for a runtime whose mode is not off.
+func metricValue(name string, labels ...string) float64 { return Value(true, name, labels...) }
