@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
@@ -110,8 +111,8 @@ func TestBypassTable(t *testing.T) {
 	old := CurrentMode()
 	SetMode(policy.ModeBlock)
 	defer SetMode(old)
-	SetEventWriter(discard{})
-	defer SetEventWriter(nil)
+	events.SetWriter(discard{})
+	defer events.SetWriter(nil)
 	sqlSite := &Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE name = '", "'")}}
 	numSite := &Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,

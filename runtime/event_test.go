@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -22,37 +23,9 @@ import (
 // the limiter is emptied again.
 func testLimiter(t *testing.T, now *time.Time) (timers *[]func(), delays *[]time.Duration) {
 	t.Helper()
-	timers, delays = new([]func()), new([]time.Duration)
-	oldClock := eventClock
-	eventClock = func() time.Time { return *now }
-	limiter.Lock()
-	oldAfter := limiter.afterFunc
-	limiter.seen, limiter.armed = nil, false
-	limiter.gen++
-	limiter.afterFunc = func(d time.Duration, f func()) { // called with the limiter locked
-		*timers = append(*timers, f)
-		*delays = append(*delays, d)
-	}
-	limiter.Unlock()
-	t.Cleanup(func() {
-		eventClock = oldClock
-		limiter.Lock()
-		limiter.afterFunc = oldAfter
-		limiter.seen, limiter.armed = nil, false
-		limiter.gen++
-		limiter.Unlock()
-	})
+	timers, delays, restore := events.FakeClock(func() time.Time { return *now })
+	t.Cleanup(restore)
 	return timers, delays
-}
-
-// resetLimiter forgets the open rate limit window and what it suppressed,
-// so that a test's flood of identical events is not summarised into a
-// later test's eventQueue.
-func resetLimiter() {
-	limiter.Lock()
-	limiter.seen, limiter.armed = nil, false
-	limiter.gen++
-	limiter.Unlock()
 }
 
 // captureEvents sends the events to a buffer until the test ends; the
@@ -60,8 +33,8 @@ func resetLimiter() {
 func captureEvents(t *testing.T) func() []event.Event {
 	t.Helper()
 	var buf bytes.Buffer
-	SetEventWriter(&buf)
-	t.Cleanup(func() { SetEventWriter(nil) })
+	events.SetWriter(&buf)
+	t.Cleanup(func() { events.SetWriter(nil) })
 	return func() []event.Event {
 		t.Helper()
 		var evs []event.Event
@@ -89,85 +62,6 @@ func summaries(evs []event.Event) []event.Event {
 		}
 	}
 	return out
-}
-
-func TestRateLimit(t *testing.T) {
-	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
-	now := t0
-	timers, delays := testLimiter(t, &now)
-	key := limitKey{"rule", "site", "blocked"}
-	for i := 0; i < eventBurst; i++ {
-		if ok, closed := admit(key, t0); !ok || closed != nil {
-			t.Fatalf("event %d: ok %v, closed %v", i, ok, closed)
-		}
-	}
-	for i := 0; i < 5; i++ {
-		if ok, closed := admit(key, t0.Add(time.Second)); ok || closed != nil {
-			t.Fatalf("event over the burst: ok %v, closed %v", ok, closed)
-		}
-	}
-	if ok, _ := admit(limitKey{"other", "site", "blocked"}, t0.Add(time.Second)); !ok {
-		t.Errorf("another key was limited")
-	}
-	if len(*timers) != 1 || (*delays)[0] != 59*time.Second {
-		t.Errorf("timers armed with delays %v, want one of 59s (to the window's end)", *delays)
-	}
-	// An event of the window does not close it.
-	if ok, closed := admit(limitKey{"third", "site", "blocked"}, t0.Add(eventWindow-time.Nanosecond)); !ok || closed != nil {
-		t.Errorf("event in the window: ok %v, closed %v", ok, closed)
-	}
-	limiter.Lock()
-	first := limiter.gen
-	limiter.Unlock()
-	ok, closed := admit(key, t0.Add(61*time.Second))
-	want := []suppression{{key: key, n: 5, start: t0, end: t0.Add(eventWindow)}}
-	if !ok || !equalSuppressions(closed, want) {
-		t.Errorf("next window: ok %v, closed %+v, want %+v", ok, closed, want)
-	}
-	// The first window's timer finds it closed.
-	if got := expireWindow(first); got != nil {
-		t.Errorf("the closed window's timer summarised %+v", got)
-	}
-	if got := closeWindow(t0.Add(62 * time.Second)); got != nil {
-		t.Errorf("a window without suppressions summarised %+v", got)
-	}
-}
-
-func equalSuppressions(a, b []suppression) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].key != b[i].key || a[i].n != b[i].n || !a[i].start.Equal(b[i].start) || !a[i].end.Equal(b[i].end) {
-			return false
-		}
-	}
-	return true
-}
-
-// A window holding too many keys closes early, at the event that would add
-// one more, and summarises what it suppressed until then.
-func TestRateLimitKeyCap(t *testing.T) {
-	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
-	now := t0
-	testLimiter(t, &now)
-	key := limitKey{"rule", "site", "detected"}
-	for i := 0; i < eventBurst+2; i++ {
-		admit(key, t0)
-	}
-	for i := 1; i < maxLimitKeys; i++ {
-		if ok, closed := admit(limitKey{"rule", "site" + strconv.Itoa(i), "detected"}, t0); !ok || closed != nil {
-			t.Fatalf("key %d: ok %v, closed %v", i, ok, closed)
-		}
-	}
-	at := t0.Add(10 * time.Second)
-	ok, closed := admit(limitKey{"rule", "one too many", "detected"}, at)
-	if want := []suppression{{key: key, n: 2, start: t0, end: at}}; !ok || !equalSuppressions(closed, want) {
-		t.Errorf("ok %v, closed %+v, want %+v", ok, closed, want)
-	}
-	if ok, _ := admit(key, at); !ok {
-		t.Errorf("the key was still limited in the new window")
-	}
 }
 
 // floodFindings records n identical sqli-tautology findings at site, at
@@ -200,13 +94,13 @@ func TestSuppressedSummaryOnLaterEvent(t *testing.T) {
 	read := captureEvents(t)
 	a := &Site{Package: "example.com/app", File: "limit.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	b := &Site{Package: "example.com/app", File: "limit.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	floodFindings(a, eventBurst+5, "detected")
+	floodFindings(a, events.Burst+5, "detected")
 	now = t0.Add(30 * time.Second)
 	floodFindings(a, 2, "detected")
 	floodFindings(b, 3, "detected") // under the burst: nothing to summarise
 	evs := read()
-	if len(evs) != eventBurst+3 || len(summaries(evs)) != 0 {
-		t.Fatalf("%d lines, %d summaries in the window, want %d and 0", len(evs), len(summaries(evs)), eventBurst+3)
+	if len(evs) != events.Burst+3 || len(summaries(evs)) != 0 {
+		t.Fatalf("%d lines, %d summaries in the window, want %d and 0", len(evs), len(summaries(evs)), events.Burst+3)
 	}
 	for _, e := range evs {
 		if e.Msg != event.MsgFinding || e.Suppressed != 0 {
@@ -220,7 +114,7 @@ func TestSuppressedSummaryOnLaterEvent(t *testing.T) {
 	if len(evs) != 2 || evs[0].Msg != event.MsgSuppressed || evs[1].Msg != event.MsgFinding {
 		t.Fatalf("lines after the window %+v, want the summary then the finding", evs)
 	}
-	checkSummary(t, evs, a, "detected", 7, t0, t0.Add(eventWindow))
+	checkSummary(t, evs, a, "detected", 7, t0, t0.Add(events.Window))
 	if !strings.Contains(evs[0].Site, "limit.go:1") {
 		t.Errorf("summary site %q", evs[0].Site)
 	}
@@ -228,7 +122,7 @@ func TestSuppressedSummaryOnLaterEvent(t *testing.T) {
 	// exit flush summarise again.
 	now = t0.Add(200 * time.Second)
 	floodFindings(a, 1, "detected")
-	flushEvents()
+	events.Flush()
 	if evs := read(); len(evs) != 1 || len(summaries(evs)) != 0 {
 		t.Errorf("lines %+v, want one finding", evs)
 	}
@@ -241,13 +135,13 @@ func TestSuppressedSummaryOnWindowClose(t *testing.T) {
 	read := captureEvents(t)
 	a := &Site{Package: "example.com/app", File: "limit.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	b := &Site{Package: "example.com/app", File: "limit.go", Line: 4, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	floodFindings(a, eventBurst, "allowlisted")
+	floodFindings(a, events.Burst, "allowlisted")
 	if len(*timers) != 0 {
 		t.Fatalf("a timer was armed before anything was suppressed")
 	}
 	now = t0.Add(15 * time.Second)
 	floodFindings(a, 4, "allowlisted")
-	floodFindings(b, eventBurst+1, "detected")
+	floodFindings(b, events.Burst+1, "detected")
 	if len(*timers) != 1 || (*delays)[0] != 45*time.Second {
 		t.Fatalf("timers armed with delays %v, want one of 45s", *delays)
 	}
@@ -257,25 +151,25 @@ func TestSuppressedSummaryOnWindowClose(t *testing.T) {
 	if len(evs) != 2 {
 		t.Fatalf("lines %+v, want two summaries", evs)
 	}
-	checkSummary(t, evs[:1], a, "allowlisted", 4, t0, t0.Add(eventWindow))
-	checkSummary(t, evs[1:], b, "detected", 1, t0, t0.Add(eventWindow))
+	checkSummary(t, evs[:1], a, "allowlisted", 4, t0, t0.Add(events.Window))
+	checkSummary(t, evs[1:], b, "detected", 1, t0, t0.Add(events.Window))
 	// Once closed, the window is summarised neither by a later event nor
 	// by its timer again nor at exit.
 	now = t0.Add(61 * time.Second)
 	floodFindings(a, 1, "allowlisted")
 	(*timers)[0]()
-	flushEvents()
+	events.Flush()
 	if evs := read(); len(evs) != 1 || evs[0].Msg != event.MsgFinding {
 		t.Errorf("lines %+v, want one finding", evs)
 	}
 	// The next window (the flush closed the one the finding opened) arms
 	// its own timer at its first suppression.
-	floodFindings(a, eventBurst+1, "allowlisted")
-	if len(*timers) != 2 || (*delays)[1] != eventWindow {
-		t.Fatalf("timers armed with delays %v, want a second one of %v", *delays, eventWindow)
+	floodFindings(a, events.Burst+1, "allowlisted")
+	if len(*timers) != 2 || (*delays)[1] != events.Window {
+		t.Fatalf("timers armed with delays %v, want a second one of %v", *delays, events.Window)
 	}
 	(*timers)[1]()
-	checkSummary(t, read(), a, "allowlisted", 1, now, now.Add(eventWindow))
+	checkSummary(t, read(), a, "allowlisted", 1, now, now.Add(events.Window))
 }
 
 func TestSuppressedSummaryAtExit(t *testing.T) {
@@ -284,12 +178,12 @@ func TestSuppressedSummaryAtExit(t *testing.T) {
 	timers, _ := testLimiter(t, &now)
 	read := captureEvents(t)
 	a := &Site{Package: "example.com/app", File: "limit.go", Line: 5, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	floodFindings(a, eventBurst+7, "blocked")
+	floodFindings(a, events.Burst+7, "blocked")
 	read()
 	now = t0.Add(20 * time.Second)
-	flushEvents() // the exit hook
+	events.Flush() // the exit hook
 	checkSummary(t, read(), a, "blocked", 7, t0, now)
-	flushEvents()
+	events.Flush()
 	for _, fire := range *timers {
 		fire()
 	}
@@ -309,12 +203,12 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 	SetMode(policy.ModeBlock)
 	defer SetMode(old)
 	site := &Site{Package: "example.com/app", File: "limit.go", Line: 6, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	const rule, calls = "sqli-tautology", eventBurst + 10
-	events := func() float64 {
+	const rule, calls = "sqli-tautology", events.Burst + 10
+	findings := func() float64 {
 		return MetricValue("rasp_events_total", "rule", rule, "mode", "block", "verdict", "blocked")
 	}
 	requests := func() float64 { return MetricValue("rasp_blocked_requests_total", "rule", rule) }
-	ev0, req0 := events(), requests()
+	ev0, req0 := findings(), requests()
 	for i := 0; i < calls; i++ {
 		req := NewRequest("r"+strconv.Itoa(i), "GET", "/", "127.0.0.1", nil)
 		err := JudgeValue(site, req, func() (Finding, bool) { return Finding{Rule: rule}, true })
@@ -322,43 +216,24 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 			t.Fatalf("call %d: %v, want a block", i, err)
 		}
 	}
-	if got := events() - ev0; got != calls {
+	if got := findings() - ev0; got != calls {
 		t.Errorf("rasp_events_total{blocked} grew by %v, want %d", got, calls)
 	}
 	if got := requests() - req0; got != calls {
 		t.Errorf("rasp_blocked_requests_total grew by %v, want %d", got, calls)
 	}
-	if evs := read(); len(evs) != eventBurst {
-		t.Errorf("%d lines, want %d", len(evs), eventBurst)
+	if evs := read(); len(evs) != events.Burst {
+		t.Errorf("%d lines, want %d", len(evs), events.Burst)
 	}
 	now = t0.Add(5 * time.Second)
-	flushEvents()
+	events.Flush()
 	checkSummary(t, read(), site, "blocked", 10, t0, now)
-}
-
-func TestFullQueueDropsAndCounts(t *testing.T) {
-	eventQueue.start.Do(func() {}) // no writer goroutine: nothing drains the queue
-	old := eventQueue.queue
-	eventQueue.queue = make(chan []byte, 2)
-	defer func() { eventQueue.queue = old }()
-	before := EventsDropped()
-	for i := 0; i < 5; i++ {
-		if _, err := (queueWriter{}).Write([]byte("{}\n")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := EventsDropped() - before; got != 3 {
-		t.Errorf("dropped %d, want 3", got)
-	}
-	if MetricValue("rasp_events_dropped_total") < 3 {
-		t.Errorf("rasp_events_dropped_total = %v", MetricValue("rasp_events_dropped_total"))
-	}
 }
 
 func TestEventSchema(t *testing.T) {
 	var buf bytes.Buffer
-	SetEventWriter(&buf)
-	defer SetEventWriter(nil)
+	events.SetWriter(&buf)
+	defer events.SetWriter(nil)
 	site := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	req := NewRequest("id-1", "POST", "/items", "10.0.0.1", fixedInputs{{Source: "json", Name: "id", Value: "1 OR 1=1"}})
 	in := req.Inputs()
@@ -379,9 +254,9 @@ func TestEventSchema(t *testing.T) {
 // TestReloadUnderLoad swaps policies while goroutines judge calls: run it
 // with -race. Each judgement sees one policy or the other, never a mix.
 func TestReloadUnderLoad(t *testing.T) {
-	SetEventWriter(discard{})
-	defer SetEventWriter(nil)
-	defer resetLimiter()
+	events.SetWriter(discard{})
+	defer events.SetWriter(nil)
+	defer events.ResetLimiter()
 	oldMode := CurrentMode()
 	SetMode(policy.ModeDetect)
 	defer SetMode(oldMode)
@@ -436,9 +311,9 @@ func TestReloadUnderLoad(t *testing.T) {
 // the policy flips between block and allowlist: run it with -race. Every
 // call returns; none panics.
 func TestStressFamiliesWhileReloading(t *testing.T) {
-	SetEventWriter(discard{})
-	defer SetEventWriter(nil)
-	defer resetLimiter()
+	events.SetWriter(discard{})
+	defer events.SetWriter(nil)
+	defer events.ResetLimiter()
 	old := CurrentPolicy()
 	defer func() { putPolicy(old) }()
 	block, _ := compilePolicy(policy.Policy{Mode: "block"}, "block")

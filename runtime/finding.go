@@ -2,10 +2,9 @@ package rasp
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"time"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -75,7 +74,7 @@ func JudgeValue(site *Site, req *Request, detect func() (Finding, bool)) (err er
 		if r := recover(); r != nil {
 			metrics.NoteInternalError()
 			metrics.CountInternalError(metrics.RuleGroup(string(site.Family)))
-			Logf("internal error in %s detector at %s: %v (call allowed)", site.Family, site, r)
+			events.Logf("internal error in %s detector at %s: %v (call allowed)", site.Family, site, r)
 			err = nil
 		}
 	}()
@@ -109,10 +108,4 @@ func JudgeValue(site *Site, req *Request, detect func() (Finding, bool)) (err er
 	}
 	record(site, req, f, m, verdict)
 	return err
-}
-
-// Logf writes a line of the runtime's log (stderr, prefixed "rasp: ").
-// Hook packages of other families use it.
-func Logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "rasp: "+format+"\n", args...)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -23,8 +24,8 @@ func withMode(t *testing.T, m policy.Mode, f func()) []event.Event {
 	old := CurrentMode()
 	var buf bytes.Buffer
 	SetMode(m)
-	SetEventWriter(&buf)
-	defer func() { SetMode(old); SetEventWriter(nil) }()
+	events.SetWriter(&buf)
+	defer func() { SetMode(old); events.SetWriter(nil) }()
 	f()
 	var evs []event.Event
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {

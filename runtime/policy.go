@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -46,7 +47,7 @@ func compilePolicy(p policy.Policy, source string) (*policy.Compiled, error) {
 		if v := os.Getenv(ruleEnv(r)); v != "" {
 			m, err := policy.ParseRuleMode(v)
 			if err != nil {
-				Logf("%s: %v; ignored", ruleEnv(r), err)
+				events.Logf("%s: %v; ignored", ruleEnv(r), err)
 				continue
 			}
 			c.OverrideRule(r, m)
@@ -123,7 +124,7 @@ func loadConfig() {
 		p, err := loadPolicyFile(name)
 		if err != nil {
 			metrics.CountInternalError("policy")
-			Logf("RASP_POLICY: %v; running with the default policy", err)
+			events.Logf("RASP_POLICY: %v; running with the default policy", err)
 		} else {
 			inForce.Store(p)
 			m = p.DefaultMode()
@@ -134,7 +135,7 @@ func loadConfig() {
 	if env := os.Getenv("RASP_MODE"); env != "" {
 		var err error
 		if m, err = policy.ParseMode(env); err != nil {
-			Logf("RASP_MODE: %v; using detect", err)
+			events.Logf("RASP_MODE: %v; using detect", err)
 		}
 	}
 	mode.Store(int32(m))

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 )
 
@@ -104,7 +105,7 @@ func (r *Request) reload() {
 		if p := recover(); p != nil {
 			metrics.NoteInternalError()
 			metrics.CountInternalError("middleware")
-			Logf("internal error reading the inputs of request %s: %v", r.RequestID(), p)
+			events.Logf("internal error reading the inputs of request %s: %v", r.RequestID(), p)
 		}
 	}()
 	in := r.load.Inputs()

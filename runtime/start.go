@@ -1,7 +1,6 @@
 package rasp
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -27,7 +27,7 @@ func Start() {
 	startOnce.Do(func() {
 		loadOnce.Do(loadConfig)
 		if os.Getenv("RASP_EVENTS") != "" {
-			eventLog.LogAttrs(context.Background(), slog.LevelInfo, "rasp active", slog.String("banner", banner()))
+			events.Emit(slog.LevelInfo, "rasp active", slog.String("banner", banner()))
 		}
 		if name := os.Getenv("RASP_POLICY"); name != "" {
 			go watchPolicy(name)
@@ -45,7 +45,7 @@ func ServerStarting() {
 		case "off", "0", "false", "no":
 			return
 		}
-		Logf("%s", banner())
+		events.Logf("%s", banner())
 	})
 }
 
@@ -100,12 +100,12 @@ func ReloadPolicy() error {
 	p, err := loadPolicyFile(name)
 	if err != nil {
 		metrics.CountInternalError("policy")
-		Logf("policy reload failed, keeping the policy in force: %v", err)
-		logEvent("rasp policy reload failed", slog.String("policy", name), slog.String("error", err.Error()))
+		events.Logf("policy reload failed, keeping the policy in force: %v", err)
+		events.Emit(slog.LevelError, "rasp policy reload failed", slog.String("policy", name), slog.String("error", err.Error()))
 		return err
 	}
 	putPolicy(p)
-	Logf("policy %s loaded: mode %s", name, CurrentMode())
+	events.Logf("policy %s loaded: mode %s", name, CurrentMode())
 	return nil
 }
 
@@ -144,8 +144,8 @@ func watchPolicy(name string) {
 				if !missing {
 					missing = true
 					metrics.CountInternalError("policy")
-					Logf("policy %s: %v; keeping the policy in force", name, err)
-					logEvent("rasp policy missing", slog.String("policy", name), slog.String("error", err.Error()))
+					events.Logf("policy %s: %v; keeping the policy in force", name, err)
+					events.Emit(slog.LevelError, "rasp policy missing", slog.String("policy", name), slog.String("error", err.Error()))
 				}
 				continue
 			}

@@ -11,9 +11,6 @@ import (
 // in a plain build.
 const stdHooked = false
 
-// onExit would run f when the program exits; a plain build has no hook.
-func onExit(func()) {}
-
 // txDriver and connDriver would return the driver of a transaction's or a
 // connection's DB; a plain build's database/sql has no accessor.
 func txDriver(*sql.Tx) driver.Driver     { return nil }

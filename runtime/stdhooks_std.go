@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	_ "unsafe" // for go:linkname
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 )
 
 // The tool builds the runtime with the tag rasp_std, and the standard
@@ -31,9 +33,6 @@ func setFileHooks(open func(name string, flag int) error, start func(name string
 //go:linkname addExitHook internal/runtime/exithook.__rasp_addExitHook
 func addExitHook(f func())
 
-// onExit runs f when the program exits: main returns, or os.Exit.
-func onExit(f func()) { addExitHook(f) }
-
 //go:linkname setExecHook syscall.__rasp_setExecHook
 func setExecHook(h func(argv0 string, argv []string) error)
 
@@ -41,6 +40,7 @@ func init() {
 	setSQLHook(entrySQL)
 	setFileHooks(entryOpen, entryStart)
 	setExecHook(entryStart)
+	events.OnExit = addExitHook
 }
 
 // stdHooked tells that the standard library's entry points are hooked.

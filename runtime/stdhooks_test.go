@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -15,8 +16,8 @@ func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 	old := CurrentMode()
 	SetMode(policy.ModeBlock)
 	defer SetMode(old)
-	SetEventWriter(discard{})
-	defer SetEventWriter(nil)
+	events.SetWriter(discard{})
+	defer events.SetWriter(nil)
 	q := "SELECT name FROM items WHERE owner = 'x' OR '1'='1'"
 	if err := entrySQL(context.Background(), nil, q); err != nil {
 		t.Errorf("outside a request the entry point judged: %v", err)

@@ -12,6 +12,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -67,13 +68,13 @@ func TestFaultsFailOpen(t *testing.T) {
 
 	// An event destination that fails: the block still happens, the
 	// request still gets its answer.
-	rasp.SetEventWriter(failingWriter{})
-	failed := rasp.EventsFailed()
+	events.SetWriter(failingWriter{})
+	failed := events.Failed()
 	w = serve(h, httptest.NewRequest("GET", "/?name=../../../../etc/passwd", nil))
 	if w.Code != 403 {
 		t.Errorf("with a failing event writer: status %d %q", w.Code, w.Body)
 	}
-	if rasp.EventsFailed() != failed+1 {
+	if events.Failed() != failed+1 {
 		t.Errorf("the failed event was not counted")
 	}
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 )
 
 // MetricsContentType is the Content-Type of the metrics exposition.
@@ -55,16 +56,16 @@ func init() {
 func listenMetrics(addr string) {
 	defer func() {
 		if r := recover(); r != nil {
-			rasp.Logf("RASP_METRICS_ADDR %s: metrics listener failed: %v", addr, r)
+			events.Logf("RASP_METRICS_ADDR %s: metrics listener failed: %v", addr, r)
 		}
 	}()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		rasp.Logf("RASP_METRICS_ADDR: %v; metrics are not served", err)
+		events.Logf("RASP_METRICS_ADDR: %v; metrics are not served", err)
 		return
 	}
 	if err := newMetricsServer().Serve(ln); err != nil {
-		rasp.Logf("RASP_METRICS_ADDR %s: metrics server stopped: %v", addr, err)
+		events.Logf("RASP_METRICS_ADDR %s: metrics server stopped: %v", addr, err)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -229,8 +230,8 @@ func unionSink(w http.ResponseWriter, r *http.Request) {
 
 func TestMetricsExpositionCounts(t *testing.T) {
 	old := rasp.CurrentMode()
-	rasp.SetEventWriter(io.Discard)
-	t.Cleanup(func() { rasp.SetMode(old); rasp.SetEventWriter(nil) })
+	events.SetWriter(io.Discard)
+	t.Cleanup(func() { rasp.SetMode(old); events.SetWriter(nil) })
 	h := Wrap(http.HandlerFunc(unionSink))
 
 	before := scrape(t)

@@ -13,6 +13,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -52,8 +53,8 @@ func inMode(t *testing.T, m policy.Mode) *bytes.Buffer {
 	old := rasp.CurrentMode()
 	var buf bytes.Buffer
 	rasp.SetMode(m)
-	rasp.SetEventWriter(&buf)
-	t.Cleanup(func() { rasp.SetMode(old); rasp.SetEventWriter(nil) })
+	events.SetWriter(&buf)
+	t.Cleanup(func() { rasp.SetMode(old); events.SetWriter(nil) })
 	return &buf
 }
 

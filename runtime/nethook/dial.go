@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
@@ -249,7 +250,7 @@ func ssrfAllowlist() *ssrf.Allowlist {
 		var err error
 		if a, err = ssrf.NewAllowlist(p.Allow.SSRFHosts); err != nil {
 			a = nil
-			logOnce.Do(func() { rasp.Logf("policy %s: allow.ssrf_hosts: %v; the SSRF allowlist is empty", p.Source, err) })
+			logOnce.Do(func() { events.Logf("policy %s: allow.ssrf_hosts: %v; the SSRF allowlist is empty", p.Source, err) })
 		}
 	}
 	allowCache.Store(&struct {

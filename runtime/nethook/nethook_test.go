@@ -12,6 +12,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -34,8 +35,8 @@ func inBlockMode(t *testing.T, f func()) string {
 	old := rasp.CurrentMode()
 	var buf bytes.Buffer
 	rasp.SetMode(policy.ModeBlock)
-	rasp.SetEventWriter(&buf)
-	defer func() { rasp.SetMode(old); rasp.SetEventWriter(nil) }()
+	events.SetWriter(&buf)
+	defer func() { rasp.SetMode(old); events.SetWriter(nil) }()
 	f()
 	return buf.String()
 }
