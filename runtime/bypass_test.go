@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -113,13 +114,13 @@ func TestBypassTable(t *testing.T) {
 	defer SetMode(old)
 	events.SetWriter(discard{})
 	defer events.SetWriter(nil)
-	sqlSite := &Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
+	sqlSite := &callsite.Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE name = '", "'")}}
-	numSite := &Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
+	numSite := &callsite.Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE id = ", "")}}
-	shSite := &Site{Package: "example.com/app", File: "x.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
+	shSite := &callsite.Site{Package: "example.com/app", File: "x.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
 		Tmpls: []Tmpl{T(2, false, "ping -c 1 ", "")}}
-	pathSite := &Site{Package: "example.com/app", File: "f.go", Line: 4, Sink: "os.Open", Family: event.FamilyFile,
+	pathSite := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 4, Sink: "os.Open", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
 	var rows []string
 	judgeRow := func(b bypass, err error) {
@@ -140,12 +141,12 @@ func TestBypassTable(t *testing.T) {
 		judgeRow(b, JudgeCall(numSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range shellBypasses {
-		judgeRow(b, judgeCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
+		judgeRow(b, judgeCmd((*Site)(shSite), 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
 	}
 	// Paths: at a call site whose template tells the dynamic part, and at
 	// one that does not (an entry point), where the request's input (the
 	// payload as sent) must be found in the path in its decoded form.
-	entry := &Site{Package: "example.com/app", File: "f.go", Line: 5, Sink: "os.Open", Family: event.FamilyFile}
+	entry := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 5, Sink: "os.Open", Family: event.FamilyFile}
 	for _, b := range pathBypasses {
 		p := "/srv/app/uploads/" + b.decoded()
 		_, byTemplate := detectors.File.CheckPath(pathSite, 0, p, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -48,7 +49,7 @@ func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, st
 		// refused without breaking the caller, so it goes ahead.
 		metrics.NoteInternalError()
 		metrics.CountInternalError("sqli")
-		events.Logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", site)
+		events.Logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", (*callsite.Site)(site))
 	}
 	return f(ctx, query, args...)
 }

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
@@ -18,18 +19,18 @@ import (
 // SQLDetector judges a SQL query about to be sent to a database. dialect is
 // the SQL dialect of the driver in use, when the hook can tell it.
 type SQLDetector interface {
-	CheckSQL(site *Site, arg int, query string, dialect sqli.Dialect, req *Request) (Finding, bool)
+	CheckSQL(site *callsite.Site, arg int, query string, dialect sqli.Dialect, req *Request) (Finding, bool)
 }
 
 // CommandDetector judges the argv of a command about to be built or
 // started; argv[i] is the sink's parameter argOffset+i, when it came as one.
 type CommandDetector interface {
-	CheckCommand(site *Site, argOffset int, argv []string, req *Request) (Finding, bool)
+	CheckCommand(site *callsite.Site, argOffset int, argv []string, req *Request) (Finding, bool)
 }
 
 // PathDetector judges a file path about to be opened, created or changed.
 type PathDetector interface {
-	CheckPath(site *Site, arg int, path string, req *Request) (Finding, bool)
+	CheckPath(site *callsite.Site, arg int, path string, req *Request) (Finding, bool)
 }
 
 // Detectors holds the detector in force for each family.
@@ -71,7 +72,7 @@ func SetDetectors(d Detectors) {
 // error-based extractors. Parameterised queries take sqli's fast path.
 type structuralSQL struct{}
 
-func (structuralSQL) CheckSQL(site *Site, arg int, q string, d sqli.Dialect, req *Request) (Finding, bool) {
+func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dialect, req *Request) (Finding, bool) {
 	return sqlFinding(site, arg, q, d, req, false)
 }
 
@@ -94,7 +95,7 @@ type dynamicParts struct {
 // built, not by a path join, and v fits the template; else the request's
 // inputs found in v (InputSpans). It reports whether either told: false
 // when there is no usable template and no input in v.
-func (p *dynamicParts) find(site *Site, arg int, v string, req *Request) (known bool) {
+func (p *dynamicParts) find(site *callsite.Site, arg int, v string, req *Request) (known bool) {
 	p.req = req
 	if t := site.Template(arg); t != nil && !t.Join {
 		if n, ok := t.TextSpans(v, &p.spans); ok {
@@ -134,7 +135,7 @@ func (p *dynamicParts) input(v string, start, end int) *Input {
 // request input occurs is not judged; otherwise such a query, and one whose
 // inputs the rules found nothing in, is judged as of unknown origin by the
 // context-free rules.
-func sqlFinding(site *Site, arg int, q string, d sqli.Dialect, req *Request, inputsOnly bool) (Finding, bool) {
+func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *Request, inputsOnly bool) (Finding, bool) {
 	var p dynamicParts
 	known := p.find(site, arg, q, req)
 	if !known && inputsOnly {
@@ -190,7 +191,7 @@ type basicExec struct{}
 
 var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "ash": true}
 
-func (basicExec) CheckCommand(_ *Site, _ int, argv []string, _ *Request) (Finding, bool) {
+func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *Request) (Finding, bool) {
 	if len(argv) < 3 || !shells[filepath.Base(argv[0])] {
 		return Finding{}, false
 	}
@@ -211,7 +212,7 @@ func (basicExec) CheckCommand(_ *Site, _ int, argv []string, _ *Request) (Findin
 // the real-world suite showed libraries passing such paths (afero's tests).
 type basicPath struct{}
 
-func (basicPath) CheckPath(_ *Site, _ int, p string, _ *Request) (Finding, bool) {
+func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *Request) (Finding, bool) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
 	}
@@ -223,7 +224,7 @@ func (basicPath) CheckPath(_ *Site, _ int, p string, _ *Request) (Finding, bool)
 // does not.
 type templateExec struct{}
 
-func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Request) (Finding, bool) {
+func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, req *Request) (Finding, bool) {
 	return commandFinding(site, off, argv, req, false)
 }
 
@@ -233,7 +234,7 @@ func (templateExec) CheckCommand(site *Site, off int, argv []string, req *Reques
 // a finding, and a script whose origin is unknown, or whose inputs the
 // rules found nothing in, is judged by basicExec. An entry point
 // (inputsOnly) judges only what the request's inputs prove dynamic.
-func commandFinding(site *Site, off int, argv []string, req *Request, inputsOnly bool) (Finding, bool) {
+func commandFinding(site *callsite.Site, off int, argv []string, req *Request, inputsOnly bool) (Finding, bool) {
 	unknown := func() (Finding, bool) {
 		if inputsOnly {
 			return Finding{}, false
@@ -319,7 +320,7 @@ func commandFinding(site *Site, off int, argv []string, req *Request, inputsOnly
 // not (pathInputFinding), and with basicPath when neither tells.
 type templatePath struct{}
 
-func (templatePath) CheckPath(site *Site, arg int, p string, req *Request) (Finding, bool) {
+func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *Request) (Finding, bool) {
 	t := site.Template(arg)
 	bases := CurrentPolicy().PathBases()
 	if t == nil {

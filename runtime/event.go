@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -11,7 +12,7 @@ import (
 
 // record counts a finding and writes its event, unless the rate limit
 // leaves it out.
-func record(site *Site, req *Request, f Finding, m policy.Mode, verdict string) {
+func record(site *callsite.Site, req *Request, f Finding, m policy.Mode, verdict string) {
 	metrics.CountEvent(f.Rule, m, verdict)
 	where := siteOf(site)
 	if !events.Admit(f.Rule, where, verdict) {
@@ -54,7 +55,7 @@ func record(site *Site, req *Request, f Finding, m policy.Mode, verdict string) 
 
 // siteOf names where the call was made: the site, or for an entry point
 // the innermost caller outside the standard library and the runtime.
-func siteOf(site *Site) string {
+func siteOf(site *callsite.Site) string {
 	if site.Entry {
 		if name, ok := events.Caller(); ok {
 			return name

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -66,7 +67,7 @@ func summaries(evs []event.Event) []event.Event {
 
 // floodFindings records n identical sqli-tautology findings at site, at
 // the limiter's clock.
-func floodFindings(site *Site, n int, verdict string) {
+func floodFindings(site *callsite.Site, n int, verdict string) {
 	for i := 0; i < n; i++ {
 		record(site, nil, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?"}, policy.ModeDetect, verdict)
 	}
@@ -74,7 +75,7 @@ func floodFindings(site *Site, n int, verdict string) {
 
 // checkSummary checks that evs hold exactly one summary, for rule at site
 // with verdict, of n events in [start, end).
-func checkSummary(t *testing.T, evs []event.Event, site *Site, verdict string, n int64, start, end time.Time) {
+func checkSummary(t *testing.T, evs []event.Event, site *callsite.Site, verdict string, n int64, start, end time.Time) {
 	t.Helper()
 	sums := summaries(evs)
 	if len(sums) != 1 {
@@ -92,8 +93,8 @@ func TestSuppressedSummaryOnLaterEvent(t *testing.T) {
 	now := t0
 	testLimiter(t, &now)
 	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	b := &Site{Package: "example.com/app", File: "limit.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	a := &callsite.Site{Package: "example.com/app", File: "limit.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	b := &callsite.Site{Package: "example.com/app", File: "limit.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	floodFindings(a, events.Burst+5, "detected")
 	now = t0.Add(30 * time.Second)
 	floodFindings(a, 2, "detected")
@@ -133,8 +134,8 @@ func TestSuppressedSummaryOnWindowClose(t *testing.T) {
 	now := t0
 	timers, delays := testLimiter(t, &now)
 	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	b := &Site{Package: "example.com/app", File: "limit.go", Line: 4, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	a := &callsite.Site{Package: "example.com/app", File: "limit.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	b := &callsite.Site{Package: "example.com/app", File: "limit.go", Line: 4, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	floodFindings(a, events.Burst, "allowlisted")
 	if len(*timers) != 0 {
 		t.Fatalf("a timer was armed before anything was suppressed")
@@ -177,7 +178,7 @@ func TestSuppressedSummaryAtExit(t *testing.T) {
 	now := t0
 	timers, _ := testLimiter(t, &now)
 	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 5, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	a := &callsite.Site{Package: "example.com/app", File: "limit.go", Line: 5, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	floodFindings(a, events.Burst+7, "blocked")
 	read()
 	now = t0.Add(20 * time.Second)
@@ -202,7 +203,7 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 	old := CurrentMode()
 	SetMode(policy.ModeBlock)
 	defer SetMode(old)
-	site := &Site{Package: "example.com/app", File: "limit.go", Line: 6, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	site := &callsite.Site{Package: "example.com/app", File: "limit.go", Line: 6, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	const rule, calls = "sqli-tautology", events.Burst + 10
 	findings := func() float64 {
 		return MetricValue("rasp_events_total", "rule", rule, "mode", "block", "verdict", "blocked")
@@ -234,7 +235,7 @@ func TestEventSchema(t *testing.T) {
 	var buf bytes.Buffer
 	events.SetWriter(&buf)
 	defer events.SetWriter(nil)
-	site := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	site := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	req := NewRequest("id-1", "POST", "/items", "10.0.0.1", fixedInputs{{Source: "json", Name: "id", Value: "1 OR 1=1"}})
 	in := req.Inputs()
 	record(site, req, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?", Start: 7, End: 15, Input: &in[0]}, policy.ModeBlock, "blocked")
@@ -262,7 +263,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	defer SetMode(oldMode)
 	old := CurrentPolicy()
 	defer inForce.Store(old)
-	site := &Site{Package: "example.com/app", File: "a.go", Line: 9, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+	site := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 9, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	block, err := compilePolicy(policy.Policy{Rules: map[string]string{"sqli-tautology": "block"}}, "block")
 	if err != nil {
 		t.Fatal(err)
@@ -318,11 +319,11 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 	defer func() { putPolicy(old) }()
 	block, _ := compilePolicy(policy.Policy{Mode: "block"}, "block")
 	allow, _ := compilePolicy(policy.Policy{Mode: "detect", Allow: policy.Allow{Routes: []policy.RouteAllow{{Path: "/*"}}}}, "allow")
-	sqlSite := &Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
+	sqlSite := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT * FROM t WHERE a = '", "'")}}
-	fileSite := &Site{Package: "example.com/app", File: "a.go", Line: 2, Sink: "os.Open", Family: event.FamilyFile,
+	fileSite := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 2, Sink: "os.Open", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, false, "/srv/", "")}}
-	execSite := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
+	execSite := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
 		Tmpls: []Tmpl{T(2, false, "echo ", "")}}
 	req := NewRequest("r", "GET", "/x", "127.0.0.1", fixedInputs{{Source: "query", Name: "q", Value: "x' OR '1'='1"}})
 	ctx := WithRequest(context.Background(), req)
@@ -342,9 +343,9 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 				if i%2 == 0 {
 					payload = "x' OR '1'='1"
 				}
-				judgeDBQuery(ctx, sqlSite, nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
-				judgeFileArg(fileSite, 0, "/srv/../etc/"+payload)
-				judgeCmd(execSite, 0, exec.Command("sh", "-c", "echo "+payload))
+				judgeDBQuery(ctx, (*Site)(sqlSite), nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
+				judgeFileArg((*Site)(fileSite), 0, "/srv/../etc/"+payload)
+				judgeCmd((*Site)(execSite), 0, exec.Command("sh", "-c", "echo "+payload))
 				entrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
 				entryOpen("/srv/"+payload, 0)
 			}

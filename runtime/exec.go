@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -38,7 +39,8 @@ func takeCmdJudged(c *exec.Cmd) bool {
 
 // judgeCmd judges c; argv[i] was the sink's parameter off+i (off < 0: the
 // argv did not come from the call's arguments).
-func judgeCmd(site *Site, off int, c *exec.Cmd) error {
+func judgeCmd(hook *Site, off int, c *exec.Cmd) error {
+	site := (*callsite.Site)(hook)
 	if c == nil {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 )
 
@@ -12,9 +13,9 @@ import (
 // elements the build cannot follow (a slice from strings.Fields or a JSON
 // body: no template) and the request's inputs.
 func TestCommandShapes(t *testing.T) {
-	opaque := &Site{Sink: "os/exec.Command", Family: event.FamilyExec}
-	echo := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "echo"), T(1, false, "arg:")}}
-	gitLog := &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "git"), T(1, false, "log")}}
+	opaque := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec}
+	echo := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "echo"), T(1, false, "arg:")}}
+	gitLog := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "git"), T(1, false, "log")}}
 	q := func(vs ...string) fixedInputs {
 		var in fixedInputs
 		for _, v := range vs {
@@ -24,7 +25,7 @@ func TestCommandShapes(t *testing.T) {
 	}
 	cases := []struct {
 		name   string
-		site   *Site
+		site   *callsite.Site
 		argv   []string
 		inputs fixedInputs
 		rule   string // "" for no finding
@@ -38,7 +39,7 @@ func TestCommandShapes(t *testing.T) {
 		// A JSON argv array: each element an input.
 		{"json: sh -c id", opaque, []string{"/bin/sh", "-c", "id"}, q("/bin/sh", "-c", "id"), shell.RuleShellDynamic},
 		{"json: cat", opaque, []string{"/bin/cat", "/etc/passwd"}, q("/bin/cat", "/etc/passwd"), shell.RuleArgv0Dynamic},
-		{"script from input", &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c")}},
+		{"script from input", &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c")}},
 			[]string{"sh", "-c", "whoami"}, q("whoami"), shell.RuleShellDynamic},
 		// Options: only for programs that take dangerous ones.
 		{"echo --flag", echo, []string{"echo", "arg:", "--flag"}, q("--flag"), ""},
@@ -46,7 +47,7 @@ func TestCommandShapes(t *testing.T) {
 		// Benign: the program is the code's; an input only looks alike.
 		{"a word of a search", opaque, []string{"git", "log", "--oneline"}, q("git tutorial"), ""},
 		{"an argument", opaque, []string{"convert", "photo.jpg", "out.png"}, q("photo.jpg"), ""},
-		{"a script word", &Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c"), T(2, false, "ls ", "")}},
+		{"a script word", &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c"), T(2, false, "ls ", "")}},
 			[]string{"sh", "-c", "ls uploads"}, q("uploads"), ""},
 	}
 	for _, c := range cases {

@@ -5,13 +5,15 @@ import (
 	"io/ioutil"
 	"os"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // judgeFileArg judges a path; arg is its index among the sink's parameters.
-func judgeFileArg(site *Site, arg int, name string) error {
+func judgeFileArg(hook *Site, arg int, name string) error {
+	site := (*callsite.Site)(hook)
 	req := CurrentRequest(nil)
 	err := judgePathValue(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
 	if err == nil {
@@ -26,7 +28,7 @@ func judgeFileArg(site *Site, arg int, name string) error {
 // refuses a path holding a NUL byte by itself (the os package returns
 // EINVAL, "invalid argument", before any system call), so the caller sees
 // the error it would see without the runtime.
-func judgePathValue(site *Site, req *Request, detect func() (Finding, bool)) error {
+func judgePathValue(site *callsite.Site, req *Request, detect func() (Finding, bool)) error {
 	var nul Finding
 	nulFound := false
 	err := JudgeCall(site, req, func() (Finding, bool) {
@@ -45,7 +47,7 @@ func judgePathValue(site *Site, req *Request, detect func() (Finding, bool)) err
 
 // recordUnrefused records finding f as JudgeValue would, without refusing the
 // call or marking the request as blocked.
-func recordUnrefused(site *Site, req *Request, f Finding) {
+func recordUnrefused(site *callsite.Site, req *Request, f Finding) {
 	m := CurrentMode()
 	if m == policy.ModeOff {
 		return

@@ -1,17 +1,13 @@
 package rasp
 
 import (
-	"errors"
 	"time"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
-
-// ErrBlocked is matched, through errors.Is, by every error a hook returns
-// when it refuses a call.
-var ErrBlocked = errors.New("rasp: call blocked")
 
 // Finding is what a detector reports about one call.
 type Finding struct {
@@ -29,33 +25,13 @@ type Finding struct {
 	Input *Input
 }
 
-// BlockedError is the error a hook returns when it refuses a call.
-type BlockedError struct {
-	Rule      string
-	Site      *Site
-	RequestID string // the request the call served, if known
-}
-
-// Error describes the refusal by its rule and request ID only: handlers
-// often send an error's text to the client, who must not learn where the
-// code is. The call site is in the event, and in Site.
-func (e *BlockedError) Error() string {
-	if e.RequestID != "" {
-		return "rasp: blocked by rule " + e.Rule + " (request " + e.RequestID + ")"
-	}
-	return "rasp: blocked by rule " + e.Rule
-}
-
-// Is makes errors.Is(err, ErrBlocked) true.
-func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
-
 // JudgeCall runs detect on a value that the call through site, made for req
 // (nil: outside any request), passed itself, and returns the hook's
 // decision: nil to let the call go ahead, or a *BlockedError in block mode.
 // A site whose values were all constants is not judged. It records the
 // event, and never panics: a panicking detector is recovered, counted and
 // logged, and the call goes ahead. Hook packages of other families call it.
-func JudgeCall(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
+func JudgeCall(site *callsite.Site, req *Request, detect func() (Finding, bool)) (err error) {
 	if site.Static {
 		return nil
 	}
@@ -65,7 +41,7 @@ func JudgeCall(site *Site, req *Request, detect func() (Finding, bool)) (err err
 // JudgeValue is JudgeCall for a value the call site did not pass itself but
 // led to (the address a redirect or a resolver chose, the query an entry
 // point received): the site's being all static does not exempt it.
-func JudgeValue(site *Site, req *Request, detect func() (Finding, bool)) (err error) {
+func JudgeValue(site *callsite.Site, req *Request, detect func() (Finding, bool)) (err error) {
 	m := CurrentMode()
 	if m == policy.ModeOff {
 		return nil // the kill switch: nothing is checked, whatever the rules say

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -28,7 +29,7 @@ type pathShape struct {
 
 func judgeShape(t *testing.T, c pathShape) (Finding, bool) {
 	t.Helper()
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile}
+	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile}
 	if c.tmpl != nil {
 		s.Tmpls = []Tmpl{T(0, false, c.tmpl...)}
 	}
@@ -191,7 +192,7 @@ func TestPathBackslashByOS(t *testing.T) {
 			t.Errorf("%s: %q = %+v, %v; want %q", c.name, c.path, f, found, c.rule)
 		}
 	}
-	tp := &Site{Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
+	tp := &callsite.Site{Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
 	p := `/srv/app/uploads/..\secret.txt`
 	var buf [MaxSpans]Span
 	n, _ := tp.Template(0).Spans(p, &buf)
@@ -209,7 +210,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 	var err error
 	req := NewRequest("r-nul", "GET", "/", "", fixedInputs{{Value: "a\x00b"}})
 	evs := withMode(t, policy.ModeBlock, func() {
-		_, err = OSOpen(site(event.FamilyFile, "os.Open"), "a\x00b")
+		_, err = OSOpen((*Site)(site(event.FamilyFile, "os.Open")), "a\x00b")
 		s := site(event.FamilyFile, "os.ReadFile")
 		s.Tmpls = []Tmpl{T(0, false, "/srv/", "")}
 		if f, found := (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req); !found || f.Rule != pathguard.RuleNulByte {
@@ -235,7 +236,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 	withMode(t, policy.ModeBlock, func() {
 		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "/srv/app/uploads/", "")}
-		if _, err := OSOpen(s, "/srv/app/uploads/../../../etc/passwd"); !errors.Is(err, ErrBlocked) {
+		if _, err := OSOpen((*Site)(s), "/srv/app/uploads/../../../etc/passwd"); !errors.Is(err, ErrBlocked) {
 			t.Errorf("a traversal was not refused: %v", err)
 		}
 	})
@@ -246,7 +247,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 func TestPathInRequestZeroAlloc(t *testing.T) {
 	req := NewRequest("r", "GET", "/", "", fixedInputs{{Value: "a%2Fb"}, {Value: "..%2fx"}, {Value: "/etc/x"}, {Value: "%c0%ae%c0%ae/"}, {Value: "garden tools"}})
 	req.Inputs()
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
+	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
 	if n := testing.AllocsPerRun(100, func() { (templatePath{}).CheckPath(s, 0, "/srv/app/static/logo.png", req) }); n != 0 {
 		t.Errorf("allocs = %v", n)
 	}
@@ -259,7 +260,7 @@ func BenchmarkPathInRequest(b *testing.B) {
 		{Source: "header", Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64)"}, {Source: "cookie", Name: "session", Value: "3f2a9c0e1b"},
 		{Source: "path", Name: "0", Value: "products"}, {Source: "query", Name: "lang", Value: "en-GB"}, {Source: "query", Name: "ids", Value: "1,2,3"}, {Source: "header", Name: "Referer", Value: "https://shop.example/"}, {Source: "query", Name: "x", Value: "a%2Fb"}}
 	req := NewRequest("r", "GET", "/products", "127.0.0.1", in)
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
+	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if _, found := (templatePath{}).CheckPath(s, 0, "/srv/app/static/logo.png", req); found {
@@ -270,11 +271,11 @@ func BenchmarkPathInRequest(b *testing.B) {
 
 // BenchmarkPathTemplate is a rewritten call site with a template, clean.
 func BenchmarkPathTemplate(b *testing.B) {
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile,
+	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, false, "", "/uploads/", "")}}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if judgeFileArg(s, 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
+		if judgeFileArg((*Site)(s), 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
 			b.Fatal("blocked")
 		}
 	}
@@ -299,7 +300,7 @@ func TestPathAbsoluteRuleKnown(t *testing.T) {
 // TestPathJoinRoot: filepath.Join("/", name) is a finding when a request
 // input is name, not when name is the program's own.
 func TestPathJoinRoot(t *testing.T) {
-	s := &Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile,
+	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, true, "/", "")}}
 	if f, found := (templatePath{}).CheckPath(s, 0, "/srv/app/config.yaml", nil); found {
 		t.Errorf("outside a request: %+v", f)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -77,7 +78,7 @@ func loadPolicyFile(name string) (*policy.Compiled, error) {
 
 // allowlisted reports whether a finding is allowed by the policy's SQL
 // entries or route exemptions.
-func allowlisted(p *policy.Compiled, site *Site, f Finding, req *Request) bool {
+func allowlisted(p *policy.Compiled, site *callsite.Site, f Finding, req *Request) bool {
 	if site.Family == event.FamilySQL && len(p.Allow.SQL) > 0 {
 		where := ""
 		for _, e := range p.Allow.SQL {

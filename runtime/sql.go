@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -20,7 +21,8 @@ func judgeDBQuery(ctx context.Context, site *Site, db *sql.DB, arg int, query st
 
 // judgeQuery is judgeDBQuery in dialect d: the hooks of *sql.Tx and *sql.Conn
 // tell it from their DB's driver (txDialect, connDialect).
-func judgeQuery(ctx context.Context, site *Site, d sqli.Dialect, arg int, query string) error {
+func judgeQuery(ctx context.Context, hook *Site, d sqli.Dialect, arg int, query string) error {
+	site := (*callsite.Site)(hook)
 	req := CurrentRequest(ctx)
 	err := JudgeCall(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, d, req) })
 	if err == nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -63,7 +64,7 @@ func banner() string {
 	if rs := p.RuleModes(); len(rs) > 0 {
 		fmt.Fprintf(&b, ", rules %s", strings.Join(rs, " "))
 	}
-	counts := SiteCounts()
+	counts := callsite.Counts()
 	var fs []string
 	for _, f := range []event.Family{event.FamilySQL, event.FamilyExec, event.FamilyFile, event.FamilyNet, event.FamilyServer} {
 		fs = append(fs, fmt.Sprintf("%s %d", f, counts[f]))

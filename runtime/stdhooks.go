@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -24,9 +25,9 @@ import (
 // value may be anything the code built).
 
 var (
-	entrySQLSite  = &Site{Package: "database/sql", Sink: "database/sql entry point", Family: event.FamilySQL, Entry: true}
-	entryFileSite = &Site{Package: "os", Sink: "os.OpenFile entry point", Family: event.FamilyFile, Entry: true}
-	entryExecSite = &Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
+	entrySQLSite  = &callsite.Site{Package: "database/sql", Sink: "database/sql entry point", Family: event.FamilySQL, Entry: true}
+	entryFileSite = &callsite.Site{Package: "os", Sink: "os.OpenFile entry point", Family: event.FamilyFile, Entry: true}
+	entryExecSite = &callsite.Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
 )
 
 // markEntryJudged records that the calling goroutine's next entry-point call

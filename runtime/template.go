@@ -28,14 +28,3 @@ type Span = span.Span
 
 // MaxSpans bounds the dynamic ranges passed to a detector.
 const MaxSpans = taint.MaxSpans
-
-// Template returns the template of argument arg of the call, or nil when
-// the call site did not know how it was built.
-func (s *Site) Template(arg int) *Tmpl {
-	for i := range s.Tmpls {
-		if s.Tmpls[i].Arg == arg {
-			return &s.Tmpls[i]
-		}
-	}
-	return nil
-}

@@ -12,6 +12,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -21,7 +22,7 @@ import (
 
 type panickyPath struct{}
 
-func (panickyPath) CheckPath(*rasp.Site, int, string, *rasp.Request) (rasp.Finding, bool) {
+func (panickyPath) CheckPath(*callsite.Site, int, string, *rasp.Request) (rasp.Finding, bool) {
 	panic("detector bug")
 }
 
@@ -34,7 +35,7 @@ func TestFaultsFailOpen(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "doc.txt")
 	os.WriteFile(file, []byte("the document"), 0o644)
-	site := &rasp.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "os.ReadFile", Family: event.FamilyFile,
+	site := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "os.ReadFile", Family: event.FamilyFile,
 		Tmpls: []rasp.Tmpl{rasp.T(0, false, dir+"/", "")}}
 	// The handler calls the file detector as the os.ReadFile hook does, with
 	// the request from the context (a plain build has no goroutine field).

@@ -22,6 +22,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -209,7 +210,7 @@ func TestMetricsExpositionFresh(t *testing.T) {
 	}
 }
 
-var metricsSite = &rasp.Site{Package: "example.com/app", File: "db.go", Line: 12, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+var metricsSite = &callsite.Site{Package: "example.com/app", File: "db.go", Line: 12, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 
 // unionSink reports sqli-union for every request whose q input contains
 // "union".

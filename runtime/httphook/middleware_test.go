@@ -13,11 +13,12 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-var sinkSite = &rasp.Site{Package: "example.com/app", File: "app.go", Line: 7, Sink: "example.Sink", Family: event.FamilySQL}
+var sinkSite = &callsite.Site{Package: "example.com/app", File: "app.go", Line: 7, Sink: "example.Sink", Family: event.FamilySQL}
 
 // sink stands for a hooked sink call: it is an attack when one of the
 // request's inputs contains "attack".

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
@@ -141,7 +142,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	// the first URL was.
 	redirected := host != m.host && m.redirectedTo(host)
 	dynamic := m.hostDynamic || redirected
-	return rasp.JudgeValue(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
+	return rasp.JudgeValue((*callsite.Site)(m.site), rasp.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
 		if !ok || f.Rule == ssrf.RuleInternal && !m.hostFromInput && !redirected {
 			// An internal address is a finding when a request input or a

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
@@ -22,14 +23,14 @@ import (
 // parameters. ctx (may be nil) or the goroutine tells the request.
 func checkAddr(ctx context.Context, site *Site, arg int, network, address string) error {
 	req := rasp.CurrentRequest(ctx)
-	return rasp.JudgeCall(site, req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
+	return rasp.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
 }
 
 // checkURL judges a URL; arg is its index among the sink's parameters (< 0:
 // not one of them). ctx (may be nil) or the goroutine tells the request.
 func checkURL(ctx context.Context, site *Site, arg int, rawURL string) error {
 	req := rasp.CurrentRequest(ctx)
-	return rasp.JudgeCall(site, req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
+	return rasp.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
 }
 
 func dialErr(network, address string, err error) error {
@@ -253,7 +254,7 @@ func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, kn
 	hs, he := hostRange(raw)
 	var dyn [taint.MaxSpans]span.Span
 	nd := -1 // dynamic spans of the template; -1: no template
-	if t := site.Template(arg); t != nil {
+	if t := (*callsite.Site)(site).Template(arg); t != nil {
 		known = true
 		n, ok := t.Spans(raw, &dyn)
 		dynamic, nd = !ok, n
