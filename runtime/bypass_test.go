@@ -11,6 +11,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
@@ -150,7 +151,7 @@ func TestBypassTable(t *testing.T) {
 	for _, b := range pathBypasses {
 		p := "/srv/app/uploads/" + b.decoded()
 		_, byTemplate := detectors.File.CheckPath(pathSite, 0, p, nil)
-		req := NewRequest("r", "GET", "/f", "", fixedInputs{{Source: "query", Name: "f", Value: b.payload}})
+		req := reqctx.NewRequest("r", "GET", "/f", "", fixedInputs{{Source: "query", Name: "f", Value: b.payload}})
 		_, byInput := detectors.File.CheckPath(entry, 0, p, req)
 		got := byTemplate && byInput
 		mark := "ok"

@@ -7,6 +7,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
@@ -28,7 +29,7 @@ import (
 // CheckedSQL judges query and calls f, or returns f's zero result and the
 // refusal. For sinks shaped func(ctx, query string, args ...any) (R, error).
 func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, string, ...any) (R, error), ctx context.Context, query string, args ...any) (R, error) {
-	defer setQueryMark(queryMark()) // put back the mark found (see above)
+	defer reqctx.SetQueryMark(reqctx.QueryMark()) // put back the mark found (see above)
 	if err := judgeLibQuery(ctx, site, query, dialect); err != nil {
 		var zero R
 		return zero, err
@@ -40,7 +41,7 @@ func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, strin
 // errors through its Scan method (pgx's QueryRow): a refused call returns a
 // row whose Scan returns the refusal.
 func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, string, ...any) R, ctx context.Context, query string, args ...any) R {
-	defer setQueryMark(queryMark()) // put back the mark found (see above)
+	defer reqctx.SetQueryMark(reqctx.QueryMark()) // put back the mark found (see above)
 	if err := judgeLibQuery(ctx, site, query, dialect); err != nil {
 		if r, ok := any(errorRow{err}).(R); ok {
 			return r
@@ -71,7 +72,7 @@ func CheckedSQLFunc[R any](site *Site, dialect string, f func(context.Context, s
 // database. The batch's queries have no template: they are judged with the
 // request's inputs and the context-free rules.
 func CheckedSQLBatch[B, R any](site *Site, dialect string, f func(context.Context, B) R, ctx context.Context, b B) R {
-	defer setQueryMark(queryMark()) // put back the mark found (see above)
+	defer reqctx.SetQueryMark(reqctx.QueryMark()) // put back the mark found (see above)
 	if CurrentMode() != policy.ModeOff {
 		for _, q := range batchQueries(b) {
 			if err := judgeLibQuery(ctx, site, q, dialect); err != nil {
@@ -135,7 +136,7 @@ func (r errorRow) Scan(...any) error { return r.err }
 // no template, and would run the context-free rules on the program's own
 // constant queries.
 func judgeLibQuery(ctx context.Context, site *Site, query, dialect string) error {
-	if isQueryJudged(stringPtr(query)) {
+	if reqctx.IsQueryJudged(reqctx.StringData(query)) {
 		return nil
 	}
 	return judgeQuery(ctx, site, sqli.DialectForDriver(dialect+"."), 1, query)

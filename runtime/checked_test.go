@@ -7,6 +7,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -28,8 +29,8 @@ func TestCheckedSQLBatch(t *testing.T) {
 		}
 		return nil
 	}
-	req := NewRequest("r", "GET", "/", "127.0.0.1", fixedInputs{{Source: "query", Name: "id", Value: "1; DROP TABLE users"}})
-	ctx := WithRequest(context.Background(), req)
+	req := reqctx.NewRequest("r", "GET", "/", "127.0.0.1", fixedInputs{{Source: "query", Name: "id", Value: "1; DROP TABLE users"}})
+	ctx := reqctx.WithRequest(context.Background(), req)
 	withMode(t, policy.ModeBlock, func() {
 		safe := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: "SELECT * FROM t WHERE id = $1", Arguments: []any{"1; DROP TABLE users"}}}}
 		if err := CheckedSQLBatch((*Site)(site), "postgres", send, ctx, safe); err != nil {

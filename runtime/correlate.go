@@ -3,6 +3,7 @@ package rasp
 import (
 	"runtime"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 )
@@ -15,11 +16,11 @@ import (
 // absolute path is path-absolute-input only if it reaches the separator
 // before the file's name, so chose its directory at least. It never
 // reports outside a request or when no input is in p.
-func pathInputFinding(req *Request, p string, bases []string) (Finding, bool) {
+func pathInputFinding(req *reqctx.Request, p string, bases []string) (Finding, bool) {
 	return pathInputFindingOS(req, p, bases, runtime.GOOS)
 }
 
-func pathInputFindingOS(req *Request, p string, bases []string, goos string) (Finding, bool) {
+func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos string) (Finding, bool) {
 	if req == nil {
 		return Finding{}, false
 	}
@@ -58,7 +59,7 @@ func pathInputFindingOS(req *Request, p string, bases []string, goos string) (Fi
 // inputAtStart returns the request input found, in one of its forms (see
 // PathInputSpans), at byte maxStart of p or before and reaching the
 // separator before p's last segment (see IntoLastSegment), or nil.
-func inputAtStart(req *Request, p string, maxStart int) *Input {
+func inputAtStart(req *reqctx.Request, p string, maxStart int) *taint.Input {
 	if req == nil {
 		return nil
 	}
@@ -75,7 +76,7 @@ func inputAtStart(req *Request, p string, maxStart int) *Input {
 // to reach path, when the path was cleaned before it was opened
 // (http.ServeFile, http.Dir and filepath.Join do), or nil. See
 // ClimbingInput.
-func climbingInput(req *Request, path string) *Input {
+func climbingInput(req *reqctx.Request, path string) *taint.Input {
 	inputs := req.Inputs()
 	if i := taint.ClimbingInput(inputs, path, runtime.GOOS); i >= 0 {
 		return &inputs[i]

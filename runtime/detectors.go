@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
@@ -19,18 +20,18 @@ import (
 // SQLDetector judges a SQL query about to be sent to a database. dialect is
 // the SQL dialect of the driver in use, when the hook can tell it.
 type SQLDetector interface {
-	CheckSQL(site *callsite.Site, arg int, query string, dialect sqli.Dialect, req *Request) (Finding, bool)
+	CheckSQL(site *callsite.Site, arg int, query string, dialect sqli.Dialect, req *reqctx.Request) (Finding, bool)
 }
 
 // CommandDetector judges the argv of a command about to be built or
 // started; argv[i] is the sink's parameter argOffset+i, when it came as one.
 type CommandDetector interface {
-	CheckCommand(site *callsite.Site, argOffset int, argv []string, req *Request) (Finding, bool)
+	CheckCommand(site *callsite.Site, argOffset int, argv []string, req *reqctx.Request) (Finding, bool)
 }
 
 // PathDetector judges a file path about to be opened, created or changed.
 type PathDetector interface {
-	CheckPath(site *callsite.Site, arg int, path string, req *Request) (Finding, bool)
+	CheckPath(site *callsite.Site, arg int, path string, req *reqctx.Request) (Finding, bool)
 }
 
 // Detectors holds the detector in force for each family.
@@ -72,7 +73,7 @@ func SetDetectors(d Detectors) {
 // error-based extractors. Parameterised queries take sqli's fast path.
 type structuralSQL struct{}
 
-func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dialect, req *Request) (Finding, bool) {
+func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request) (Finding, bool) {
 	return sqlFinding(site, arg, q, d, req, false)
 }
 
@@ -82,7 +83,7 @@ func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dia
 // every entry point, finds the parts with find, runs its detector on them,
 // and names the input of a finding with input.
 type dynamicParts struct {
-	req        *Request
+	req        *reqctx.Request
 	n          int
 	spans      [MaxSpans]Span
 	which      [MaxSpans]int // from inputs: which[i] indexes req.Inputs() for spans[i]
@@ -95,7 +96,7 @@ type dynamicParts struct {
 // built, not by a path join, and v fits the template; else the request's
 // inputs found in v (InputSpans). It reports whether either told: false
 // when there is no usable template and no input in v.
-func (p *dynamicParts) find(site *callsite.Site, arg int, v string, req *Request) (known bool) {
+func (p *dynamicParts) find(site *callsite.Site, arg int, v string, req *reqctx.Request) (known bool) {
 	p.req = req
 	if t := site.Template(arg); t != nil && !t.Join {
 		if n, ok := t.TextSpans(v, &p.spans); ok {
@@ -114,7 +115,7 @@ func (p *dynamicParts) dynamic() []Span { return p.spans[:p.n] }
 // input returns the request input that a finding over [start, end) of v
 // names: the input found there (the first found, if none overlaps) when the
 // parts are inputs, else the input found in v over that range, if any.
-func (p *dynamicParts) input(v string, start, end int) *Input {
+func (p *dynamicParts) input(v string, start, end int) *taint.Input {
 	if !p.fromInputs {
 		return inputIn(p.req, v, start, end)
 	}
@@ -135,7 +136,7 @@ func (p *dynamicParts) input(v string, start, end int) *Input {
 // request input occurs is not judged; otherwise such a query, and one whose
 // inputs the rules found nothing in, is judged as of unknown origin by the
 // context-free rules.
-func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *Request, inputsOnly bool) (Finding, bool) {
+func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
 	var p dynamicParts
 	known := p.find(site, arg, q, req)
 	if !known && inputsOnly {
@@ -161,7 +162,7 @@ func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *Req
 // when the range is empty), or nil: the input an event names when the
 // template, not the inputs, told the dynamic parts. It runs on the finding
 // path only.
-func inputIn(req *Request, v string, start, end int) *Input {
+func inputIn(req *reqctx.Request, v string, start, end int) *taint.Input {
 	var buf [MaxSpans]Span
 	var which [MaxSpans]int
 	n := requestInputSpans(req, v, &buf, &which)
@@ -175,7 +176,7 @@ func inputIn(req *Request, v string, start, end int) *Input {
 
 // requestInputSpans finds req's significant inputs in v (see InputSpans); 0
 // without a request.
-func requestInputSpans(req *Request, v string, out *[MaxSpans]Span, which *[MaxSpans]int) int {
+func requestInputSpans(req *reqctx.Request, v string, out *[MaxSpans]Span, which *[MaxSpans]int) int {
 	if req == nil {
 		return 0
 	}
@@ -191,7 +192,7 @@ type basicExec struct{}
 
 var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "ash": true}
 
-func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *Request) (Finding, bool) {
+func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.Request) (Finding, bool) {
 	if len(argv) < 3 || !shells[filepath.Base(argv[0])] {
 		return Finding{}, false
 	}
@@ -212,7 +213,7 @@ func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *Request
 // the real-world suite showed libraries passing such paths (afero's tests).
 type basicPath struct{}
 
-func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *Request) (Finding, bool) {
+func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request) (Finding, bool) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
 	}
@@ -224,7 +225,7 @@ func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *Request) (Findi
 // does not.
 type templateExec struct{}
 
-func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, req *Request) (Finding, bool) {
+func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, req *reqctx.Request) (Finding, bool) {
 	return commandFinding(site, off, argv, req, false)
 }
 
@@ -234,7 +235,7 @@ func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, re
 // a finding, and a script whose origin is unknown, or whose inputs the
 // rules found nothing in, is judged by basicExec. An entry point
 // (inputsOnly) judges only what the request's inputs prove dynamic.
-func commandFinding(site *callsite.Site, off int, argv []string, req *Request, inputsOnly bool) (Finding, bool) {
+func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
 	unknown := func() (Finding, bool) {
 		if inputsOnly {
 			return Finding{}, false
@@ -302,7 +303,7 @@ func commandFinding(site *callsite.Site, off int, argv []string, req *Request, i
 	if !ok {
 		return Finding{}, false
 	}
-	var input *Input
+	var input *taint.Input
 	if f.Arg < len(parts) && parts[f.Arg] != nil {
 		input = parts[f.Arg].input(argv[f.Arg], f.Start, f.End)
 	} else if f.Arg < len(argv) {
@@ -320,7 +321,7 @@ func commandFinding(site *callsite.Site, off int, argv []string, req *Request, i
 // not (pathInputFinding), and with basicPath when neither tells.
 type templatePath struct{}
 
-func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *Request) (Finding, bool) {
+func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqctx.Request) (Finding, bool) {
 	t := site.Template(arg)
 	bases := CurrentPolicy().PathBases()
 	if t == nil {

@@ -7,12 +7,13 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // record counts a finding and writes its event, unless the rate limit
 // leaves it out.
-func record(site *callsite.Site, req *Request, f Finding, m policy.Mode, verdict string) {
+func record(site *callsite.Site, req *reqctx.Request, f Finding, m policy.Mode, verdict string) {
 	metrics.CountEvent(f.Rule, m, verdict)
 	where := siteOf(site)
 	if !events.Admit(f.Rule, where, verdict) {

@@ -15,6 +15,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -211,7 +212,7 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 	requests := func() float64 { return MetricValue("rasp_blocked_requests_total", "rule", rule) }
 	ev0, req0 := findings(), requests()
 	for i := 0; i < calls; i++ {
-		req := NewRequest("r"+strconv.Itoa(i), "GET", "/", "127.0.0.1", nil)
+		req := reqctx.NewRequest("r"+strconv.Itoa(i), "GET", "/", "127.0.0.1", nil)
 		err := JudgeValue(site, req, func() (Finding, bool) { return Finding{Rule: rule}, true })
 		if !errors.Is(err, ErrBlocked) {
 			t.Fatalf("call %d: %v, want a block", i, err)
@@ -236,7 +237,7 @@ func TestEventSchema(t *testing.T) {
 	events.SetWriter(&buf)
 	defer events.SetWriter(nil)
 	site := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	req := NewRequest("id-1", "POST", "/items", "10.0.0.1", fixedInputs{{Source: "json", Name: "id", Value: "1 OR 1=1"}})
+	req := reqctx.NewRequest("id-1", "POST", "/items", "10.0.0.1", fixedInputs{{Source: "json", Name: "id", Value: "1 OR 1=1"}})
 	in := req.Inputs()
 	record(site, req, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?", Start: 7, End: 15, Input: &in[0]}, policy.ModeBlock, "blocked")
 	var e event.Event
@@ -325,8 +326,8 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 		Tmpls: []Tmpl{T(0, false, "/srv/", "")}}
 	execSite := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
 		Tmpls: []Tmpl{T(2, false, "echo ", "")}}
-	req := NewRequest("r", "GET", "/x", "127.0.0.1", fixedInputs{{Source: "query", Name: "q", Value: "x' OR '1'='1"}})
-	ctx := WithRequest(context.Background(), req)
+	req := reqctx.NewRequest("r", "GET", "/x", "127.0.0.1", fixedInputs{{Source: "query", Name: "q", Value: "x' OR '1'='1"}})
+	ctx := reqctx.WithRequest(context.Background(), req)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -48,10 +49,10 @@ func judgeCmd(hook *Site, off int, c *exec.Cmd) error {
 	if len(argv) == 0 {
 		argv = []string{c.Path}
 	}
-	req := CurrentRequest(nil)
+	req := reqctx.CurrentRequest(nil)
 	err := JudgeCall(site, req, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
 	if err == nil {
-		markEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
+		reqctx.MarkEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package rasp
 import (
 	"strings"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 )
 
@@ -17,7 +18,7 @@ import (
 // argv[0]: one equal to it, or one whose whitespace-separated words are the
 // first words of argv (strings.Fields(input) passed as program and
 // arguments). It returns -1 when there is none.
-func programInput(req *Request, argv []string) int {
+func programInput(req *reqctx.Request, argv []string) int {
 	if req == nil || len(argv) == 0 || argv[0] == "" {
 		return -1
 	}
@@ -58,7 +59,7 @@ func isSpaceByte(c byte) bool {
 
 // scriptInputFinding reports the input that is the whole shell script, if
 // one is: for call sites and the entry point alike.
-func scriptInputFinding(req *Request, script string) (Finding, bool) {
+func scriptInputFinding(req *reqctx.Request, script string) (Finding, bool) {
 	i := scriptInput(req, script)
 	if i < 0 {
 		return Finding{}, false
@@ -69,7 +70,7 @@ func scriptInputFinding(req *Request, script string) (Finding, bool) {
 
 // scriptInput returns the index in req.Inputs() of an input that is the
 // whole shell script (spaces around it aside), or -1.
-func scriptInput(req *Request, script string) int {
+func scriptInput(req *reqctx.Request, script string) int {
 	s := strings.TrimSpace(script)
 	if req == nil || s == "" {
 		return -1

@@ -5,6 +5,8 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 )
 
@@ -19,7 +21,7 @@ func TestCommandShapes(t *testing.T) {
 	q := func(vs ...string) fixedInputs {
 		var in fixedInputs
 		for _, v := range vs {
-			in = append(in, Input{Source: "query", Name: "cmd", Value: v})
+			in = append(in, taint.Input{Source: "query", Name: "cmd", Value: v})
 		}
 		return in
 	}
@@ -51,7 +53,7 @@ func TestCommandShapes(t *testing.T) {
 			[]string{"sh", "-c", "ls uploads"}, q("uploads"), ""},
 	}
 	for _, c := range cases {
-		req := NewRequest("r", "GET", "/run", "127.0.0.1", c.inputs)
+		req := reqctx.NewRequest("r", "GET", "/run", "127.0.0.1", c.inputs)
 		f, found := templateExec{}.CheckCommand(c.site, 0, c.argv, req)
 		if found != (c.rule != "") || found && f.Rule != c.rule {
 			t.Errorf("%s: %q = %+v %v, want %q", c.name, c.argv, f, found, c.rule)

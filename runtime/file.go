@@ -7,6 +7,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -14,10 +15,10 @@ import (
 // judgeFileArg judges a path; arg is its index among the sink's parameters.
 func judgeFileArg(hook *Site, arg int, name string) error {
 	site := (*callsite.Site)(hook)
-	req := CurrentRequest(nil)
+	req := reqctx.CurrentRequest(nil)
 	err := judgePathValue(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
 	if err == nil {
-		markEntryJudged(stringPtr(name)) // for the entry point the sink calls next
+		reqctx.MarkEntryJudged(reqctx.StringData(name)) // for the entry point the sink calls next
 	}
 	return err
 }
@@ -28,7 +29,7 @@ func judgeFileArg(hook *Site, arg int, name string) error {
 // refuses a path holding a NUL byte by itself (the os package returns
 // EINVAL, "invalid argument", before any system call), so the caller sees
 // the error it would see without the runtime.
-func judgePathValue(site *callsite.Site, req *Request, detect func() (Finding, bool)) error {
+func judgePathValue(site *callsite.Site, req *reqctx.Request, detect func() (Finding, bool)) error {
 	var nul Finding
 	nulFound := false
 	err := JudgeCall(site, req, func() (Finding, bool) {
@@ -47,7 +48,7 @@ func judgePathValue(site *callsite.Site, req *Request, detect func() (Finding, b
 
 // recordUnrefused records finding f as JudgeValue would, without refusing the
 // call or marking the request as blocked.
-func recordUnrefused(site *callsite.Site, req *Request, f Finding) {
+func recordUnrefused(site *callsite.Site, req *reqctx.Request, f Finding) {
 	m := CurrentMode()
 	if m == policy.ModeOff {
 		return

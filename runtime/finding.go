@@ -6,6 +6,8 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -22,7 +24,7 @@ type Finding struct {
 	Start, End int
 	// Input is the request input that made the offending part, when the
 	// detector found it by correlating the request's inputs.
-	Input *Input
+	Input *taint.Input
 }
 
 // JudgeCall runs detect on a value that the call through site, made for req
@@ -31,7 +33,7 @@ type Finding struct {
 // A site whose values were all constants is not judged. It records the
 // event, and never panics: a panicking detector is recovered, counted and
 // logged, and the call goes ahead. Hook packages of other families call it.
-func JudgeCall(site *callsite.Site, req *Request, detect func() (Finding, bool)) (err error) {
+func JudgeCall(site *callsite.Site, req *reqctx.Request, detect func() (Finding, bool)) (err error) {
 	if site.Static {
 		return nil
 	}
@@ -41,7 +43,7 @@ func JudgeCall(site *callsite.Site, req *Request, detect func() (Finding, bool))
 // JudgeValue is JudgeCall for a value the call site did not pass itself but
 // led to (the address a redirect or a resolver chose, the query an entry
 // point received): the site's being all static does not exempt it.
-func JudgeValue(site *callsite.Site, req *Request, detect func() (Finding, bool)) (err error) {
+func JudgeValue(site *callsite.Site, req *reqctx.Request, detect func() (Finding, bool)) (err error) {
 	m := CurrentMode()
 	if m == policy.ModeOff {
 		return nil // the kill switch: nothing is checked, whatever the rules say
@@ -76,7 +78,7 @@ func JudgeValue(site *callsite.Site, req *Request, detect func() (Finding, bool)
 		be := &BlockedError{Rule: f.Rule, Site: site}
 		if req != nil {
 			be.RequestID = req.RequestID()
-			if req.noteBlocked(be) {
+			if req.NoteBlocked(be) {
 				metrics.CountBlockedRequest(f.Rule)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -152,7 +153,7 @@ func TestBlockedErrorHidesTheSite(t *testing.T) {
 
 type panicky struct{}
 
-func (panicky) CheckPath(*callsite.Site, int, string, *Request) (Finding, bool) {
+func (panicky) CheckPath(*callsite.Site, int, string, *reqctx.Request) (Finding, bool) {
 	panic("detector bug")
 }
 

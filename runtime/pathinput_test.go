@@ -11,6 +11,8 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -33,13 +35,13 @@ func judgeShape(t *testing.T, c pathShape) (Finding, bool) {
 	if c.tmpl != nil {
 		s.Tmpls = []Tmpl{T(0, false, c.tmpl...)}
 	}
-	var req *Request
+	var req *reqctx.Request
 	if c.inputs != nil {
 		ins := make(fixedInputs, len(c.inputs))
 		for i, v := range c.inputs {
-			ins[i] = Input{Source: "query", Name: "f", Value: v}
+			ins[i] = taint.Input{Source: "query", Name: "f", Value: v}
 		}
-		req = NewRequest("r", "GET", "/f", "", ins)
+		req = reqctx.NewRequest("r", "GET", "/f", "", ins)
 	}
 	return (templatePath{}).CheckPath(s, 0, c.path, req)
 }
@@ -159,7 +161,7 @@ func TestClimbingInputNeedsADirectoryToLeave(t *testing.T) {
 		{"climbed to the root", nil, "/etc/hostname", []string{"../../../../etc/hostname"}, pathguard.RuleTraversal},
 		{"backslashes do not climb on Linux", nil, nested + "/secret.txt", []string{`..\secret.txt`}, ""},
 	})
-	req := NewRequest("r", "GET", "/", "", fixedInputs{{Value: "../../../etc/passwd"}, {Value: "a/../b.txt"}})
+	req := reqctx.NewRequest("r", "GET", "/", "", fixedInputs{{Value: "../../../etc/passwd"}, {Value: "a/../b.txt"}})
 	if in := climbingInput(req, "/etc/passwd"); in == nil {
 		t.Errorf("a cleaned traversal was not found")
 	}
@@ -185,9 +187,9 @@ func TestPathBackslashByOS(t *testing.T) {
 	} {
 		ins := make(fixedInputs, len(c.inputs))
 		for i, v := range c.inputs {
-			ins[i] = Input{Value: v}
+			ins[i] = taint.Input{Value: v}
 		}
-		f, found := pathInputFindingOS(NewRequest("r", "GET", "/", "", ins), c.path, nil, c.goos)
+		f, found := pathInputFindingOS(reqctx.NewRequest("r", "GET", "/", "", ins), c.path, nil, c.goos)
 		if found != (c.rule != "") || found && f.Rule != c.rule {
 			t.Errorf("%s: %q = %+v, %v; want %q", c.name, c.path, f, found, c.rule)
 		}
@@ -208,7 +210,7 @@ func TestPathBackslashByOS(t *testing.T) {
 // too, and the request is not refused.
 func TestPathNulByteNotRefused(t *testing.T) {
 	var err error
-	req := NewRequest("r-nul", "GET", "/", "", fixedInputs{{Value: "a\x00b"}})
+	req := reqctx.NewRequest("r-nul", "GET", "/", "", fixedInputs{{Value: "a\x00b"}})
 	evs := withMode(t, policy.ModeBlock, func() {
 		_, err = OSOpen((*Site)(site(event.FamilyFile, "os.Open")), "a\x00b")
 		s := site(event.FamilyFile, "os.ReadFile")
@@ -245,7 +247,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 // TestPathInRequestZeroAlloc: a path judged by a request's inputs, none
 // of which is in it, costs no allocation, whatever forms they have.
 func TestPathInRequestZeroAlloc(t *testing.T) {
-	req := NewRequest("r", "GET", "/", "", fixedInputs{{Value: "a%2Fb"}, {Value: "..%2fx"}, {Value: "/etc/x"}, {Value: "%c0%ae%c0%ae/"}, {Value: "garden tools"}})
+	req := reqctx.NewRequest("r", "GET", "/", "", fixedInputs{{Value: "a%2Fb"}, {Value: "..%2fx"}, {Value: "/etc/x"}, {Value: "%c0%ae%c0%ae/"}, {Value: "garden tools"}})
 	req.Inputs()
 	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
 	if n := testing.AllocsPerRun(100, func() { (templatePath{}).CheckPath(s, 0, "/srv/app/static/logo.png", req) }); n != 0 {
@@ -259,7 +261,7 @@ func BenchmarkPathInRequest(b *testing.B) {
 	in := fixedInputs{{Source: "query", Name: "page", Value: "2"}, {Source: "query", Name: "sort", Value: "name"}, {Source: "query", Name: "q", Value: "garden tools"},
 		{Source: "header", Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64)"}, {Source: "cookie", Name: "session", Value: "3f2a9c0e1b"},
 		{Source: "path", Name: "0", Value: "products"}, {Source: "query", Name: "lang", Value: "en-GB"}, {Source: "query", Name: "ids", Value: "1,2,3"}, {Source: "header", Name: "Referer", Value: "https://shop.example/"}, {Source: "query", Name: "x", Value: "a%2Fb"}}
-	req := NewRequest("r", "GET", "/products", "127.0.0.1", in)
+	req := reqctx.NewRequest("r", "GET", "/products", "127.0.0.1", in)
 	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -305,7 +307,7 @@ func TestPathJoinRoot(t *testing.T) {
 	if f, found := (templatePath{}).CheckPath(s, 0, "/srv/app/config.yaml", nil); found {
 		t.Errorf("outside a request: %+v", f)
 	}
-	req := NewRequest("r", "GET", "/", "", fixedInputs{{Value: "tmp/pwn.txt"}})
+	req := reqctx.NewRequest("r", "GET", "/", "", fixedInputs{{Value: "tmp/pwn.txt"}})
 	if f, found := (templatePath{}).CheckPath(s, 0, "/tmp/pwn.txt", req); !found || f.Rule != pathguard.RuleAbsolute || f.Input == nil {
 		t.Errorf("an input under the root: %+v %v", f, found)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -78,7 +79,7 @@ func loadPolicyFile(name string) (*policy.Compiled, error) {
 
 // allowlisted reports whether a finding is allowed by the policy's SQL
 // entries or route exemptions.
-func allowlisted(p *policy.Compiled, site *callsite.Site, f Finding, req *Request) bool {
+func allowlisted(p *policy.Compiled, site *callsite.Site, f Finding, req *reqctx.Request) bool {
 	if site.Family == event.FamilySQL && len(p.Allow.SQL) > 0 {
 		where := ""
 		for _, e := range p.Allow.SQL {

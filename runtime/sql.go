@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -23,10 +24,10 @@ func judgeDBQuery(ctx context.Context, site *Site, db *sql.DB, arg int, query st
 // tell it from their DB's driver (txDialect, connDialect).
 func judgeQuery(ctx context.Context, hook *Site, d sqli.Dialect, arg int, query string) error {
 	site := (*callsite.Site)(hook)
-	req := CurrentRequest(ctx)
+	req := reqctx.CurrentRequest(ctx)
 	err := JudgeCall(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, d, req) })
 	if err == nil {
-		markQueryJudged(stringPtr(query)) // for the entry point the sink calls next
+		reqctx.MarkQueryJudged(reqctx.StringData(query)) // for the entry point the sink calls next
 	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -30,32 +31,6 @@ var (
 	entryExecSite = &callsite.Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
 )
 
-// markEntryJudged records that the calling goroutine's next entry-point call
-// with the value at p was judged already.
-func markEntryJudged(p unsafe.Pointer) { setEntryMark(p) }
-
-// takeEntryJudged reports whether the value at p was judged at its call site,
-// and forgets it.
-func takeEntryJudged(p unsafe.Pointer) bool {
-	if p != nil && entryMark() == p {
-		setEntryMark(nil)
-		return true
-	}
-	return false
-}
-
-// markQueryJudged remembers that the query at p was judged, in a slot of its own
-// (files and commands have theirs): a query goes on through database/sql's
-// entry point to the driver, and a driver that the build rewrote too (pgx
-// behind pgx/stdlib, pgxpool over pgx) checks it again at its own call
-// sites, without the application's template. isQueryJudged tells, keeping
-// the mark.
-func markQueryJudged(p unsafe.Pointer) { setQueryMark(p) }
-
-func isQueryJudged(p unsafe.Pointer) bool { return p != nil && queryMark() == p }
-
-func stringPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
-
 var driverDialects sync.Map // reflect.Type -> sqli.Dialect
 
 func dialectOfDriver(drv driver.Driver) sqli.Dialect {
@@ -72,16 +47,16 @@ func dialectOfDriver(drv driver.Driver) sqli.Dialect {
 }
 
 func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) {
-	p := stringPtr(query)
-	if isQueryJudged(p) {
+	p := reqctx.StringData(query)
+	if reqctx.IsQueryJudged(p) {
 		return nil
 	}
 	defer func() {
 		if err == nil {
-			markQueryJudged(p) // for the driver's own call sites
+			reqctx.MarkQueryJudged(p) // for the driver's own call sites
 		}
 	}()
-	req := CurrentRequest(ctx)
+	req := reqctx.CurrentRequest(ctx)
 	if req == nil {
 		return nil
 	}
@@ -91,10 +66,10 @@ func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) 
 }
 
 func entryOpen(name string, _ int) error {
-	if takeEntryJudged(stringPtr(name)) {
+	if reqctx.TakeEntryJudged(reqctx.StringData(name)) {
 		return nil
 	}
-	req := CurrentRequest(nil)
+	req := reqctx.CurrentRequest(nil)
 	if req == nil {
 		return nil
 	}
@@ -102,10 +77,10 @@ func entryOpen(name string, _ int) error {
 }
 
 func entryStart(name string, argv []string) error {
-	if len(argv) > 0 && takeEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) {
+	if len(argv) > 0 && reqctx.TakeEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) {
 		return nil
 	}
-	req := CurrentRequest(nil)
+	req := reqctx.CurrentRequest(nil)
 	if req == nil {
 		return nil
 	}

@@ -5,12 +5,14 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-type fixedInputs []Input
+type fixedInputs []taint.Input
 
-func (f fixedInputs) Inputs() []Input { return f }
+func (f fixedInputs) Inputs() []taint.Input { return f }
 
 func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 	old := CurrentMode()
@@ -22,16 +24,16 @@ func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 	if err := entrySQL(context.Background(), nil, q); err != nil {
 		t.Errorf("outside a request the entry point judged: %v", err)
 	}
-	req := NewRequest("r1", "GET", "/", "127.0.0.1", fixedInputs{{Source: "query", Name: "owner", Value: "x' OR '1'='1"}})
-	ctx := WithRequest(context.Background(), req)
+	req := reqctx.NewRequest("r1", "GET", "/", "127.0.0.1", fixedInputs{{Source: "query", Name: "owner", Value: "x' OR '1'='1"}})
+	ctx := reqctx.WithRequest(context.Background(), req)
 	if err := entrySQL(ctx, nil, q); err == nil {
 		t.Errorf("an input that changed the query was let through")
 	}
 	if err := entrySQL(ctx, nil, "SELECT 1 OR 1=1 -- written in the code"); err != nil {
 		t.Errorf("a query without the input was judged: %v", err)
 	}
-	markEntryJudged(stringPtr(q))
-	if entryMark() != nil { // plain build: no goroutine field, nothing is skipped
+	reqctx.MarkEntryJudged(reqctx.StringData(q))
+	if reqctx.EntryMark() != nil { // plain build: no goroutine field, nothing is skipped
 		if err := entrySQL(ctx, nil, q); err != nil {
 			t.Errorf("a query judged at its call site was judged again: %v", err)
 		}
@@ -60,8 +62,8 @@ func BenchmarkEntrySQLInRequest(b *testing.B) {
 	in := fixedInputs{{Source: "query", Name: "page", Value: "2"}, {Source: "query", Name: "sort", Value: "name"}, {Source: "query", Name: "q", Value: "garden tools"},
 		{Source: "header", Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64)"}, {Source: "cookie", Name: "session", Value: "3f2a9c0e1b"},
 		{Source: "path", Name: "0", Value: "products"}, {Source: "query", Name: "lang", Value: "en-GB"}, {Source: "query", Name: "ids", Value: "1,2,3"}, {Source: "header", Name: "Referer", Value: "https://shop.example/"}, {Source: "query", Name: "x", Value: "y"}}
-	req := NewRequest("r", "GET", "/products", "127.0.0.1", in)
-	ctx := WithRequest(context.Background(), req)
+	req := reqctx.NewRequest("r", "GET", "/products", "127.0.0.1", in)
+	ctx := reqctx.WithRequest(context.Background(), req)
 	q := "SELECT name, price FROM products WHERE category = 'garden tools' ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

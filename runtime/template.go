@@ -19,9 +19,6 @@ func Tn(arg int, join bool, num uint64, segs ...string) Tmpl {
 	return taint.Tn(arg, join, num, segs...)
 }
 
-// Input is one value a client sent with a request.
-type Input = taint.Input
-
 // Span is a half-open byte range [Start, End) of a value that came from a
 // variable: the one span type of the runtime and its detectors.
 type Span = span.Span

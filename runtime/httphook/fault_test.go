@@ -14,6 +14,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -22,7 +23,7 @@ import (
 
 type panickyPath struct{}
 
-func (panickyPath) CheckPath(*callsite.Site, int, string, *rasp.Request) (rasp.Finding, bool) {
+func (panickyPath) CheckPath(*callsite.Site, int, string, *reqctx.Request) (rasp.Finding, bool) {
 	panic("detector bug")
 }
 
@@ -42,7 +43,7 @@ func TestFaultsFailOpen(t *testing.T) {
 	det := rasp.DefaultDetectors().File
 	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := dir + "/" + r.URL.Query().Get("name")
-		req := rasp.CurrentRequest(r.Context())
+		req := reqctx.CurrentRequest(r.Context())
 		err := rasp.JudgeCall(site, req, func() (rasp.Finding, bool) { return det.CheckPath(site, 0, p, req) })
 		var data []byte
 		if err == nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -215,7 +216,7 @@ var metricsSite = &callsite.Site{Package: "example.com/app", File: "db.go", Line
 // unionSink reports sqli-union for every request whose q input contains
 // "union".
 func unionSink(w http.ResponseWriter, r *http.Request) {
-	req := rasp.CurrentRequest(r.Context())
+	req := reqctx.CurrentRequest(r.Context())
 	err := rasp.JudgeCall(metricsSite, req, func() (rasp.Finding, bool) {
 		if strings.Contains(r.URL.Query().Get("q"), "union") {
 			return rasp.Finding{Rule: "sqli-union"}, true

@@ -15,6 +15,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -23,7 +24,7 @@ var sinkSite = &callsite.Site{Package: "example.com/app", File: "app.go", Line: 
 // sink stands for a hooked sink call: it is an attack when one of the
 // request's inputs contains "attack".
 func sink(r *http.Request) error {
-	req := rasp.CurrentRequest(r.Context())
+	req := reqctx.CurrentRequest(r.Context())
 	return rasp.JudgeCall(sinkSite, req, func() (rasp.Finding, bool) {
 		for i, in := range req.Inputs() {
 			if strings.Contains(in.Value, "attack") {

@@ -15,6 +15,7 @@ import (
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
@@ -88,7 +89,7 @@ func mark(ctx context.Context, site *Site, arg int, raw string) (context.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	dyn, _, input := hostOrigin(site, arg, raw, rasp.CurrentRequest(ctx))
+	dyn, _, input := hostOrigin(site, arg, raw, reqctx.CurrentRequest(ctx))
 	m := &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn || input != nil, hostFromInput: input != nil}
 	return context.WithValue(ctx, markKey{}, m), m
 }
@@ -142,7 +143,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	// the first URL was.
 	redirected := host != m.host && m.redirectedTo(host)
 	dynamic := m.hostDynamic || redirected
-	return rasp.JudgeValue((*callsite.Site)(m.site), rasp.CurrentRequest(ctx), func() (Finding, bool) {
+	return rasp.JudgeValue((*callsite.Site)(m.site), reqctx.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
 		if !ok || f.Rule == ssrf.RuleInternal && !m.hostFromInput && !redirected {
 			// An internal address is a finding when a request input or a

@@ -14,6 +14,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
@@ -22,14 +23,14 @@ import (
 // checkAddr judges an address; arg is its index among the sink's
 // parameters. ctx (may be nil) or the goroutine tells the request.
 func checkAddr(ctx context.Context, site *Site, arg int, network, address string) error {
-	req := rasp.CurrentRequest(ctx)
+	req := reqctx.CurrentRequest(ctx)
 	return rasp.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
 }
 
 // checkURL judges a URL; arg is its index among the sink's parameters (< 0:
 // not one of them). ctx (may be nil) or the goroutine tells the request.
 func checkURL(ctx context.Context, site *Site, arg int, rawURL string) error {
-	req := rasp.CurrentRequest(ctx)
+	req := reqctx.CurrentRequest(ctx)
 	return rasp.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
 }
 
@@ -162,8 +163,8 @@ func urlOp(method string) string {
 // NetDetector judges an address about to be dialed or a URL about to be
 // fetched.
 type NetDetector interface {
-	CheckAddr(site *Site, arg int, network, address string, req *rasp.Request) (Finding, bool)
-	CheckURL(site *Site, arg int, rawURL string, req *rasp.Request) (Finding, bool)
+	CheckAddr(site *Site, arg int, network, address string, req *reqctx.Request) (Finding, bool)
+	CheckURL(site *Site, arg int, rawURL string, req *reqctx.Request) (Finding, bool)
 }
 
 // basicNet flags connections to cloud metadata endpoints.
@@ -174,7 +175,7 @@ var metadataHosts = map[string]bool{
 	"168.63.129.16": true, "metadata.google.internal": true,
 }
 
-func (basicNet) CheckAddr(_ *Site, _ int, _, address string, _ *rasp.Request) (Finding, bool) {
+func (basicNet) CheckAddr(_ *Site, _ int, _, address string, _ *reqctx.Request) (Finding, bool) {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		host = address
@@ -185,7 +186,7 @@ func (basicNet) CheckAddr(_ *Site, _ int, _, address string, _ *rasp.Request) (F
 	return Finding{}, false
 }
 
-func (b basicNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
+func (b basicNet) CheckURL(site *Site, arg int, raw string, req *reqctx.Request) (Finding, bool) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return Finding{}, false
@@ -198,7 +199,7 @@ func (b basicNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (
 // unless the programmer wrote it.
 type templateNet struct{}
 
-func (n templateNet) CheckAddr(site *Site, arg int, network, address string, req *rasp.Request) (Finding, bool) {
+func (n templateNet) CheckAddr(site *Site, arg int, network, address string, req *reqctx.Request) (Finding, bool) {
 	if !dialable(network, address) {
 		return Finding{}, false // package net refuses it: nothing is reached
 	}
@@ -216,11 +217,11 @@ func dialable(network, address string) bool {
 	return err == nil
 }
 
-func (n templateNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
+func (n templateNet) CheckURL(site *Site, arg int, raw string, req *reqctx.Request) (Finding, bool) {
 	return n.judge(site, arg, raw, req)
 }
 
-func (templateNet) judge(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
+func (templateNet) judge(site *Site, arg int, raw string, req *reqctx.Request) (Finding, bool) {
 	dyn, known, input := hostOrigin(site, arg, raw, req)
 	if !known {
 		if f, ok := (basicNet{}).CheckAddr(site, arg, "tcp", hostPortOf(raw), req); ok {
@@ -247,7 +248,7 @@ func (templateNet) judge(site *Site, arg int, raw string, req *rasp.Request) (Fi
 // covers it (or the value does not fit the template), input when one of
 // the request's inputs does. known is false when neither a template nor an
 // input tells.
-func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, known bool, input *rasp.Input) {
+func hostOrigin(site *Site, arg int, raw string, req *reqctx.Request) (dynamic, known bool, input *taint.Input) {
 	if site.Static {
 		return false, true, nil
 	}
@@ -332,7 +333,7 @@ func authorityEnd(raw string, he int) int {
 // text then came from the program (a configured base URL), not from an
 // input. Two inputs of the same value with one occurrence in the path are
 // not explained: one of them chose the host.
-func explainedElsewhere(raw string, after int, v string, all []rasp.Input, dyn []span.Span) bool {
+func explainedElsewhere(raw string, after int, v string, all []taint.Input, dyn []span.Span) bool {
 	if v == "" || after >= len(raw) {
 		return false
 	}

@@ -13,21 +13,23 @@ import (
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // inputs is a request's inputs, for tests.
-type inputs []rasp.Input
+type inputs []taint.Input
 
-func (i inputs) Inputs() []rasp.Input { return i }
+func (i inputs) Inputs() []taint.Input { return i }
 
 // reqCtx returns a context carrying a request whose query inputs are vs.
 func reqCtx(vs ...string) context.Context {
 	var in inputs
 	for _, v := range vs {
-		in = append(in, rasp.Input{Source: "query", Name: "u", Value: v})
+		in = append(in, taint.Input{Source: "query", Name: "u", Value: v})
 	}
-	return rasp.WithRequest(context.Background(), rasp.NewRequest("t", "GET", "/", "127.0.0.1", in))
+	return reqctx.WithRequest(context.Background(), reqctx.NewRequest("t", "GET", "/", "127.0.0.1", in))
 }
 
 func inBlockMode(t *testing.T, f func()) string {

@@ -1,4 +1,4 @@
-package rasp
+package reqctx
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 )
 
 // InputSource reads the inputs of a request.
 type InputSource interface {
-	Inputs() []Input
+	Inputs() []taint.Input
 }
 
 // Request is what the runtime knows of the HTTP request a sink call
@@ -32,9 +34,9 @@ type Request struct {
 	load   InputSource
 	mu     sync.Mutex
 	stale  atomic.Bool // the inputs must be (re)loaded
-	inputs atomic.Pointer[[]Input]
+	inputs atomic.Pointer[[]taint.Input]
 
-	blocked atomic.Pointer[BlockedError]
+	blocked atomic.Pointer[callsite.BlockedError]
 }
 
 // NewRequest returns a Request whose inputs src reads on first use (src
@@ -84,7 +86,7 @@ func (r *Request) InputsChanged() {
 // Inputs returns the request's inputs, loading them on the first call and
 // after InputsChanged. A loader that panics yields no inputs (and is
 // counted). The slice returned is never modified.
-func (r *Request) Inputs() []Input {
+func (r *Request) Inputs() []taint.Input {
 	if r.stale.Load() {
 		r.reload()
 	}
@@ -114,11 +116,11 @@ func (r *Request) reload() {
 
 // Blocked returns the first refusal of a sink call made for the request,
 // or nil.
-func (r *Request) Blocked() *BlockedError { return r.blocked.Load() }
+func (r *Request) Blocked() *callsite.BlockedError { return r.blocked.Load() }
 
-// noteBlocked records the request's first refusal; it reports whether e
+// NoteBlocked records the request's first refusal; it reports whether e
 // was the first.
-func (r *Request) noteBlocked(e *BlockedError) bool { return r.blocked.CompareAndSwap(nil, e) }
+func (r *Request) NoteBlocked(e *callsite.BlockedError) bool { return r.blocked.CompareAndSwap(nil, e) }
 
 type requestKey struct{}
 

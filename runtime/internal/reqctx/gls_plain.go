@@ -1,6 +1,6 @@
 //go:build !rasp_std
 
-package rasp
+package reqctx
 
 import "unsafe"
 
