@@ -11,6 +11,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -110,9 +111,9 @@ func (b pathBypass) decoded() string {
 // TestBypassTable judges every evasion variant at its call site and prints
 // the table (go test -v -run BypassTable).
 func TestBypassTable(t *testing.T) {
-	old := CurrentMode()
-	SetMode(policy.ModeBlock)
-	defer SetMode(old)
+	old := judge.CurrentMode()
+	judge.SetMode(policy.ModeBlock)
+	defer judge.SetMode(old)
 	events.SetWriter(discard{})
 	defer events.SetWriter(nil)
 	sqlSite := &callsite.Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
@@ -135,11 +136,11 @@ func TestBypassTable(t *testing.T) {
 	}
 	for _, b := range sqlBypasses {
 		q := "SELECT name FROM users WHERE name = '" + b.payload + "'"
-		judgeRow(b, JudgeCall(sqlSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, judge.JudgeCall(sqlSite, nil, func() (judge.Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range sqlNumericBypasses {
 		q := "SELECT name FROM users WHERE id = " + b.payload
-		judgeRow(b, JudgeCall(numSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, judge.JudgeCall(numSite, nil, func() (judge.Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range shellBypasses {
 		judgeRow(b, judgeCmd((*Site)(shSite), 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
@@ -151,7 +152,7 @@ func TestBypassTable(t *testing.T) {
 	for _, b := range pathBypasses {
 		p := "/srv/app/uploads/" + b.decoded()
 		_, byTemplate := detectors.File.CheckPath(pathSite, 0, p, nil)
-		req := reqctx.NewRequest("r", "GET", "/f", "", fixedInputs{{Source: "query", Name: "f", Value: b.payload}})
+		req := reqctx.NewRequest("r", "GET", "/f", "", reqctx.Fixed{{Source: "query", Name: "f", Value: b.payload}})
 		_, byInput := detectors.File.CheckPath(entry, 0, p, req)
 		got := byTemplate && byInput
 		mark := "ok"

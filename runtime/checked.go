@@ -6,6 +6,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -73,7 +74,7 @@ func CheckedSQLFunc[R any](site *Site, dialect string, f func(context.Context, s
 // request's inputs and the context-free rules.
 func CheckedSQLBatch[B, R any](site *Site, dialect string, f func(context.Context, B) R, ctx context.Context, b B) R {
 	defer reqctx.SetQueryMark(reqctx.QueryMark()) // put back the mark found (see above)
-	if CurrentMode() != policy.ModeOff {
+	if judge.CurrentMode() != policy.ModeOff {
 		for _, q := range batchQueries(b) {
 			if err := judgeLibQuery(ctx, site, q, dialect); err != nil {
 				if ctx == nil {

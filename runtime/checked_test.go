@@ -29,7 +29,7 @@ func TestCheckedSQLBatch(t *testing.T) {
 		}
 		return nil
 	}
-	req := reqctx.NewRequest("r", "GET", "/", "127.0.0.1", fixedInputs{{Source: "query", Name: "id", Value: "1; DROP TABLE users"}})
+	req := reqctx.NewRequest("r", "GET", "/", "127.0.0.1", reqctx.Fixed{{Source: "query", Name: "id", Value: "1; DROP TABLE users"}})
 	ctx := reqctx.WithRequest(context.Background(), req)
 	withMode(t, policy.ModeBlock, func() {
 		safe := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: "SELECT * FROM t WHERE id = $1", Arguments: []any{"1; DROP TABLE users"}}}}

@@ -3,6 +3,7 @@ package rasp
 import (
 	"runtime"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
@@ -16,17 +17,17 @@ import (
 // absolute path is path-absolute-input only if it reaches the separator
 // before the file's name, so chose its directory at least. It never
 // reports outside a request or when no input is in p.
-func pathInputFinding(req *reqctx.Request, p string, bases []string) (Finding, bool) {
+func pathInputFinding(req *reqctx.Request, p string, bases []string) (judge.Finding, bool) {
 	return pathInputFindingOS(req, p, bases, runtime.GOOS)
 }
 
-func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos string) (Finding, bool) {
+func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos string) (judge.Finding, bool) {
 	if req == nil {
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
 	inputs := req.Inputs()
 	if len(inputs) == 0 {
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
 	var buf [MaxSpans]Span
 	var which [MaxSpans]int
@@ -36,24 +37,24 @@ func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos stri
 			// An input that starts the path but ends before its last
 			// segment ("/app" in "/app/templates/x.html") may as well be a
 			// coincidence: the input "next=/app" of a program in /app.
-			return Finding{}, false
+			return judge.Finding{}, false
 		}
 		// A copy: handing buf and which to input would move them to the
 		// heap on the clean path too.
 		parts := &dynamicParts{req: req, n: n, spans: buf, which: which, fromInputs: true}
-		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: parts.input(p, f.Start, f.End)}, true
+		return judge.Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: parts.input(p, f.Start, f.End)}, true
 	}
 	if i := taint.WholePathInput(inputs, p, goos); i >= 0 {
 		f, found := pathguard.CheckOS(p, []Span{{Start: 0, End: len(p)}}, bases, goos)
 		if !found {
-			return Finding{}, false
+			return judge.Finding{}, false
 		}
-		return Finding{Rule: f.Rule, Detail: "a request input, cleaned, is the path", Value: p, Start: f.Start, End: f.End, Input: &inputs[i]}, true
+		return judge.Finding{Rule: f.Rule, Detail: "a request input, cleaned, is the path", Value: p, Start: f.Start, End: f.End, Input: &inputs[i]}, true
 	}
 	if i := taint.ClimbingInput(inputs, p, goos); i >= 0 {
-		return Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: p, Input: &inputs[i]}, true
+		return judge.Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: p, Input: &inputs[i]}, true
 	}
-	return Finding{}, false
+	return judge.Finding{}, false
 }
 
 // inputAtStart returns the request input found, in one of its forms (see

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
@@ -20,18 +21,18 @@ import (
 // SQLDetector judges a SQL query about to be sent to a database. dialect is
 // the SQL dialect of the driver in use, when the hook can tell it.
 type SQLDetector interface {
-	CheckSQL(site *callsite.Site, arg int, query string, dialect sqli.Dialect, req *reqctx.Request) (Finding, bool)
+	CheckSQL(site *callsite.Site, arg int, query string, dialect sqli.Dialect, req *reqctx.Request) (judge.Finding, bool)
 }
 
 // CommandDetector judges the argv of a command about to be built or
 // started; argv[i] is the sink's parameter argOffset+i, when it came as one.
 type CommandDetector interface {
-	CheckCommand(site *callsite.Site, argOffset int, argv []string, req *reqctx.Request) (Finding, bool)
+	CheckCommand(site *callsite.Site, argOffset int, argv []string, req *reqctx.Request) (judge.Finding, bool)
 }
 
 // PathDetector judges a file path about to be opened, created or changed.
 type PathDetector interface {
-	CheckPath(site *callsite.Site, arg int, path string, req *reqctx.Request) (Finding, bool)
+	CheckPath(site *callsite.Site, arg int, path string, req *reqctx.Request) (judge.Finding, bool)
 }
 
 // Detectors holds the detector in force for each family.
@@ -73,7 +74,7 @@ func SetDetectors(d Detectors) {
 // error-based extractors. Parameterised queries take sqli's fast path.
 type structuralSQL struct{}
 
-func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request) (Finding, bool) {
+func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request) (judge.Finding, bool) {
 	return sqlFinding(site, arg, q, d, req, false)
 }
 
@@ -136,11 +137,11 @@ func (p *dynamicParts) input(v string, start, end int) *taint.Input {
 // request input occurs is not judged; otherwise such a query, and one whose
 // inputs the rules found nothing in, is judged as of unknown origin by the
 // context-free rules.
-func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
+func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request, inputsOnly bool) (judge.Finding, bool) {
 	var p dynamicParts
 	known := p.find(site, arg, q, req)
 	if !known && inputsOnly {
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
 	var dyn []Span // nil: origin unknown, the context-free rules run
 	if known {
@@ -152,9 +153,9 @@ func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *req
 		p.fromInputs, p.n = false, 0
 	}
 	if !ok {
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
-	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
+	return judge.Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
 		Start: f.Start, End: f.End, Input: p.input(q, f.Start, f.End), Dialect: d.String()}, true
 }
 
@@ -192,19 +193,19 @@ type basicExec struct{}
 
 var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "ash": true}
 
-func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.Request) (Finding, bool) {
+func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.Request) (judge.Finding, bool) {
 	if len(argv) < 3 || !shells[filepath.Base(argv[0])] {
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
 	for i := 1; i < len(argv)-1; i++ {
 		if argv[i] == "-c" {
 			if strings.ContainsAny(argv[i+1], ";|&`\n") || strings.Contains(argv[i+1], "$(") {
-				return Finding{Rule: "cmdi-shell-metachar", Detail: "a shell script chains or substitutes commands"}, true
+				return judge.Finding{Rule: "cmdi-shell-metachar", Detail: "a shell script chains or substitutes commands"}, true
 			}
-			return Finding{}, false
+			return judge.Finding{}, false
 		}
 	}
-	return Finding{}, false
+	return judge.Finding{}, false
 }
 
 // basicPath judges a path whose origin is unknown (no template, no request
@@ -213,11 +214,11 @@ func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.
 // the real-world suite showed libraries passing such paths (afero's tests).
 type basicPath struct{}
 
-func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request) (Finding, bool) {
+func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request) (judge.Finding, bool) {
 	if strings.IndexByte(p, 0) >= 0 {
-		return Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
+		return judge.Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
 	}
-	return Finding{}, false
+	return judge.Finding{}, false
 }
 
 // templateExec judges commands with package shell where the call site's
@@ -225,7 +226,7 @@ func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request)
 // does not.
 type templateExec struct{}
 
-func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, req *reqctx.Request) (Finding, bool) {
+func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, req *reqctx.Request) (judge.Finding, bool) {
 	return commandFinding(site, off, argv, req, false)
 }
 
@@ -235,17 +236,17 @@ func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, re
 // a finding, and a script whose origin is unknown, or whose inputs the
 // rules found nothing in, is judged by basicExec. An entry point
 // (inputsOnly) judges only what the request's inputs prove dynamic.
-func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
-	unknown := func() (Finding, bool) {
+func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (judge.Finding, bool) {
+	unknown := func() (judge.Finding, bool) {
 		if inputsOnly {
-			return Finding{}, false
+			return judge.Finding{}, false
 		}
 		return basicExec{}.CheckCommand(site, off, argv, req)
 	}
 	if idx, isShell := shell.ShellScript(argv); isShell {
 		script := argv[idx]
-		if a := CurrentPolicy().ShellAllowlist(); !inputsOnly && a != nil && !a.Allowed(script) {
-			return Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(script)}, true
+		if a := judge.CurrentPolicy().ShellAllowlist(); !inputsOnly && a != nil && !a.Allowed(script) {
+			return judge.Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(script)}, true
 		}
 		var p dynamicParts
 		p.find(site, off+idx, script, req)
@@ -258,19 +259,19 @@ func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 			}
 		}
 		if p.n == 0 {
-			return Finding{}, false // the programmer wrote the whole script
+			return judge.Finding{}, false // the programmer wrote the whole script
 		}
 		if f, ok := shell.CheckScript(script, p.dynamic()); ok {
 			detail := "a dynamic part of the shell script is not confined to one word"
 			if inputsOnly {
 				detail = "a request input in the shell script is not confined to one word"
 			}
-			return Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: p.input(script, f.Start, f.End)}, true
+			return judge.Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: p.input(script, f.Start, f.End)}, true
 		}
 		if p.fromInputs {
 			return unknown() // as for any script of unknown origin
 		}
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
 	// Without a shell, only what the templates say is dynamic, or the
 	// request's inputs, are judged.
@@ -297,11 +298,11 @@ func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 		}
 	}
 	if dyn == nil {
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
-	f, ok := shell.CheckArgvValues(argv, dyn, nil, CurrentPolicy().OptionPrograms)
+	f, ok := shell.CheckArgvValues(argv, dyn, nil, judge.CurrentPolicy().OptionPrograms)
 	if !ok {
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
 	var input *taint.Input
 	if f.Arg < len(parts) && parts[f.Arg] != nil {
@@ -313,7 +314,7 @@ func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 	if inputsOnly {
 		detail = "a request input chose the program or an option"
 	}
-	return Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: input}, true
+	return judge.Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: input}, true
 }
 
 // templatePath judges paths with package pathguard where the call site's
@@ -321,9 +322,9 @@ func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 // not (pathInputFinding), and with basicPath when neither tells.
 type templatePath struct{}
 
-func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqctx.Request) (Finding, bool) {
+func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqctx.Request) (judge.Finding, bool) {
 	t := site.Template(arg)
-	bases := CurrentPolicy().PathBases()
+	bases := judge.CurrentPolicy().PathBases()
 	if t == nil {
 		// No template: the request's inputs found in the path, or cleaned
 		// into it, are its dynamic parts (see pathInputFinding).
@@ -349,16 +350,16 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 				// from the request.
 				in := inputAtStart(req, p, 1)
 				if in == nil {
-					return Finding{}, false
+					return judge.Finding{}, false
 				}
-				return Finding{Rule: f.Rule, Detail: "a request input chose the file under the root", Value: p, Start: f.Start, End: f.End, Input: in}, true
+				return judge.Finding{Rule: f.Rule, Detail: "a request input chose the file under the root", Value: p, Start: f.Start, End: f.End, Input: in}, true
 			}
 		case p == prefix:
-			return Finding{}, false
+			return judge.Finding{}, false
 		case strings.HasPrefix(p, prefix+"/"):
 			f, found = pathguard.Check(p, []Span{{Start: len(prefix) + 1, End: len(p)}}, bases)
 		default:
-			return Finding{Rule: pathguard.RuleTraversal, Detail: "a dynamic part took the joined path out of " + prefix, Value: p}, true
+			return judge.Finding{Rule: pathguard.RuleTraversal, Detail: "a dynamic part took the joined path out of " + prefix, Value: p}, true
 		}
 	case ok:
 		f, found = pathguard.Check(p, buf[:n], bases)
@@ -368,17 +369,17 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 			// request input is what starts the path.
 			in := inputAtStart(req, p, 0)
 			if in == nil {
-				return Finding{}, false
+				return judge.Finding{}, false
 			}
-			return Finding{Rule: f.Rule, Detail: "a request input starts the path", Value: p, Start: f.Start, End: f.End, Input: in}, true
+			return judge.Finding{Rule: f.Rule, Detail: "a request input starts the path", Value: p, Start: f.Start, End: f.End, Input: in}, true
 		}
 	default:
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}
 	if !found {
-		return Finding{}, false
+		return judge.Finding{}, false
 	}
-	return Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End,
+	return judge.Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End,
 		Input: inputIn(req, p, f.Start, f.End)}, true
 }
 

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -50,7 +51,7 @@ func judgeCmd(hook *Site, off int, c *exec.Cmd) error {
 		argv = []string{c.Path}
 	}
 	req := reqctx.CurrentRequest(nil)
-	err := JudgeCall(site, req, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
+	err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
 	if err == nil {
 		reqctx.MarkEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
 	}
@@ -74,7 +75,7 @@ func ExecCommandContext(site *Site, ctx context.Context, name string, arg ...str
 }
 
 func guardCmd(site *Site, off int, c *exec.Cmd) {
-	if CurrentMode() == policy.ModeOff {
+	if judge.CurrentMode() == policy.ModeOff {
 		return
 	}
 	if err := judgeCmd(site, off, c); err != nil {

@@ -18,8 +18,8 @@ func TestCommandShapes(t *testing.T) {
 	opaque := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec}
 	echo := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "echo"), T(1, false, "arg:")}}
 	gitLog := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "git"), T(1, false, "log")}}
-	q := func(vs ...string) fixedInputs {
-		var in fixedInputs
+	q := func(vs ...string) reqctx.Fixed {
+		var in reqctx.Fixed
 		for _, v := range vs {
 			in = append(in, taint.Input{Source: "query", Name: "cmd", Value: v})
 		}
@@ -29,7 +29,7 @@ func TestCommandShapes(t *testing.T) {
 		name   string
 		site   *callsite.Site
 		argv   []string
-		inputs fixedInputs
+		inputs reqctx.Fixed
 		rule   string // "" for no finding
 	}{
 		// strings.Fields(input) as program and arguments.

@@ -6,68 +6,19 @@ import (
 	"os"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
-	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
-	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // judgeFileArg judges a path; arg is its index among the sink's parameters.
 func judgeFileArg(hook *Site, arg int, name string) error {
 	site := (*callsite.Site)(hook)
 	req := reqctx.CurrentRequest(nil)
-	err := judgePathValue(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
+	err := judge.JudgePath(site, req, func() (judge.Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
 	if err == nil {
 		reqctx.MarkEntryJudged(reqctx.StringData(name)) // for the entry point the sink calls next
 	}
 	return err
-}
-
-// judgePathValue is JudgeCall for a path. A path-nul-byte finding is recorded with
-// the verdict its mode gives (blocked, detected or allowlisted), but the
-// call goes ahead and the request is not refused: the operating system
-// refuses a path holding a NUL byte by itself (the os package returns
-// EINVAL, "invalid argument", before any system call), so the caller sees
-// the error it would see without the runtime.
-func judgePathValue(site *callsite.Site, req *reqctx.Request, detect func() (Finding, bool)) error {
-	var nul Finding
-	nulFound := false
-	err := JudgeCall(site, req, func() (Finding, bool) {
-		f, found := detect()
-		if found && f.Rule == pathguard.RuleNulByte {
-			nul, nulFound = f, true
-			return Finding{}, false
-		}
-		return f, found
-	})
-	if nulFound {
-		recordUnrefused(site, req, nul)
-	}
-	return err
-}
-
-// recordUnrefused records finding f as JudgeValue would, without refusing the
-// call or marking the request as blocked.
-func recordUnrefused(site *callsite.Site, req *reqctx.Request, f Finding) {
-	m := CurrentMode()
-	if m == policy.ModeOff {
-		return
-	}
-	p := CurrentPolicy()
-	m = p.RuleMode(f.Rule, m)
-	if m == policy.ModeOff {
-		return
-	}
-	if allowlisted(p, site, f, req) {
-		metrics.CountAllowlistHit(f.Rule)
-		record(site, req, f, m, "allowlisted")
-		return
-	}
-	verdict := "detected"
-	if m == policy.ModeBlock {
-		verdict = "blocked"
-	}
-	record(site, req, f, m, verdict)
 }
 
 func pathErr(op, name string, err error) error {

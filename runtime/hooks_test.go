@@ -12,6 +12,8 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -23,11 +25,11 @@ func site(family event.Family, sink string) *callsite.Site {
 // withMode runs f in mode m with events captured.
 func withMode(t *testing.T, m policy.Mode, f func()) []event.Event {
 	t.Helper()
-	old := CurrentMode()
+	old := judge.CurrentMode()
 	var buf bytes.Buffer
-	SetMode(m)
+	judge.SetMode(m)
 	events.SetWriter(&buf)
-	defer func() { SetMode(old); events.SetWriter(nil) }()
+	defer func() { judge.SetMode(old); events.SetWriter(nil) }()
 	f()
 	var evs []event.Event
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
@@ -153,7 +155,7 @@ func TestBlockedErrorHidesTheSite(t *testing.T) {
 
 type panicky struct{}
 
-func (panicky) CheckPath(*callsite.Site, int, string, *reqctx.Request) (Finding, bool) {
+func (panicky) CheckPath(*callsite.Site, int, string, *reqctx.Request) (judge.Finding, bool) {
 	panic("detector bug")
 }
 
@@ -161,13 +163,13 @@ func TestDetectorPanicFailsOpen(t *testing.T) {
 	old := detectors.File
 	SetDetectors(Detectors{File: panicky{}})
 	defer SetDetectors(Detectors{File: old})
-	before := InternalErrors()
+	before := metrics.InternalErrors()
 	withMode(t, policy.ModeBlock, func() {
 		if _, err := OSStat((*Site)(site(event.FamilyFile, "os.Stat")), "."); err != nil {
 			t.Fatalf("a panicking detector broke the call: %v", err)
 		}
 	})
-	if InternalErrors() != before+1 {
+	if metrics.InternalErrors() != before+1 {
 		t.Fatal("the panic was not counted")
 	}
 }
@@ -185,14 +187,14 @@ func BenchmarkCheckSQLClean(b *testing.B) {
 
 // TestMetricsAgentActive: rasp_agent_active is 0 in mode off, else 1.
 func TestMetricsAgentActive(t *testing.T) {
-	old := CurrentMode()
-	defer SetMode(old)
-	SetMode(policy.ModeOff)
-	if got := MetricValue("rasp_agent_active"); got != 0 {
+	old := judge.CurrentMode()
+	defer judge.SetMode(old)
+	judge.SetMode(policy.ModeOff)
+	if got := judge.MetricValue("rasp_agent_active"); got != 0 {
 		t.Errorf("agent active = %v in mode off", got)
 	}
-	SetMode(policy.ModeBlock)
-	if got := MetricValue("rasp_agent_active"); got != 1 {
+	judge.SetMode(policy.ModeBlock)
+	if got := judge.MetricValue("rasp_agent_active"); got != 1 {
 		t.Errorf("agent active = %v in mode block", got)
 	}
 }

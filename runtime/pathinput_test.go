@@ -11,6 +11,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
@@ -29,7 +30,7 @@ type pathShape struct {
 	rule   string // "" for no finding
 }
 
-func judgeShape(t *testing.T, c pathShape) (Finding, bool) {
+func judgeShape(t *testing.T, c pathShape) (judge.Finding, bool) {
 	t.Helper()
 	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile}
 	if c.tmpl != nil {
@@ -37,7 +38,7 @@ func judgeShape(t *testing.T, c pathShape) (Finding, bool) {
 	}
 	var req *reqctx.Request
 	if c.inputs != nil {
-		ins := make(fixedInputs, len(c.inputs))
+		ins := make(reqctx.Fixed, len(c.inputs))
 		for i, v := range c.inputs {
 			ins[i] = taint.Input{Source: "query", Name: "f", Value: v}
 		}
@@ -161,7 +162,7 @@ func TestClimbingInputNeedsADirectoryToLeave(t *testing.T) {
 		{"climbed to the root", nil, "/etc/hostname", []string{"../../../../etc/hostname"}, pathguard.RuleTraversal},
 		{"backslashes do not climb on Linux", nil, nested + "/secret.txt", []string{`..\secret.txt`}, ""},
 	})
-	req := reqctx.NewRequest("r", "GET", "/", "", fixedInputs{{Value: "../../../etc/passwd"}, {Value: "a/../b.txt"}})
+	req := reqctx.NewRequest("r", "GET", "/", "", reqctx.Fixed{{Value: "../../../etc/passwd"}, {Value: "a/../b.txt"}})
 	if in := climbingInput(req, "/etc/passwd"); in == nil {
 		t.Errorf("a cleaned traversal was not found")
 	}
@@ -185,7 +186,7 @@ func TestPathBackslashByOS(t *testing.T) {
 		{`..%5c decoded, windows`, "windows", `/srv/app/uploads/..\secret.txt`, []string{`..%5csecret.txt`}, pathguard.RuleTraversal},
 		{`C:\ input cleaned, windows`, "windows", `C:\Windows\win.ini`, []string{`C:\Windows\.\win.ini`}, pathguard.RuleAbsolute},
 	} {
-		ins := make(fixedInputs, len(c.inputs))
+		ins := make(reqctx.Fixed, len(c.inputs))
 		for i, v := range c.inputs {
 			ins[i] = taint.Input{Value: v}
 		}
@@ -210,7 +211,7 @@ func TestPathBackslashByOS(t *testing.T) {
 // too, and the request is not refused.
 func TestPathNulByteNotRefused(t *testing.T) {
 	var err error
-	req := reqctx.NewRequest("r-nul", "GET", "/", "", fixedInputs{{Value: "a\x00b"}})
+	req := reqctx.NewRequest("r-nul", "GET", "/", "", reqctx.Fixed{{Value: "a\x00b"}})
 	evs := withMode(t, policy.ModeBlock, func() {
 		_, err = OSOpen((*Site)(site(event.FamilyFile, "os.Open")), "a\x00b")
 		s := site(event.FamilyFile, "os.ReadFile")
@@ -218,7 +219,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 		if f, found := (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req); !found || f.Rule != pathguard.RuleNulByte {
 			t.Errorf("the NUL byte was not found: %+v %v", f, found)
 		}
-		if e := judgePathValue(s, req, func() (Finding, bool) { return (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req) }); e != nil {
+		if e := judge.JudgePath(s, req, func() (judge.Finding, bool) { return (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req) }); e != nil {
 			t.Errorf("judgePathValue refused a NUL byte: %v", e)
 		}
 	})
@@ -247,7 +248,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 // TestPathInRequestZeroAlloc: a path judged by a request's inputs, none
 // of which is in it, costs no allocation, whatever forms they have.
 func TestPathInRequestZeroAlloc(t *testing.T) {
-	req := reqctx.NewRequest("r", "GET", "/", "", fixedInputs{{Value: "a%2Fb"}, {Value: "..%2fx"}, {Value: "/etc/x"}, {Value: "%c0%ae%c0%ae/"}, {Value: "garden tools"}})
+	req := reqctx.NewRequest("r", "GET", "/", "", reqctx.Fixed{{Value: "a%2Fb"}, {Value: "..%2fx"}, {Value: "/etc/x"}, {Value: "%c0%ae%c0%ae/"}, {Value: "garden tools"}})
 	req.Inputs()
 	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile}
 	if n := testing.AllocsPerRun(100, func() { (templatePath{}).CheckPath(s, 0, "/srv/app/static/logo.png", req) }); n != 0 {
@@ -258,7 +259,7 @@ func TestPathInRequestZeroAlloc(t *testing.T) {
 // BenchmarkPathInRequest is what a file open pays inside a request whose
 // inputs are not in the path (no template, as at an entry point).
 func BenchmarkPathInRequest(b *testing.B) {
-	in := fixedInputs{{Source: "query", Name: "page", Value: "2"}, {Source: "query", Name: "sort", Value: "name"}, {Source: "query", Name: "q", Value: "garden tools"},
+	in := reqctx.Fixed{{Source: "query", Name: "page", Value: "2"}, {Source: "query", Name: "sort", Value: "name"}, {Source: "query", Name: "q", Value: "garden tools"},
 		{Source: "header", Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64)"}, {Source: "cookie", Name: "session", Value: "3f2a9c0e1b"},
 		{Source: "path", Name: "0", Value: "products"}, {Source: "query", Name: "lang", Value: "en-GB"}, {Source: "query", Name: "ids", Value: "1,2,3"}, {Source: "header", Name: "Referer", Value: "https://shop.example/"}, {Source: "query", Name: "x", Value: "a%2Fb"}}
 	req := reqctx.NewRequest("r", "GET", "/products", "127.0.0.1", in)
@@ -294,7 +295,7 @@ func TestPathAbsoluteRuleKnown(t *testing.T) {
 		t.Fatalf("%s is not in KnownRules", pathguard.RuleAbsolute)
 	}
 	withPolicy(t, policy.Policy{Rules: map[string]string{pathguard.RuleAbsolute: "detect"}})
-	if m := CurrentPolicy().RuleMode(pathguard.RuleAbsolute, policy.ModeBlock); m != policy.ModeDetect {
+	if m := judge.CurrentPolicy().RuleMode(pathguard.RuleAbsolute, policy.ModeBlock); m != policy.ModeDetect {
 		t.Errorf("mode = %v", m)
 	}
 }
@@ -307,7 +308,7 @@ func TestPathJoinRoot(t *testing.T) {
 	if f, found := (templatePath{}).CheckPath(s, 0, "/srv/app/config.yaml", nil); found {
 		t.Errorf("outside a request: %+v", f)
 	}
-	req := reqctx.NewRequest("r", "GET", "/", "", fixedInputs{{Value: "tmp/pwn.txt"}})
+	req := reqctx.NewRequest("r", "GET", "/", "", reqctx.Fixed{{Value: "tmp/pwn.txt"}})
 	if f, found := (templatePath{}).CheckPath(s, 0, "/tmp/pwn.txt", req); !found || f.Rule != pathguard.RuleAbsolute || f.Input == nil {
 		t.Errorf("an input under the root: %+v %v", f, found)
 	}

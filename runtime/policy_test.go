@@ -5,16 +5,17 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 func withPolicy(t *testing.T, p policy.Policy) {
 	t.Helper()
-	old := CurrentPolicy()
-	if err := SetPolicy(p, "test"); err != nil {
+	old := judge.CurrentPolicy()
+	if err := judge.SetPolicy(p, "test"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { inForce.Store(old) })
+	t.Cleanup(func() { judge.Restore(old) })
 }
 
 func TestPolicyPathBases(t *testing.T) {

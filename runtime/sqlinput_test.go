@@ -21,11 +21,11 @@ func TestSQLFindingNamesInputWithTemplate(t *testing.T) {
 	decoy := taint.Input{Source: "header", Name: "X-Decoy", Value: "FROM u"} // in the query's static part
 	for _, c := range []struct {
 		name   string
-		inputs fixedInputs
+		inputs reqctx.Fixed
 		want   *taint.Input
 	}{
-		{"attack", fixedInputs{decoy, {Source: "query", Name: "name", Value: payload}}, &taint.Input{Source: "query", Name: "name", Value: payload}},
-		{"no input in the span", fixedInputs{decoy, {Source: "query", Name: "other", Value: "a'b'c"}}, nil},
+		{"attack", reqctx.Fixed{decoy, {Source: "query", Name: "name", Value: payload}}, &taint.Input{Source: "query", Name: "name", Value: payload}},
+		{"no input in the span", reqctx.Fixed{decoy, {Source: "query", Name: "other", Value: "a'b'c"}}, nil},
 		{"no inputs", nil, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {

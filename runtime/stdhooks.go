@@ -9,6 +9,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
@@ -60,7 +61,7 @@ func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) 
 	if req == nil {
 		return nil
 	}
-	return JudgeValue(entrySQLSite, req, func() (Finding, bool) {
+	return judge.JudgeValue(entrySQLSite, req, func() (judge.Finding, bool) {
 		return sqlFinding(entrySQLSite, -1, query, dialectOfDriver(drv), req, true)
 	})
 }
@@ -73,7 +74,7 @@ func entryOpen(name string, _ int) error {
 	if req == nil {
 		return nil
 	}
-	return judgePathValue(entryFileSite, req, func() (Finding, bool) { return pathInputFinding(req, name, CurrentPolicy().PathBases()) })
+	return judge.JudgePath(entryFileSite, req, func() (judge.Finding, bool) { return pathInputFinding(req, name, judge.CurrentPolicy().PathBases()) })
 }
 
 func entryStart(name string, argv []string) error {
@@ -87,5 +88,5 @@ func entryStart(name string, argv []string) error {
 	if len(argv) == 0 {
 		argv = []string{name}
 	}
-	return JudgeValue(entryExecSite, req, func() (Finding, bool) { return commandFinding(entryExecSite, 0, argv, req, true) })
+	return judge.JudgeValue(entryExecSite, req, func() (judge.Finding, bool) { return commandFinding(entryExecSite, 0, argv, req, true) })
 }

@@ -5,26 +5,22 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-type fixedInputs []taint.Input
-
-func (f fixedInputs) Inputs() []taint.Input { return f }
-
 func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
-	old := CurrentMode()
-	SetMode(policy.ModeBlock)
-	defer SetMode(old)
+	old := judge.CurrentMode()
+	judge.SetMode(policy.ModeBlock)
+	defer judge.SetMode(old)
 	events.SetWriter(discard{})
 	defer events.SetWriter(nil)
 	q := "SELECT name FROM items WHERE owner = 'x' OR '1'='1'"
 	if err := entrySQL(context.Background(), nil, q); err != nil {
 		t.Errorf("outside a request the entry point judged: %v", err)
 	}
-	req := reqctx.NewRequest("r1", "GET", "/", "127.0.0.1", fixedInputs{{Source: "query", Name: "owner", Value: "x' OR '1'='1"}})
+	req := reqctx.NewRequest("r1", "GET", "/", "127.0.0.1", reqctx.Fixed{{Source: "query", Name: "owner", Value: "x' OR '1'='1"}})
 	ctx := reqctx.WithRequest(context.Background(), req)
 	if err := entrySQL(ctx, nil, q); err == nil {
 		t.Errorf("an input that changed the query was let through")
@@ -59,7 +55,7 @@ func BenchmarkEntrySQLOutsideRequest(b *testing.B) {
 }
 
 func BenchmarkEntrySQLInRequest(b *testing.B) {
-	in := fixedInputs{{Source: "query", Name: "page", Value: "2"}, {Source: "query", Name: "sort", Value: "name"}, {Source: "query", Name: "q", Value: "garden tools"},
+	in := reqctx.Fixed{{Source: "query", Name: "page", Value: "2"}, {Source: "query", Name: "sort", Value: "name"}, {Source: "query", Name: "q", Value: "garden tools"},
 		{Source: "header", Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64)"}, {Source: "cookie", Name: "session", Value: "3f2a9c0e1b"},
 		{Source: "path", Name: "0", Value: "products"}, {Source: "query", Name: "lang", Value: "en-GB"}, {Source: "query", Name: "ids", Value: "1,2,3"}, {Source: "header", Name: "Referer", Value: "https://shop.example/"}, {Source: "query", Name: "x", Value: "y"}}
 	req := reqctx.NewRequest("r", "GET", "/products", "127.0.0.1", in)

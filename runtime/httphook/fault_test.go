@@ -14,6 +14,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -23,7 +24,7 @@ import (
 
 type panickyPath struct{}
 
-func (panickyPath) CheckPath(*callsite.Site, int, string, *reqctx.Request) (rasp.Finding, bool) {
+func (panickyPath) CheckPath(*callsite.Site, int, string, *reqctx.Request) (judge.Finding, bool) {
 	panic("detector bug")
 }
 
@@ -44,7 +45,7 @@ func TestFaultsFailOpen(t *testing.T) {
 	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := dir + "/" + r.URL.Query().Get("name")
 		req := reqctx.CurrentRequest(r.Context())
-		err := rasp.JudgeCall(site, req, func() (rasp.Finding, bool) { return det.CheckPath(site, 0, p, req) })
+		err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return det.CheckPath(site, 0, p, req) })
 		var data []byte
 		if err == nil {
 			data, err = os.ReadFile(p)
@@ -57,14 +58,14 @@ func TestFaultsFailOpen(t *testing.T) {
 	}))
 
 	// A detector that panics: the call goes ahead, the error is counted.
-	before := rasp.MetricValue("rasp_internal_errors_total", "rule", "path")
+	before := judge.MetricValue("rasp_internal_errors_total", "rule", "path")
 	det = panickyPath{}
 	w := serve(h, httptest.NewRequest("GET", "/?name=doc.txt", nil))
 	det = rasp.DefaultDetectors().File
 	if w.Code != 200 || w.Body.String() != "the document" {
 		t.Fatalf("a panicking detector broke the request: %d %q", w.Code, w.Body)
 	}
-	if got := rasp.MetricValue("rasp_internal_errors_total", "rule", "path"); got != before+1 {
+	if got := judge.MetricValue("rasp_internal_errors_total", "rule", "path"); got != before+1 {
 		t.Errorf("rasp_internal_errors_total{rule=path} = %v, want %v", got, before+1)
 	}
 
@@ -97,16 +98,16 @@ func TestPolicyFileDisappears(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(name)
-	before := rasp.MetricValue("rasp_internal_errors_total", "rule", "policy")
+	before := judge.MetricValue("rasp_internal_errors_total", "rule", "policy")
 	err := rasp.ReloadPolicy()
 	if err == nil || !strings.Contains(err.Error(), "policy.json") {
 		t.Fatalf("reload of a missing file: %v", err)
 	}
-	if p := rasp.CurrentPolicy(); p.Source != name || p.RuleMode("path-traversal", policy.ModeBlock) != policy.ModeDetect {
+	if p := judge.CurrentPolicy(); p.Source != name || p.RuleMode("path-traversal", policy.ModeBlock) != policy.ModeDetect {
 		t.Errorf("the policy in force was lost: %+v", p)
 	}
-	if rasp.MetricValue("rasp_internal_errors_total", "rule", "policy") != before+1 {
+	if judge.MetricValue("rasp_internal_errors_total", "rule", "policy") != before+1 {
 		t.Errorf("the failed reload was not counted")
 	}
-	rasp.SetPolicy(policy.Policy{}, "")
+	judge.SetPolicy(policy.Policy{}, "")
 }

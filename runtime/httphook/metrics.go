@@ -7,15 +7,15 @@ import (
 	"os"
 	"time"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 )
 
 // MetricsContentType is the Content-Type of the metrics exposition.
 const MetricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
 // MetricsHandler returns a handler that serves the runtime's metrics
-// (rasp.WriteMetrics) in the Prometheus text exposition format 0.0.4, to
+// (judge.WriteMetrics) in the Prometheus text exposition format 0.0.4, to
 // GET and HEAD requests.
 func MetricsHandler() http.Handler {
 	return http.HandlerFunc(serveMetrics)
@@ -28,7 +28,7 @@ func serveMetrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := rasp.WriteMetrics(&buf); err != nil {
+	if err := judge.WriteMetrics(&buf); err != nil {
 		http.Error(w, "rasp: writing metrics: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -50,7 +50,7 @@ func Wrap(handler http.Handler) http.Handler {
 type middleware struct{ next http.Handler }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if rasp.CurrentMode() == policy.ModeOff {
+	if judge.CurrentMode() == policy.ModeOff {
 		m.next.ServeHTTP(w, r)
 		return
 	}

@@ -12,9 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
@@ -143,7 +143,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	// the first URL was.
 	redirected := host != m.host && m.redirectedTo(host)
 	dynamic := m.hostDynamic || redirected
-	return rasp.JudgeValue((*callsite.Site)(m.site), reqctx.CurrentRequest(ctx), func() (Finding, bool) {
+	return judge.JudgeValue((*callsite.Site)(m.site), reqctx.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
 		if !ok || f.Rule == ssrf.RuleInternal && !m.hostFromInput && !redirected {
 			// An internal address is a finding when a request input or a
@@ -243,7 +243,7 @@ var allowCache atomic.Pointer[struct {
 // ssrfAllowlist returns the policy's SSRF allowlist, compiled once per
 // policy; nil allows nothing.
 func ssrfAllowlist() *ssrf.Allowlist {
-	p := rasp.CurrentPolicy()
+	p := judge.CurrentPolicy()
 	if c := allowCache.Load(); c != nil && c.from == p {
 		return c.allow
 	}

@@ -14,6 +14,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -24,14 +25,14 @@ import (
 // parameters. ctx (may be nil) or the goroutine tells the request.
 func checkAddr(ctx context.Context, site *Site, arg int, network, address string) error {
 	req := reqctx.CurrentRequest(ctx)
-	return rasp.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
+	return judge.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
 }
 
 // checkURL judges a URL; arg is its index among the sink's parameters (< 0:
 // not one of them). ctx (may be nil) or the goroutine tells the request.
 func checkURL(ctx context.Context, site *Site, arg int, rawURL string) error {
 	req := reqctx.CurrentRequest(ctx)
-	return rasp.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
+	return judge.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
 }
 
 func dialErr(network, address string, err error) error {
@@ -410,7 +411,7 @@ func hostPortOf(raw string) string {
 // Site and Finding are the runtime's.
 type (
 	Site    = rasp.Site
-	Finding = rasp.Finding
+	Finding = judge.Finding
 )
 
 var detector NetDetector = templateNet{}

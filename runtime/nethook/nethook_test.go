@@ -13,6 +13,7 @@ import (
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -34,11 +35,11 @@ func reqCtx(vs ...string) context.Context {
 
 func inBlockMode(t *testing.T, f func()) string {
 	t.Helper()
-	old := rasp.CurrentMode()
+	old := judge.CurrentMode()
 	var buf bytes.Buffer
-	rasp.SetMode(policy.ModeBlock)
+	judge.SetMode(policy.ModeBlock)
 	events.SetWriter(&buf)
-	defer func() { rasp.SetMode(old); events.SetWriter(nil) }()
+	defer func() { judge.SetMode(old); events.SetWriter(nil) }()
 	f()
 	return buf.String()
 }
@@ -160,9 +161,9 @@ func TestDialCheck(t *testing.T) {
 
 func TestDialCheckAllowlist(t *testing.T) {
 	dyn := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
-	old := rasp.CurrentPolicy().Policy
-	defer rasp.SetPolicy(old, "")
-	if err := rasp.SetPolicy(policy.Policy{Allow: policy.Allow{SSRFHosts: []string{"10.1.0.0/16", "*.svc.internal"}}}, "test"); err != nil {
+	old := judge.CurrentPolicy().Policy
+	defer judge.SetPolicy(old, "")
+	if err := judge.SetPolicy(policy.Policy{Allow: policy.Allow{SSRFHosts: []string{"10.1.0.0/16", "*.svc.internal"}}}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	inBlockMode(t, func() {

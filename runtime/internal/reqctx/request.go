@@ -177,3 +177,10 @@ func CurrentRequest(ctx context.Context) *Request {
 	}
 	return (*Request)(glsRequest())
 }
+
+// Fixed is an InputSource whose inputs are known in advance: a request
+// made by tests, or by a caller that read its inputs itself.
+type Fixed []taint.Input
+
+// Inputs returns the inputs.
+func (f Fixed) Inputs() []taint.Input { return f }

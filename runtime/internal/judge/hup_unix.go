@@ -1,6 +1,6 @@
 //go:build unix
 
-package rasp
+package judge
 
 import (
 	"os"

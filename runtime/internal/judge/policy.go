@@ -1,7 +1,10 @@
-package rasp
+package judge
 
 import (
+	"fmt"
+	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,7 +31,7 @@ func CurrentPolicy() *policy.Compiled {
 // (RASP_RULE_*) and puts it in force. source names it in messages. On
 // error the policy in force is kept.
 func SetPolicy(p policy.Policy, source string) error {
-	c, err := compilePolicy(p, source)
+	c, err := CompilePolicy(p, source)
 	if err != nil {
 		return err
 	}
@@ -37,10 +40,10 @@ func SetPolicy(p policy.Policy, source string) error {
 	return nil
 }
 
-// compilePolicy compiles p and applies the environment's rule overrides:
+// CompilePolicy compiles p and applies the environment's rule overrides:
 // RASP_RULE_<NAME> (upper case, '-' as '_') sets the mode of rule name over
 // the policy's.
-func compilePolicy(p policy.Policy, source string) (*policy.Compiled, error) {
+func CompilePolicy(p policy.Policy, source string) (*policy.Compiled, error) {
 	c, err := policy.Compile(p, source)
 	if err != nil {
 		return nil, err
@@ -74,7 +77,7 @@ func loadPolicyFile(name string) (*policy.Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compilePolicy(p, name)
+	return CompilePolicy(p, name)
 }
 
 // allowlisted reports whether a finding is allowed by the policy's SQL
@@ -110,6 +113,10 @@ func allowlisted(p *policy.Compiled, site *callsite.Site, f Finding, req *reqctx
 	return false
 }
 
+// Load loads the configuration (RASP_POLICY, RASP_MODE) once: Start, or
+// the first use of the mode or the policy.
+func Load() { loadOnce.Do(loadConfig) }
+
 // loadOnce loads the configuration on first use rather than at init: a
 // program built with the tool loads it from Start (or its first sink call,
 // if that comes earlier), and a program that only uses the package's
@@ -119,7 +126,7 @@ var loadOnce sync.Once
 // loadConfig puts the policy of RASP_POLICY in force, and the mode of
 // RASP_MODE, which overrides the policy's.
 func loadConfig() {
-	c, _ := compilePolicy(policy.Policy{}, "")
+	c, _ := CompilePolicy(policy.Policy{}, "")
 	inForce.Store(c)
 	m := policy.ModeDetect
 	if name := os.Getenv("RASP_POLICY"); name != "" {
@@ -142,3 +149,77 @@ func loadConfig() {
 	}
 	mode.Store(int32(m))
 }
+
+// ReloadPolicy reads the policy file named by RASP_POLICY again and puts it
+// in force, atomically: a detector sees the old policy or the new one,
+// never a mix. A file that cannot be read or parsed keeps the policy in
+// force, and says why in the log and in an event.
+func ReloadPolicy() error {
+	name := os.Getenv("RASP_POLICY")
+	if name == "" {
+		return fmt.Errorf("RASP_POLICY is not set")
+	}
+	p, err := loadPolicyFile(name)
+	if err != nil {
+		metrics.CountInternalError("policy")
+		events.Logf("policy reload failed, keeping the policy in force: %v", err)
+		events.Emit(slog.LevelError, "rasp policy reload failed", slog.String("policy", name), slog.String("error", err.Error()))
+		return err
+	}
+	PutPolicy(p)
+	events.Logf("policy %s loaded: mode %s", name, CurrentMode())
+	return nil
+}
+
+// PutPolicy puts a loaded policy in force, with its mode unless RASP_MODE
+// overrides it.
+func PutPolicy(p *policy.Compiled) {
+	inForce.Store(p)
+	if os.Getenv("RASP_MODE") == "" {
+		mode.Store(int32(p.DefaultMode()))
+	}
+	metrics.SetPolicyReloadTime(time.Now())
+	metrics.SetAllowlistEntries(p.AllowlistEntries())
+}
+
+// WatchPolicy reloads the policy on SIGHUP, and when the file changes
+// (polled every RASP_POLICY_POLL, 2s by default).
+func WatchPolicy(name string) {
+	hup := make(chan os.Signal, 1)
+	if len(reloadSignals) > 0 {
+		signal.Notify(hup, reloadSignals...)
+	}
+	poll := 2 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("RASP_POLICY_POLL")); err == nil && d > 0 {
+		poll = d
+	}
+	last, _ := os.Stat(name)
+	missing := false
+	for {
+		select {
+		case <-hup:
+			ReloadPolicy()
+			last, _ = os.Stat(name)
+		case <-time.After(poll):
+			cur, err := os.Stat(name)
+			if err != nil {
+				if !missing {
+					missing = true
+					metrics.CountInternalError("policy")
+					events.Logf("policy %s: %v; keeping the policy in force", name, err)
+					events.Emit(slog.LevelError, "rasp policy missing", slog.String("policy", name), slog.String("error", err.Error()))
+				}
+				continue
+			}
+			missing = false
+			if last == nil || !os.SameFile(last, cur) || cur.ModTime() != last.ModTime() || cur.Size() != last.Size() {
+				last = cur
+				ReloadPolicy()
+			}
+		}
+	}
+}
+
+// Restore puts c back in force as it is, without the environment's
+// overrides or its mode: a test restores the policy it found.
+func Restore(c *policy.Compiled) { inForce.Store(c) }

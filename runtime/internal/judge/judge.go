@@ -1,6 +1,7 @@
-package rasp
+package judge
 
 import (
+	"io"
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
@@ -8,6 +9,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
+	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -75,7 +77,7 @@ func JudgeValue(site *callsite.Site, req *reqctx.Request, detect func() (Finding
 	verdict := "detected"
 	if m == policy.ModeBlock {
 		verdict = "blocked"
-		be := &BlockedError{Rule: f.Rule, Site: site}
+		be := &callsite.BlockedError{Rule: f.Rule, Site: site}
 		if req != nil {
 			be.RequestID = req.RequestID()
 			if req.NoteBlocked(be) {
@@ -86,4 +88,61 @@ func JudgeValue(site *callsite.Site, req *reqctx.Request, detect func() (Finding
 	}
 	record(site, req, f, m, verdict)
 	return err
+}
+
+// JudgePath is JudgeCall for a path. A path-nul-byte finding is recorded with
+// the verdict its mode gives (blocked, detected or allowlisted), but the
+// call goes ahead and the request is not refused: the operating system
+// refuses a path holding a NUL byte by itself (the os package returns
+// EINVAL, "invalid argument", before any system call), so the caller sees
+// the error it would see without the runtime.
+func JudgePath(site *callsite.Site, req *reqctx.Request, detect func() (Finding, bool)) error {
+	var nul Finding
+	nulFound := false
+	err := JudgeCall(site, req, func() (Finding, bool) {
+		f, found := detect()
+		if found && f.Rule == pathguard.RuleNulByte {
+			nul, nulFound = f, true
+			return Finding{}, false
+		}
+		return f, found
+	})
+	if nulFound {
+		recordUnrefused(site, req, nul)
+	}
+	return err
+}
+
+// recordUnrefused records finding f as JudgeValue would, without refusing the
+// call or marking the request as blocked.
+func recordUnrefused(site *callsite.Site, req *reqctx.Request, f Finding) {
+	m := CurrentMode()
+	if m == policy.ModeOff {
+		return
+	}
+	p := CurrentPolicy()
+	m = p.RuleMode(f.Rule, m)
+	if m == policy.ModeOff {
+		return
+	}
+	if allowlisted(p, site, f, req) {
+		metrics.CountAllowlistHit(f.Rule)
+		record(site, req, f, m, "allowlisted")
+		return
+	}
+	verdict := "detected"
+	if m == policy.ModeBlock {
+		verdict = "blocked"
+	}
+	record(site, req, f, m, verdict)
+}
+
+// WriteMetrics writes every metric of the runtime to w (see metrics.Write),
+// rasp_agent_active telling whether the mode in force is not off.
+func WriteMetrics(w io.Writer) error { return metrics.Write(w, CurrentMode() != policy.ModeOff) }
+
+// MetricValue returns the value of the runtime's metric name (see
+// metrics.Value).
+func MetricValue(name string, labels ...string) float64 {
+	return metrics.Value(CurrentMode() != policy.ModeOff, name, labels...)
 }

@@ -1,4 +1,4 @@
-package rasp
+package judge
 
 import (
 	"sync/atomic"
