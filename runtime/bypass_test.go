@@ -10,6 +10,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -136,11 +137,11 @@ func TestBypassTable(t *testing.T) {
 	}
 	for _, b := range sqlBypasses {
 		q := "SELECT name FROM users WHERE name = '" + b.payload + "'"
-		judgeRow(b, judge.JudgeCall(sqlSite, nil, func() (judge.Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, judge.JudgeCall(sqlSite, nil, func() (judge.Finding, bool) { return detect.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range sqlNumericBypasses {
 		q := "SELECT name FROM users WHERE id = " + b.payload
-		judgeRow(b, judge.JudgeCall(numSite, nil, func() (judge.Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, judge.JudgeCall(numSite, nil, func() (judge.Finding, bool) { return detect.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range shellBypasses {
 		judgeRow(b, judgeCmd((*Site)(shSite), 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
@@ -151,9 +152,9 @@ func TestBypassTable(t *testing.T) {
 	entry := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 5, Sink: "os.Open", Family: event.FamilyFile}
 	for _, b := range pathBypasses {
 		p := "/srv/app/uploads/" + b.decoded()
-		_, byTemplate := detectors.File.CheckPath(pathSite, 0, p, nil)
+		_, byTemplate := detect.CheckPath(pathSite, 0, p, nil)
 		req := reqctx.NewRequest("r", "GET", "/f", "", reqctx.Fixed{{Source: "query", Name: "f", Value: b.payload}})
-		_, byInput := detectors.File.CheckPath(entry, 0, p, req)
+		_, byInput := detect.CheckPath(entry, 0, p, req)
 		got := byTemplate && byInput
 		mark := "ok"
 		if byTemplate != b.changes || byInput != b.changes {

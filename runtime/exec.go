@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -51,7 +52,7 @@ func judgeCmd(hook *Site, off int, c *exec.Cmd) error {
 		argv = []string{c.Path}
 	}
 	req := reqctx.CurrentRequest(nil)
-	err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
+	err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return detect.CheckCommand(site, off, argv, req) })
 	if err == nil {
 		reqctx.MarkEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
 	}

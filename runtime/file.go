@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 )
@@ -14,7 +15,7 @@ import (
 func judgeFileArg(hook *Site, arg int, name string) error {
 	site := (*callsite.Site)(hook)
 	req := reqctx.CurrentRequest(nil)
-	err := judge.JudgePath(site, req, func() (judge.Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
+	err := judge.JudgePath(site, req, func() (judge.Finding, bool) { return detect.CheckPath(site, arg, name, req) })
 	if err == nil {
 		reqctx.MarkEntryJudged(reqctx.StringData(name)) // for the entry point the sink calls next
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
@@ -160,9 +161,8 @@ func (panicky) CheckPath(*callsite.Site, int, string, *reqctx.Request) (judge.Fi
 }
 
 func TestDetectorPanicFailsOpen(t *testing.T) {
-	old := detectors.File
-	SetDetectors(Detectors{File: panicky{}})
-	defer SetDetectors(Detectors{File: old})
+	detect.SetDetectors(detect.Detectors{File: panicky{}})
+	defer detect.SetDetectors(detect.DefaultDetectors())
 	before := metrics.InternalErrors()
 	withMode(t, policy.ModeBlock, func() {
 		if _, err := OSStat((*Site)(site(event.FamilyFile, "os.Stat")), "."); err != nil {

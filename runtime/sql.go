@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
@@ -26,7 +27,7 @@ func judgeDBQuery(ctx context.Context, site *Site, db *sql.DB, arg int, query st
 func judgeQuery(ctx context.Context, hook *Site, d sqli.Dialect, arg int, query string) error {
 	site := (*callsite.Site)(hook)
 	req := reqctx.CurrentRequest(ctx)
-	err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, d, req) })
+	err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return detect.CheckSQL(site, arg, query, d, req) })
 	if err == nil {
 		reqctx.MarkQueryJudged(reqctx.StringData(query)) // for the entry point the sink calls next
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
-	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
 // A SQL finding at a site whose template fit names the request input found
@@ -53,15 +52,5 @@ func TestSQLFindingNamesInputWithTemplate(t *testing.T) {
 				t.Errorf("input %+v, want %+v", e.Input, *c.want)
 			}
 		})
-	}
-}
-
-// Without a request, the templated site's finding names no input.
-func TestSQLFindingWithoutRequest(t *testing.T) {
-	s := site(event.FamilySQL, "database/sql.(*DB).Query")
-	s.Tmpls = []Tmpl{T(0, false, "SELECT * FROM u WHERE name = '", "'")}
-	f, ok := structuralSQL{}.CheckSQL(s, 0, "SELECT * FROM u WHERE name = 'x' OR '1'='1'", sqli.Generic, nil)
-	if !ok || f.Input != nil {
-		t.Errorf("finding %+v, %v", f, ok)
 	}
 }

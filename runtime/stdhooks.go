@@ -9,6 +9,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
@@ -62,7 +63,7 @@ func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) 
 		return nil
 	}
 	return judge.JudgeValue(entrySQLSite, req, func() (judge.Finding, bool) {
-		return sqlFinding(entrySQLSite, -1, query, dialectOfDriver(drv), req, true)
+		return detect.SQLFinding(entrySQLSite, -1, query, dialectOfDriver(drv), req, true)
 	})
 }
 
@@ -74,7 +75,9 @@ func entryOpen(name string, _ int) error {
 	if req == nil {
 		return nil
 	}
-	return judge.JudgePath(entryFileSite, req, func() (judge.Finding, bool) { return pathInputFinding(req, name, judge.CurrentPolicy().PathBases()) })
+	return judge.JudgePath(entryFileSite, req, func() (judge.Finding, bool) {
+		return detect.PathInputFinding(req, name, judge.CurrentPolicy().PathBases())
+	})
 }
 
 func entryStart(name string, argv []string) error {
@@ -88,5 +91,5 @@ func entryStart(name string, argv []string) error {
 	if len(argv) == 0 {
 		argv = []string{name}
 	}
-	return judge.JudgeValue(entryExecSite, req, func() (judge.Finding, bool) { return commandFinding(entryExecSite, 0, argv, req, true) })
+	return judge.JudgeValue(entryExecSite, req, func() (judge.Finding, bool) { return detect.CommandFinding(entryExecSite, 0, argv, req, true) })
 }

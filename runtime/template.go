@@ -1,7 +1,6 @@
 package rasp
 
 import (
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 )
 
@@ -18,10 +17,3 @@ func T(arg int, join bool, segs ...string) Tmpl { return taint.T(arg, join, segs
 func Tn(arg int, join bool, num uint64, segs ...string) Tmpl {
 	return taint.Tn(arg, join, num, segs...)
 }
-
-// Span is a half-open byte range [Start, End) of a value that came from a
-// variable: the one span type of the runtime and its detectors.
-type Span = span.Span
-
-// MaxSpans bounds the dynamic ranges passed to a detector.
-const MaxSpans = taint.MaxSpans

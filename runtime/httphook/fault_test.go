@@ -13,6 +13,7 @@ import (
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -41,7 +42,7 @@ func TestFaultsFailOpen(t *testing.T) {
 		Tmpls: []rasp.Tmpl{rasp.T(0, false, dir+"/", "")}}
 	// The handler calls the file detector as the os.ReadFile hook does, with
 	// the request from the context (a plain build has no goroutine field).
-	det := rasp.DefaultDetectors().File
+	det := detect.DefaultDetectors().File
 	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := dir + "/" + r.URL.Query().Get("name")
 		req := reqctx.CurrentRequest(r.Context())
@@ -61,7 +62,7 @@ func TestFaultsFailOpen(t *testing.T) {
 	before := judge.MetricValue("rasp_internal_errors_total", "rule", "path")
 	det = panickyPath{}
 	w := serve(h, httptest.NewRequest("GET", "/?name=doc.txt", nil))
-	det = rasp.DefaultDetectors().File
+	det = detect.DefaultDetectors().File
 	if w.Code != 200 || w.Body.String() != "the document" {
 		t.Fatalf("a panicking detector broke the request: %d %q", w.Code, w.Body)
 	}

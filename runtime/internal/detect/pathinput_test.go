@@ -1,18 +1,16 @@
-package rasp
+package detect
 
 import (
-	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -30,11 +28,11 @@ type pathShape struct {
 	rule   string // "" for no finding
 }
 
-func judgeShape(t *testing.T, c pathShape) (judge.Finding, bool) {
+func judgeShape(t *testing.T, c pathShape) (Finding, bool) {
 	t.Helper()
 	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile}
 	if c.tmpl != nil {
-		s.Tmpls = []Tmpl{T(0, false, c.tmpl...)}
+		s.Tmpls = []taint.Tmpl{taint.T(0, false, c.tmpl...)}
 	}
 	var req *reqctx.Request
 	if c.inputs != nil {
@@ -195,54 +193,15 @@ func TestPathBackslashByOS(t *testing.T) {
 			t.Errorf("%s: %q = %+v, %v; want %q", c.name, c.path, f, found, c.rule)
 		}
 	}
-	tp := &callsite.Site{Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
+	tp := &callsite.Site{Tmpls: []taint.Tmpl{taint.T(0, false, "/srv/app/uploads/", "")}}
 	p := `/srv/app/uploads/..\secret.txt`
-	var buf [MaxSpans]Span
+	var buf [taint.MaxSpans]span.Span
 	n, _ := tp.Template(0).Spans(p, &buf)
 	for goos, want := range map[string]bool{"linux": false, "darwin": false, "windows": true} {
-		if _, found := pathguard.CheckOS(p, []Span{buf[n-1]}, nil, goos); found != want {
+		if _, found := pathguard.CheckOS(p, []span.Span{buf[n-1]}, nil, goos); found != want {
 			t.Errorf("template, %s: found %v, want %v", goos, found, want)
 		}
 	}
-}
-
-// TestPathNulByteNotRefused: a NUL byte is recorded, but the call goes
-// ahead and fails with the operating system's own error, in block mode
-// too, and the request is not refused.
-func TestPathNulByteNotRefused(t *testing.T) {
-	var err error
-	req := reqctx.NewRequest("r-nul", "GET", "/", "", reqctx.Fixed{{Value: "a\x00b"}})
-	evs := withMode(t, policy.ModeBlock, func() {
-		_, err = OSOpen((*Site)(site(event.FamilyFile, "os.Open")), "a\x00b")
-		s := site(event.FamilyFile, "os.ReadFile")
-		s.Tmpls = []Tmpl{T(0, false, "/srv/", "")}
-		if f, found := (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req); !found || f.Rule != pathguard.RuleNulByte {
-			t.Errorf("the NUL byte was not found: %+v %v", f, found)
-		}
-		if e := judge.JudgePath(s, req, func() (judge.Finding, bool) { return (templatePath{}).CheckPath(s, 0, "/srv/a\x00b", req) }); e != nil {
-			t.Errorf("judgePathValue refused a NUL byte: %v", e)
-		}
-	})
-	if err == nil || errors.Is(err, ErrBlocked) {
-		t.Fatalf("OSOpen error = %v, want the OS's error", err)
-	}
-	if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "invalid argument") {
-		t.Errorf("OSOpen error = %v, want EINVAL", err)
-	}
-	if len(evs) != 2 || evs[0].Rule != pathguard.RuleNulByte || evs[0].Verdict != "blocked" {
-		t.Errorf("events = %+v", evs)
-	}
-	if req.Blocked() != nil {
-		t.Errorf("the request was refused: %v", req.Blocked())
-	}
-	// Other rules still refuse.
-	withMode(t, policy.ModeBlock, func() {
-		s := site(event.FamilyFile, "os.Open")
-		s.Tmpls = []Tmpl{T(0, false, "/srv/app/uploads/", "")}
-		if _, err := OSOpen((*Site)(s), "/srv/app/uploads/../../../etc/passwd"); !errors.Is(err, ErrBlocked) {
-			t.Errorf("a traversal was not refused: %v", err)
-		}
-	})
 }
 
 // TestPathInRequestZeroAlloc: a path judged by a request's inputs, none
@@ -272,18 +231,6 @@ func BenchmarkPathInRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkPathTemplate is a rewritten call site with a template, clean.
-func BenchmarkPathTemplate(b *testing.B) {
-	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.Open", Family: event.FamilyFile,
-		Tmpls: []Tmpl{T(0, false, "", "/uploads/", "")}}
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if judgeFileArg((*Site)(s), 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
-			b.Fatal("blocked")
-		}
-	}
-}
-
 // TestPathAbsoluteRuleKnown: the new rule is listed, so a policy may set
 // its mode.
 func TestPathAbsoluteRuleKnown(t *testing.T) {
@@ -304,7 +251,7 @@ func TestPathAbsoluteRuleKnown(t *testing.T) {
 // input is name, not when name is the program's own.
 func TestPathJoinRoot(t *testing.T) {
 	s := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 9, Sink: "os.ReadFile", Family: event.FamilyFile,
-		Tmpls: []Tmpl{T(0, true, "/", "")}}
+		Tmpls: []taint.Tmpl{taint.T(0, true, "/", "")}}
 	if f, found := (templatePath{}).CheckPath(s, 0, "/srv/app/config.yaml", nil); found {
 		t.Errorf("outside a request: %+v", f)
 	}

@@ -1,4 +1,4 @@
-package rasp
+package detect
 
 import (
 	"testing"
@@ -16,8 +16,8 @@ import (
 // body: no template) and the request's inputs.
 func TestCommandShapes(t *testing.T) {
 	opaque := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec}
-	echo := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "echo"), T(1, false, "arg:")}}
-	gitLog := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "git"), T(1, false, "log")}}
+	echo := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []taint.Tmpl{taint.T(0, false, "echo"), taint.T(1, false, "arg:")}}
+	gitLog := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []taint.Tmpl{taint.T(0, false, "git"), taint.T(1, false, "log")}}
 	q := func(vs ...string) reqctx.Fixed {
 		var in reqctx.Fixed
 		for _, v := range vs {
@@ -41,7 +41,7 @@ func TestCommandShapes(t *testing.T) {
 		// A JSON argv array: each element an input.
 		{"json: sh -c id", opaque, []string{"/bin/sh", "-c", "id"}, q("/bin/sh", "-c", "id"), shell.RuleShellDynamic},
 		{"json: cat", opaque, []string{"/bin/cat", "/etc/passwd"}, q("/bin/cat", "/etc/passwd"), shell.RuleArgv0Dynamic},
-		{"script from input", &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c")}},
+		{"script from input", &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []taint.Tmpl{taint.T(0, false, "sh"), taint.T(1, false, "-c")}},
 			[]string{"sh", "-c", "whoami"}, q("whoami"), shell.RuleShellDynamic},
 		// Options: only for programs that take dangerous ones.
 		{"echo --flag", echo, []string{"echo", "arg:", "--flag"}, q("--flag"), ""},
@@ -49,7 +49,7 @@ func TestCommandShapes(t *testing.T) {
 		// Benign: the program is the code's; an input only looks alike.
 		{"a word of a search", opaque, []string{"git", "log", "--oneline"}, q("git tutorial"), ""},
 		{"an argument", opaque, []string{"convert", "photo.jpg", "out.png"}, q("photo.jpg"), ""},
-		{"a script word", &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(0, false, "sh"), T(1, false, "-c"), T(2, false, "ls ", "")}},
+		{"a script word", &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []taint.Tmpl{taint.T(0, false, "sh"), taint.T(1, false, "-c"), taint.T(2, false, "ls ", "")}},
 			[]string{"sh", "-c", "ls uploads"}, q("uploads"), ""},
 	}
 	for _, c := range cases {
@@ -63,8 +63,11 @@ func TestCommandShapes(t *testing.T) {
 			t.Errorf("%s: the finding names no input", c.name)
 		}
 		// The standard library's entry point judges the same argv alike.
-		if g, ok := commandFinding(entryExecSite, 0, c.argv, req, true); c.site == opaque && (ok != found || ok && g.Rule != f.Rule) {
+		if g, ok := CommandFinding(entryExec, 0, c.argv, req, true); c.site == opaque && (ok != found || ok && g.Rule != f.Rule) {
 			t.Errorf("%s: entry point %+v %v, call site %+v %v", c.name, g, ok, f, found)
 		}
 	}
 }
+
+// entryExec is a site like the os.StartProcess entry point's.
+var entryExec = &callsite.Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}

@@ -1,9 +1,8 @@
-package rasp
+package detect
 
 import (
 	"strings"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 )
@@ -60,12 +59,12 @@ func isSpaceByte(c byte) bool {
 
 // scriptInputFinding reports the input that is the whole shell script, if
 // one is: for call sites and the entry point alike.
-func scriptInputFinding(req *reqctx.Request, script string) (judge.Finding, bool) {
+func scriptInputFinding(req *reqctx.Request, script string) (Finding, bool) {
 	i := scriptInput(req, script)
 	if i < 0 {
-		return judge.Finding{}, false
+		return Finding{}, false
 	}
-	return judge.Finding{Rule: shell.RuleShellDynamic, Detail: "a request input is the whole shell script",
+	return Finding{Rule: shell.RuleShellDynamic, Detail: "a request input is the whole shell script",
 		Start: 0, End: len(script), Input: &req.Inputs()[i]}, true
 }
 

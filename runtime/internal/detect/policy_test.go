@@ -1,4 +1,4 @@
-package rasp
+package detect
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -20,7 +21,7 @@ func withPolicy(t *testing.T, p policy.Policy) {
 
 func TestPolicyPathBases(t *testing.T) {
 	withPolicy(t, policy.Policy{Allow: policy.Allow{PathBases: []string{"/srv/data"}}})
-	site := &callsite.Site{Sink: "os.Open", Family: event.FamilyFile, Tmpls: []Tmpl{T(0, false, "", "")}}
+	site := &callsite.Site{Sink: "os.Open", Family: event.FamilyFile, Tmpls: []taint.Tmpl{taint.T(0, false, "", "")}}
 	if _, found := (templatePath{}).CheckPath(site, 0, "/srv/data/a.txt", nil); found {
 		t.Errorf("a path inside the base was a finding")
 	}
@@ -31,7 +32,7 @@ func TestPolicyPathBases(t *testing.T) {
 
 func TestPolicyShellAllowlist(t *testing.T) {
 	withPolicy(t, policy.Policy{Allow: policy.Allow{ShellCommands: []string{"git log --oneline *"}}})
-	site := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(2, false, "git log --oneline ", "")}}
+	site := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []taint.Tmpl{taint.T(2, false, "git log --oneline ", "")}}
 	if _, found := (templateExec{}).CheckCommand(site, 0, []string{"sh", "-c", "git log --oneline main"}, nil); found {
 		t.Errorf("an allowlisted script was a finding")
 	}

@@ -1,4 +1,4 @@
-package rasp
+package detect
 
 import (
 	"path/filepath"
@@ -7,33 +7,32 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
-// The detectors receive the call site, which carries the build's templates
-// (Site.Tmpls), and the index among the sink's parameters of the value they
-// judge, so they can tell the bytes the programmer wrote from the bytes that
-// came from variables.
-
 // SQLDetector judges a SQL query about to be sent to a database. dialect is
 // the SQL dialect of the driver in use, when the hook can tell it.
 type SQLDetector interface {
-	CheckSQL(site *callsite.Site, arg int, query string, dialect sqli.Dialect, req *reqctx.Request) (judge.Finding, bool)
+	CheckSQL(site *callsite.Site, arg int, query string, dialect sqli.Dialect, req *reqctx.Request) (Finding, bool)
 }
 
 // CommandDetector judges the argv of a command about to be built or
 // started; argv[i] is the sink's parameter argOffset+i, when it came as one.
 type CommandDetector interface {
-	CheckCommand(site *callsite.Site, argOffset int, argv []string, req *reqctx.Request) (judge.Finding, bool)
+	CheckCommand(site *callsite.Site, argOffset int, argv []string, req *reqctx.Request) (Finding, bool)
 }
 
 // PathDetector judges a file path about to be opened, created or changed.
 type PathDetector interface {
-	CheckPath(site *callsite.Site, arg int, path string, req *reqctx.Request) (judge.Finding, bool)
+	CheckPath(site *callsite.Site, arg int, path string, req *reqctx.Request) (Finding, bool)
 }
+
+// Finding is what a detector reports about one call.
+type Finding = judge.Finding
 
 // Detectors holds the detector in force for each family.
 type Detectors struct {
@@ -68,14 +67,29 @@ func SetDetectors(d Detectors) {
 	}
 }
 
+// CheckSQL judges a query with the SQL detector in force.
+func CheckSQL(site *callsite.Site, arg int, query string, dialect sqli.Dialect, req *reqctx.Request) (Finding, bool) {
+	return detectors.SQL.CheckSQL(site, arg, query, dialect, req)
+}
+
+// CheckCommand judges an argv with the command detector in force.
+func CheckCommand(site *callsite.Site, argOffset int, argv []string, req *reqctx.Request) (Finding, bool) {
+	return detectors.Exec.CheckCommand(site, argOffset, argv, req)
+}
+
+// CheckPath judges a path with the path detector in force.
+func CheckPath(site *callsite.Site, arg int, path string, req *reqctx.Request) (Finding, bool) {
+	return detectors.File.CheckPath(site, arg, path, req)
+}
+
 // structuralSQL judges a query by its structure with the context-free rules
 // of package sqli: tautologies, UNION SELECT after a complete statement,
 // stacked statements, truncating comments, time probes, file access and
 // error-based extractors. Parameterised queries take sqli's fast path.
 type structuralSQL struct{}
 
-func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request) (judge.Finding, bool) {
-	return sqlFinding(site, arg, q, d, req, false)
+func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request) (Finding, bool) {
+	return SQLFinding(site, arg, q, d, req, false)
 }
 
 // dynamicParts are the dynamic parts of a value judged at a call site, and
@@ -86,9 +100,9 @@ func (structuralSQL) CheckSQL(site *callsite.Site, arg int, q string, d sqli.Dia
 type dynamicParts struct {
 	req        *reqctx.Request
 	n          int
-	spans      [MaxSpans]Span
-	which      [MaxSpans]int // from inputs: which[i] indexes req.Inputs() for spans[i]
-	fromInputs bool          // the spans are the request's inputs, not a template's holes
+	spans      [taint.MaxSpans]span.Span
+	which      [taint.MaxSpans]int // from inputs: which[i] indexes req.Inputs() for spans[i]
+	fromInputs bool                // the spans are the request's inputs, not a template's holes
 }
 
 // find fills the parts of v, the sink's parameter arg at site: the
@@ -111,7 +125,7 @@ func (p *dynamicParts) find(site *callsite.Site, arg int, v string, req *reqctx.
 
 // dynamic returns the dynamic parts: empty, not nil, when the template
 // says v is all static.
-func (p *dynamicParts) dynamic() []Span { return p.spans[:p.n] }
+func (p *dynamicParts) dynamic() []span.Span { return p.spans[:p.n] }
 
 // input returns the request input that a finding over [start, end) of v
 // names: the input found there (the first found, if none overlaps) when the
@@ -132,18 +146,18 @@ func (p *dynamicParts) input(v string, start, end int) *taint.Input {
 	return &all[p.which[0]]
 }
 
-// sqlFinding judges query q, parameter arg at site, in dialect d. With
+// SQLFinding judges query q, parameter arg at site, in dialect d. With
 // inputsOnly (an entry point, which has no template), a query in which no
 // request input occurs is not judged; otherwise such a query, and one whose
 // inputs the rules found nothing in, is judged as of unknown origin by the
 // context-free rules.
-func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request, inputsOnly bool) (judge.Finding, bool) {
+func SQLFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
 	var p dynamicParts
 	known := p.find(site, arg, q, req)
 	if !known && inputsOnly {
-		return judge.Finding{}, false
+		return Finding{}, false
 	}
-	var dyn []Span // nil: origin unknown, the context-free rules run
+	var dyn []span.Span // nil: origin unknown, the context-free rules run
 	if known {
 		dyn = p.dynamic()
 	}
@@ -153,9 +167,9 @@ func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *req
 		p.fromInputs, p.n = false, 0
 	}
 	if !ok {
-		return judge.Finding{}, false
+		return Finding{}, false
 	}
-	return judge.Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
+	return Finding{Rule: f.Rule, Detail: "offending token: " + sqli.Redact(q[f.Start:f.End], d), Value: sqli.Redact(q, d),
 		Start: f.Start, End: f.End, Input: p.input(q, f.Start, f.End), Dialect: d.String()}, true
 }
 
@@ -164,8 +178,8 @@ func sqlFinding(site *callsite.Site, arg int, q string, d sqli.Dialect, req *req
 // template, not the inputs, told the dynamic parts. It runs on the finding
 // path only.
 func inputIn(req *reqctx.Request, v string, start, end int) *taint.Input {
-	var buf [MaxSpans]Span
-	var which [MaxSpans]int
+	var buf [taint.MaxSpans]span.Span
+	var which [taint.MaxSpans]int
 	n := requestInputSpans(req, v, &buf, &which)
 	for i := 0; i < n; i++ {
 		if buf[i].Overlaps(start, end) {
@@ -177,7 +191,7 @@ func inputIn(req *reqctx.Request, v string, start, end int) *taint.Input {
 
 // requestInputSpans finds req's significant inputs in v (see InputSpans); 0
 // without a request.
-func requestInputSpans(req *reqctx.Request, v string, out *[MaxSpans]Span, which *[MaxSpans]int) int {
+func requestInputSpans(req *reqctx.Request, v string, out *[taint.MaxSpans]span.Span, which *[taint.MaxSpans]int) int {
 	if req == nil {
 		return 0
 	}
@@ -193,19 +207,19 @@ type basicExec struct{}
 
 var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "ash": true}
 
-func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.Request) (judge.Finding, bool) {
+func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.Request) (Finding, bool) {
 	if len(argv) < 3 || !shells[filepath.Base(argv[0])] {
-		return judge.Finding{}, false
+		return Finding{}, false
 	}
 	for i := 1; i < len(argv)-1; i++ {
 		if argv[i] == "-c" {
 			if strings.ContainsAny(argv[i+1], ";|&`\n") || strings.Contains(argv[i+1], "$(") {
-				return judge.Finding{Rule: "cmdi-shell-metachar", Detail: "a shell script chains or substitutes commands"}, true
+				return Finding{Rule: "cmdi-shell-metachar", Detail: "a shell script chains or substitutes commands"}, true
 			}
-			return judge.Finding{}, false
+			return Finding{}, false
 		}
 	}
-	return judge.Finding{}, false
+	return Finding{}, false
 }
 
 // basicPath judges a path whose origin is unknown (no template, no request
@@ -214,11 +228,11 @@ func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.
 // the real-world suite showed libraries passing such paths (afero's tests).
 type basicPath struct{}
 
-func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request) (judge.Finding, bool) {
+func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request) (Finding, bool) {
 	if strings.IndexByte(p, 0) >= 0 {
-		return judge.Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
+		return Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
 	}
-	return judge.Finding{}, false
+	return Finding{}, false
 }
 
 // templateExec judges commands with package shell where the call site's
@@ -226,27 +240,27 @@ func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request)
 // does not.
 type templateExec struct{}
 
-func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, req *reqctx.Request) (judge.Finding, bool) {
-	return commandFinding(site, off, argv, req, false)
+func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, req *reqctx.Request) (Finding, bool) {
+	return CommandFinding(site, off, argv, req, false)
 }
 
-// commandFinding judges argv, whose argv[i] is the sink's parameter off+i,
+// CommandFinding judges argv, whose argv[i] is the sink's parameter off+i,
 // with package shell on its dynamic parts (dynamicParts). At a call site
 // (not inputsOnly) a shell script outside the policy's shell allowlist is
 // a finding, and a script whose origin is unknown, or whose inputs the
 // rules found nothing in, is judged by basicExec. An entry point
 // (inputsOnly) judges only what the request's inputs prove dynamic.
-func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (judge.Finding, bool) {
-	unknown := func() (judge.Finding, bool) {
+func CommandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
+	unknown := func() (Finding, bool) {
 		if inputsOnly {
-			return judge.Finding{}, false
+			return Finding{}, false
 		}
 		return basicExec{}.CheckCommand(site, off, argv, req)
 	}
 	if idx, isShell := shell.ShellScript(argv); isShell {
 		script := argv[idx]
 		if a := judge.CurrentPolicy().ShellAllowlist(); !inputsOnly && a != nil && !a.Allowed(script) {
-			return judge.Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(script)}, true
+			return Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(script)}, true
 		}
 		var p dynamicParts
 		p.find(site, off+idx, script, req)
@@ -259,50 +273,50 @@ func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 			}
 		}
 		if p.n == 0 {
-			return judge.Finding{}, false // the programmer wrote the whole script
+			return Finding{}, false // the programmer wrote the whole script
 		}
 		if f, ok := shell.CheckScript(script, p.dynamic()); ok {
 			detail := "a dynamic part of the shell script is not confined to one word"
 			if inputsOnly {
 				detail = "a request input in the shell script is not confined to one word"
 			}
-			return judge.Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: p.input(script, f.Start, f.End)}, true
+			return Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: p.input(script, f.Start, f.End)}, true
 		}
 		if p.fromInputs {
 			return unknown() // as for any script of unknown origin
 		}
-		return judge.Finding{}, false
+		return Finding{}, false
 	}
 	// Without a shell, only what the templates say is dynamic, or the
 	// request's inputs, are judged.
-	var dyn [][]Span
+	var dyn [][]span.Span
 	var parts []*dynamicParts // parts[i]: argv[i]'s, when it has any
 	for i, a := range argv {
 		var p dynamicParts
 		p.find(site, off+i, a, req)
 		if p.fromInputs && i == 0 && p.n == 0 {
 			if k := programInput(req, argv); k >= 0 {
-				p.spans[0], p.which[0], p.n = Span{Start: 0, End: len(a)}, k, 1
+				p.spans[0], p.which[0], p.n = span.Span{Start: 0, End: len(a)}, k, 1
 			}
 		}
 		if p.fromInputs && p.n == 0 {
 			continue
 		}
 		if dyn == nil {
-			dyn, parts = make([][]Span, len(argv)), make([]*dynamicParts, len(argv))
+			dyn, parts = make([][]span.Span, len(argv)), make([]*dynamicParts, len(argv))
 		}
 		if p.n > 0 {
-			dyn[i] = append([]Span(nil), p.dynamic()...)
+			dyn[i] = append([]span.Span(nil), p.dynamic()...)
 			cp := p // a copy, so that p stays on the stack on the clean path
 			parts[i] = &cp
 		}
 	}
 	if dyn == nil {
-		return judge.Finding{}, false
+		return Finding{}, false
 	}
 	f, ok := shell.CheckArgvValues(argv, dyn, nil, judge.CurrentPolicy().OptionPrograms)
 	if !ok {
-		return judge.Finding{}, false
+		return Finding{}, false
 	}
 	var input *taint.Input
 	if f.Arg < len(parts) && parts[f.Arg] != nil {
@@ -314,26 +328,26 @@ func commandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 	if inputsOnly {
 		detail = "a request input chose the program or an option"
 	}
-	return judge.Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: input}, true
+	return Finding{Rule: f.Rule, Detail: detail, Start: f.Start, End: f.End, Input: input}, true
 }
 
 // templatePath judges paths with package pathguard where the call site's
 // template tells the dynamic parts, by the request's inputs where it does
-// not (pathInputFinding), and with basicPath when neither tells.
+// not (PathInputFinding), and with basicPath when neither tells.
 type templatePath struct{}
 
-func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqctx.Request) (judge.Finding, bool) {
+func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqctx.Request) (Finding, bool) {
 	t := site.Template(arg)
 	bases := judge.CurrentPolicy().PathBases()
 	if t == nil {
 		// No template: the request's inputs found in the path, or cleaned
-		// into it, are its dynamic parts (see pathInputFinding).
-		if f, found := pathInputFinding(req, p, bases); found {
+		// into it, are its dynamic parts (see PathInputFinding).
+		if f, found := PathInputFinding(req, p, bases); found {
 			return f, true
 		}
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}
-	var buf [MaxSpans]Span
+	var buf [taint.MaxSpans]span.Span
 	n, ok := t.TextSpans(p, &buf) // a number cannot climb or choose a name
 	var f pathguard.Finding
 	var found bool
@@ -344,22 +358,22 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 		prefix := strings.TrimSuffix(t.Segs[0], "/")
 		switch {
 		case prefix == "" || prefix == ".":
-			f, found = pathguard.Check(p, []Span{{Start: 0, End: len(p)}}, bases)
+			f, found = pathguard.Check(p, []span.Span{{Start: 0, End: len(p)}}, bases)
 			if found && f.Rule == pathguard.RuleAbsolute {
 				// filepath.Join("/", name): name chose the file if it came
 				// from the request.
 				in := inputAtStart(req, p, 1)
 				if in == nil {
-					return judge.Finding{}, false
+					return Finding{}, false
 				}
-				return judge.Finding{Rule: f.Rule, Detail: "a request input chose the file under the root", Value: p, Start: f.Start, End: f.End, Input: in}, true
+				return Finding{Rule: f.Rule, Detail: "a request input chose the file under the root", Value: p, Start: f.Start, End: f.End, Input: in}, true
 			}
 		case p == prefix:
-			return judge.Finding{}, false
+			return Finding{}, false
 		case strings.HasPrefix(p, prefix+"/"):
-			f, found = pathguard.Check(p, []Span{{Start: len(prefix) + 1, End: len(p)}}, bases)
+			f, found = pathguard.Check(p, []span.Span{{Start: len(prefix) + 1, End: len(p)}}, bases)
 		default:
-			return judge.Finding{Rule: pathguard.RuleTraversal, Detail: "a dynamic part took the joined path out of " + prefix, Value: p}, true
+			return Finding{Rule: pathguard.RuleTraversal, Detail: "a dynamic part took the joined path out of " + prefix, Value: p}, true
 		}
 	case ok:
 		f, found = pathguard.Check(p, buf[:n], bases)
@@ -369,23 +383,23 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 			// request input is what starts the path.
 			in := inputAtStart(req, p, 0)
 			if in == nil {
-				return judge.Finding{}, false
+				return Finding{}, false
 			}
-			return judge.Finding{Rule: f.Rule, Detail: "a request input starts the path", Value: p, Start: f.Start, End: f.End, Input: in}, true
+			return Finding{Rule: f.Rule, Detail: "a request input starts the path", Value: p, Start: f.Start, End: f.End, Input: in}, true
 		}
 	default:
 		return basicPath{}.CheckPath(site, arg, p, req)
 	}
 	if !found {
-		return judge.Finding{}, false
+		return Finding{}, false
 	}
-	return judge.Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End,
+	return Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End,
 		Input: inputIn(req, p, f.Start, f.End)}, true
 }
 
 // allDynamic reports whether the template has no static text: the whole
 // value came from variables.
-func allDynamic(t *Tmpl) bool {
+func allDynamic(t *taint.Tmpl) bool {
 	for _, s := range t.Segs {
 		if s != "" {
 			return false
