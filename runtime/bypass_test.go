@@ -2,6 +2,7 @@ package rasp
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"os/exec"
 	goruntime "runtime"
@@ -115,7 +116,7 @@ func TestBypassTable(t *testing.T) {
 	old := judge.CurrentMode()
 	judge.SetMode(policy.ModeBlock)
 	defer judge.SetMode(old)
-	events.SetWriter(discard{})
+	events.SetWriter(io.Discard)
 	defer events.SetWriter(nil)
 	sqlSite := &callsite.Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE name = '", "'")}}

@@ -2,6 +2,7 @@ package rasp
 
 import (
 	"context"
+	"io"
 	"os/exec"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/stdhook"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -20,7 +22,7 @@ import (
 // the policy flips between block and allowlist: run it with -race. Every
 // call returns; none panics.
 func TestStressFamiliesWhileReloading(t *testing.T) {
-	events.SetWriter(discard{})
+	events.SetWriter(io.Discard)
 	defer events.SetWriter(nil)
 	defer events.ResetLimiter()
 	old := judge.CurrentPolicy()
@@ -54,8 +56,8 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 				judgeDBQuery(ctx, (*Site)(sqlSite), nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
 				judgeFileArg((*Site)(fileSite), 0, "/srv/../etc/"+payload)
 				judgeCmd((*Site)(execSite), 0, exec.Command("sh", "-c", "echo "+payload))
-				entrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
-				entryOpen("/srv/"+payload, 0)
+				stdhook.EntrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
+				stdhook.EntryOpen("/srv/"+payload, 0)
 			}
 		}(g)
 	}

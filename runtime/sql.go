@@ -11,6 +11,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/stdhook"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -266,7 +267,7 @@ func txDialect(site *Site, tx *sql.Tx) sqli.Dialect {
 	if tx == nil || site.Static {
 		return sqli.Generic
 	}
-	return dialectOfDriver(txDriver(tx))
+	return stdhook.TxDialect(tx)
 }
 
 // connDialect is txDialect for a connection.
@@ -274,5 +275,5 @@ func connDialect(site *Site, c *sql.Conn) sqli.Dialect {
 	if c == nil || site.Static {
 		return sqli.Generic
 	}
-	return dialectOfDriver(connDriver(c))
+	return stdhook.ConnDialect(c)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/stdhook"
 )
 
 var startOnce sync.Once
@@ -39,7 +40,7 @@ var entryPointList string
 // program built with the tool), or none (a plain build).
 func entryPoints() string {
 	switch {
-	case !stdHooked:
+	case !stdhook.Hooked:
 		return "none (not built with rasp-instrument)"
 	case entryPointList == "":
 		return "hooked (the link step named none)"

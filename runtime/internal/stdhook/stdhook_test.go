@@ -1,4 +1,4 @@
-package rasp
+package stdhook
 
 import (
 	"context"
@@ -17,20 +17,20 @@ func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 	events.SetWriter(discard{})
 	defer events.SetWriter(nil)
 	q := "SELECT name FROM items WHERE owner = 'x' OR '1'='1'"
-	if err := entrySQL(context.Background(), nil, q); err != nil {
+	if err := EntrySQL(context.Background(), nil, q); err != nil {
 		t.Errorf("outside a request the entry point judged: %v", err)
 	}
 	req := reqctx.NewRequest("r1", "GET", "/", "127.0.0.1", reqctx.Fixed{{Source: "query", Name: "owner", Value: "x' OR '1'='1"}})
 	ctx := reqctx.WithRequest(context.Background(), req)
-	if err := entrySQL(ctx, nil, q); err == nil {
+	if err := EntrySQL(ctx, nil, q); err == nil {
 		t.Errorf("an input that changed the query was let through")
 	}
-	if err := entrySQL(ctx, nil, "SELECT 1 OR 1=1 -- written in the code"); err != nil {
+	if err := EntrySQL(ctx, nil, "SELECT 1 OR 1=1 -- written in the code"); err != nil {
 		t.Errorf("a query without the input was judged: %v", err)
 	}
 	reqctx.MarkEntryJudged(reqctx.StringData(q))
 	if reqctx.EntryMark() != nil { // plain build: no goroutine field, nothing is skipped
-		if err := entrySQL(ctx, nil, q); err != nil {
+		if err := EntrySQL(ctx, nil, q); err != nil {
 			t.Errorf("a query judged at its call site was judged again: %v", err)
 		}
 	}
@@ -48,7 +48,7 @@ func BenchmarkEntrySQLOutsideRequest(b *testing.B) {
 	q := "SELECT name, price FROM products WHERE category = ? ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if entrySQL(ctx, nil, q) != nil {
+		if EntrySQL(ctx, nil, q) != nil {
 			b.Fatal("blocked")
 		}
 	}
@@ -63,7 +63,7 @@ func BenchmarkEntrySQLInRequest(b *testing.B) {
 	q := "SELECT name, price FROM products WHERE category = 'garden tools' ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if entrySQL(ctx, nil, q) != nil {
+		if EntrySQL(ctx, nil, q) != nil {
 			b.Fatal("blocked")
 		}
 	}
@@ -72,7 +72,7 @@ func BenchmarkEntrySQLInRequest(b *testing.B) {
 func BenchmarkEntryOpenOutsideRequest(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if entryOpen("/srv/app/static/logo.png", 0) != nil {
+		if EntryOpen("/srv/app/static/logo.png", 0) != nil {
 			b.Fatal("blocked")
 		}
 	}

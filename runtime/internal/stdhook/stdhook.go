@@ -1,7 +1,8 @@
-package rasp
+package stdhook
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"reflect"
 	"sync"
@@ -15,23 +16,19 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
-// Entry-point hooks. A program built with the tool has the standard
-// library's entry points patched (rewrite/stdpatch.go) to call these:
-// every database query (database/sql's QueryContext, ExecContext and
-// PrepareContext of DB, Tx and Conn), every file open (os.OpenFile) and
-// every new process (os.StartProcess, syscall.Exec), whatever road led there: an
-// interface, an ORM, a library, a struct literal. A call the build rewrote
-// was judged at its call site, with its templates, and marks its value as
-// checked; the entry hook skips it. The others carry no template, so the
-// entry hooks judge only what the request's inputs prove dynamic: outside a
-// request, or when no input occurs in the value, they never report (the
-// value may be anything the code built).
-
 var (
 	entrySQLSite  = &callsite.Site{Package: "database/sql", Sink: "database/sql entry point", Family: event.FamilySQL, Entry: true}
 	entryFileSite = &callsite.Site{Package: "os", Sink: "os.OpenFile entry point", Family: event.FamilyFile, Entry: true}
 	entryExecSite = &callsite.Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
 )
+
+// TxDialect tells the SQL dialect of a transaction's driver, in a program
+// built with the tool (its database/sql has an accessor for the driver);
+// Generic in a plain build.
+func TxDialect(tx *sql.Tx) sqli.Dialect { return dialectOfDriver(txDriver(tx)) }
+
+// ConnDialect is TxDialect for a connection.
+func ConnDialect(c *sql.Conn) sqli.Dialect { return dialectOfDriver(connDriver(c)) }
 
 var driverDialects sync.Map // reflect.Type -> sqli.Dialect
 
@@ -48,7 +45,9 @@ func dialectOfDriver(drv driver.Driver) sqli.Dialect {
 	return d
 }
 
-func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) {
+// EntrySQL is the hook of database/sql's entry point: it judges a query
+// about to reach the driver drv, for the request ctx carries.
+func EntrySQL(ctx context.Context, drv driver.Driver, query string) (err error) {
 	p := reqctx.StringData(query)
 	if reqctx.IsQueryJudged(p) {
 		return nil
@@ -67,7 +66,9 @@ func entrySQL(ctx context.Context, drv driver.Driver, query string) (err error) 
 	})
 }
 
-func entryOpen(name string, _ int) error {
+// EntryOpen is the hook of os.OpenFile: it judges a path about to be
+// opened (whatever the flags), for the goroutine's request.
+func EntryOpen(name string, _ int) error {
 	if reqctx.TakeEntryJudged(reqctx.StringData(name)) {
 		return nil
 	}
@@ -80,6 +81,8 @@ func entryOpen(name string, _ int) error {
 	})
 }
 
+// entryStart is the hook of os.StartProcess and syscall.Exec: it judges a
+// command about to start, for the goroutine's request.
 func entryStart(name string, argv []string) error {
 	if len(argv) > 0 && reqctx.TakeEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) {
 		return nil

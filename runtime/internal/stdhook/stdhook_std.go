@@ -1,6 +1,6 @@
 //go:build rasp_std
 
-package rasp
+package stdhook
 
 import (
 	"context"
@@ -37,11 +37,11 @@ func addExitHook(f func())
 func setExecHook(h func(argv0 string, argv []string) error)
 
 func init() {
-	setSQLHook(entrySQL)
-	setFileHooks(entryOpen, entryStart)
+	setSQLHook(EntrySQL)
+	setFileHooks(EntryOpen, entryStart)
 	setExecHook(entryStart)
 	events.OnExit = addExitHook
 }
 
-// stdHooked tells that the standard library's entry points are hooked.
-const stdHooked = true
+// Hooked tells whether the standard library's entry points are hooked.
+const Hooked = true

@@ -1,15 +1,15 @@
 //go:build !rasp_std
 
-package rasp
+package stdhook
 
 import (
 	"database/sql"
 	"database/sql/driver"
 )
 
-// stdHooked tells that the standard library's entry points are hooked: not
+// Hooked tells whether the standard library's entry points are hooked: not
 // in a plain build.
-const stdHooked = false
+const Hooked = false
 
 // txDriver and connDriver would return the driver of a transaction's or a
 // connection's DB; a plain build's database/sql has no accessor.
