@@ -22,7 +22,7 @@ import (
 // rewritten call names no type of the library.
 //
 // Each of them puts back, when its call returns, the judged-query mark it
-// found (isQueryJudged): a driver's own queries, such as pgx's while
+// found (reqctx.IsQueryJudged): a driver's own queries, such as pgx's while
 // database/sql opens a connection for the application's query, must not
 // take the place of that query's mark before it reaches the driver's call
 // site.

@@ -31,7 +31,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 		if e := judge.JudgePath(s, req, func() (judge.Finding, bool) {
 			return detect.DefaultDetectors().File.CheckPath(s, 0, "/srv/a\x00b", req)
 		}); e != nil {
-			t.Errorf("judgePathValue refused a NUL byte: %v", e)
+			t.Errorf("JudgePath refused a NUL byte: %v", e)
 		}
 	})
 	if err == nil || errors.Is(err, ErrBlocked) {

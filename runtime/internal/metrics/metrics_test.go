@@ -368,10 +368,10 @@ func TestMetricsLabelEscaping(t *testing.T) {
 		}
 	}
 	if got := metricValue("rasp_blocked_requests_total", "rule", odd) - blocked0; got != 1 {
-		t.Errorf("MetricValue by the raw odd name grew by %v, want 1", got)
+		t.Errorf("Value by the raw odd name grew by %v, want 1", got)
 	}
 	if got := metricValue("rasp_allowlist_hits_total", "rule", "test-bad\xff") - hits0; got != 2 {
-		t.Errorf("MetricValue by the invalid name grew by %v, want 2", got)
+		t.Errorf("Value by the invalid name grew by %v, want 2", got)
 	}
 }
 
