@@ -2,6 +2,7 @@ package rasp
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"os/exec"
 	goruntime "runtime"
@@ -9,6 +10,11 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
@@ -107,18 +113,18 @@ func (b pathBypass) decoded() string {
 // TestBypassTable judges every evasion variant at its call site and prints
 // the table (go test -v -run BypassTable).
 func TestBypassTable(t *testing.T) {
-	old := CurrentMode()
-	SetMode(policy.ModeBlock)
-	defer SetMode(old)
-	SetEventWriter(discard{})
-	defer SetEventWriter(nil)
-	sqlSite := &Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
+	old := judge.CurrentMode()
+	judge.SetMode(policy.ModeBlock)
+	defer judge.SetMode(old)
+	events.SetWriter(io.Discard)
+	defer events.SetWriter(nil)
+	sqlSite := &callsite.Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE name = '", "'")}}
-	numSite := &Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
+	numSite := &callsite.Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE id = ", "")}}
-	shSite := &Site{Package: "example.com/app", File: "x.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
+	shSite := &callsite.Site{Package: "example.com/app", File: "x.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
 		Tmpls: []Tmpl{T(2, false, "ping -c 1 ", "")}}
-	pathSite := &Site{Package: "example.com/app", File: "f.go", Line: 4, Sink: "os.Open", Family: event.FamilyFile,
+	pathSite := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 4, Sink: "os.Open", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, false, "/srv/app/uploads/", "")}}
 	var rows []string
 	judgeRow := func(b bypass, err error) {
@@ -132,24 +138,24 @@ func TestBypassTable(t *testing.T) {
 	}
 	for _, b := range sqlBypasses {
 		q := "SELECT name FROM users WHERE name = '" + b.payload + "'"
-		judgeRow(b, JudgeCall(sqlSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, judge.JudgeCall(sqlSite, nil, func() (judge.Finding, bool) { return detect.CheckSQL(sqlSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range sqlNumericBypasses {
 		q := "SELECT name FROM users WHERE id = " + b.payload
-		judgeRow(b, JudgeCall(numSite, nil, func() (Finding, bool) { return detectors.SQL.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
+		judgeRow(b, judge.JudgeCall(numSite, nil, func() (judge.Finding, bool) { return detect.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range shellBypasses {
-		judgeRow(b, judgeCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
+		judgeRow(b, judgeCmd((*Site)(shSite), 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
 	}
 	// Paths: at a call site whose template tells the dynamic part, and at
 	// one that does not (an entry point), where the request's input (the
 	// payload as sent) must be found in the path in its decoded form.
-	entry := &Site{Package: "example.com/app", File: "f.go", Line: 5, Sink: "os.Open", Family: event.FamilyFile}
+	entry := &callsite.Site{Package: "example.com/app", File: "f.go", Line: 5, Sink: "os.Open", Family: event.FamilyFile}
 	for _, b := range pathBypasses {
 		p := "/srv/app/uploads/" + b.decoded()
-		_, byTemplate := detectors.File.CheckPath(pathSite, 0, p, nil)
-		req := NewRequest("r", "GET", "/f", "", fixedInputs{{Source: "query", Name: "f", Value: b.payload}})
-		_, byInput := detectors.File.CheckPath(entry, 0, p, req)
+		_, byTemplate := detect.CheckPath(pathSite, 0, p, nil)
+		req := reqctx.NewRequest("r", "GET", "/f", "", reqctx.Fixed{{Source: "query", Name: "f", Value: b.payload}})
+		_, byInput := detect.CheckPath(entry, 0, p, req)
 		got := byTemplate && byInput
 		mark := "ok"
 		if byTemplate != b.changes || byInput != b.changes {

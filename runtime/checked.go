@@ -4,6 +4,11 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
@@ -17,7 +22,7 @@ import (
 // rewritten call names no type of the library.
 //
 // Each of them puts back, when its call returns, the judged-query mark it
-// found (isQueryJudged): a driver's own queries, such as pgx's while
+// found (reqctx.IsQueryJudged): a driver's own queries, such as pgx's while
 // database/sql opens a connection for the application's query, must not
 // take the place of that query's mark before it reaches the driver's call
 // site.
@@ -25,7 +30,7 @@ import (
 // CheckedSQL judges query and calls f, or returns f's zero result and the
 // refusal. For sinks shaped func(ctx, query string, args ...any) (R, error).
 func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, string, ...any) (R, error), ctx context.Context, query string, args ...any) (R, error) {
-	defer setQueryMark(queryMark()) // put back the mark found (see above)
+	defer reqctx.SetQueryMark(reqctx.QueryMark()) // put back the mark found (see above)
 	if err := judgeLibQuery(ctx, site, query, dialect); err != nil {
 		var zero R
 		return zero, err
@@ -37,16 +42,16 @@ func CheckedSQL[R any](site *Site, dialect string, f func(context.Context, strin
 // errors through its Scan method (pgx's QueryRow): a refused call returns a
 // row whose Scan returns the refusal.
 func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, string, ...any) R, ctx context.Context, query string, args ...any) R {
-	defer setQueryMark(queryMark()) // put back the mark found (see above)
+	defer reqctx.SetQueryMark(reqctx.QueryMark()) // put back the mark found (see above)
 	if err := judgeLibQuery(ctx, site, query, dialect); err != nil {
 		if r, ok := any(errorRow{err}).(R); ok {
 			return r
 		}
 		// A row type errorRow cannot stand for: the call cannot be
 		// refused without breaking the caller, so it goes ahead.
-		internalErrors.Add(1)
-		countInternalError("sqli")
-		Logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", site)
+		metrics.NoteInternalError()
+		metrics.CountInternalError("sqli")
+		events.Logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", (*callsite.Site)(site))
 	}
 	return f(ctx, query, args...)
 }
@@ -68,8 +73,8 @@ func CheckedSQLFunc[R any](site *Site, dialect string, f func(context.Context, s
 // database. The batch's queries have no template: they are judged with the
 // request's inputs and the context-free rules.
 func CheckedSQLBatch[B, R any](site *Site, dialect string, f func(context.Context, B) R, ctx context.Context, b B) R {
-	defer setQueryMark(queryMark()) // put back the mark found (see above)
-	if CurrentMode() != policy.ModeOff {
+	defer reqctx.SetQueryMark(reqctx.QueryMark()) // put back the mark found (see above)
+	if judge.CurrentMode() != policy.ModeOff {
 		for _, q := range batchQueries(b) {
 			if err := judgeLibQuery(ctx, site, q, dialect); err != nil {
 				if ctx == nil {
@@ -132,7 +137,7 @@ func (r errorRow) Scan(...any) error { return r.err }
 // no template, and would run the context-free rules on the program's own
 // constant queries.
 func judgeLibQuery(ctx context.Context, site *Site, query, dialect string) error {
-	if isQueryJudged(stringPtr(query)) {
+	if reqctx.IsQueryJudged(reqctx.StringData(query)) {
 		return nil
 	}
 	return judgeQuery(ctx, site, sqli.DialectForDriver(dialect+"."), 1, query)

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -20,22 +22,22 @@ type batch struct{ QueuedQueries []*queuedQuery }
 // TestCheckedSQLBatch: every queued query is judged; a refused batch is
 // sent with a cancelled context whose cause is the refusal.
 func TestCheckedSQLBatch(t *testing.T) {
-	site := &Site{Sink: "github.com/jackc/pgx/v5.(*Conn).SendBatch", Family: event.FamilySQL}
+	site := &callsite.Site{Sink: "github.com/jackc/pgx/v5.(*Conn).SendBatch", Family: event.FamilySQL}
 	send := func(ctx context.Context, b *batch) error {
 		if err := context.Cause(ctx); err != nil {
 			return err
 		}
 		return nil
 	}
-	req := NewRequest("r", "GET", "/", "127.0.0.1", fixedInputs{{Source: "query", Name: "id", Value: "1; DROP TABLE users"}})
-	ctx := WithRequest(context.Background(), req)
+	req := reqctx.NewRequest("r", "GET", "/", "127.0.0.1", reqctx.Fixed{{Source: "query", Name: "id", Value: "1; DROP TABLE users"}})
+	ctx := reqctx.WithRequest(context.Background(), req)
 	withMode(t, policy.ModeBlock, func() {
 		safe := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: "SELECT * FROM t WHERE id = $1", Arguments: []any{"1; DROP TABLE users"}}}}
-		if err := CheckedSQLBatch(site, "postgres", send, ctx, safe); err != nil {
+		if err := CheckedSQLBatch((*Site)(site), "postgres", send, ctx, safe); err != nil {
 			t.Errorf("a safe batch was refused: %v", err)
 		}
 		bad := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: "SELECT * FROM t WHERE id = 1; DROP TABLE users"}}}
-		if err := CheckedSQLBatch(site, "postgres", send, ctx, bad); !errors.Is(err, ErrBlocked) {
+		if err := CheckedSQLBatch((*Site)(site), "postgres", send, ctx, bad); !errors.Is(err, ErrBlocked) {
 			t.Errorf("an injected batch: err = %v, want the refusal as the context's cause", err)
 		}
 		if qs := batchQueries((*batch)(nil)); qs != nil {

@@ -13,6 +13,17 @@
 // when a program wants to test for ErrBlocked. Programs built with the tool
 // never need to import it: the build adds it.
 //
+// The package holds only what generated code and users name: the hooks,
+// the CheckedSQL helpers, NewSite, T and Tn, Site, Start, ErrBlocked and
+// BlockedError, and ReloadPolicy. The rest of the runtime is in
+// runtime/internal, in layers that import only the layers before them:
+// span; taint (templates and the correlation of request inputs); metrics;
+// events (the event queue, the rate limiter, the log); callsite (Site and
+// BlockedError); reqctx (the request and the goroutine-local state);
+// judge (modes, policy, allowlists, a finding to an event); detect (the
+// detector adapters); stdhook (the standard library's entry points). The
+// hook packages httphook and nethook use them too.
+//
 // Constraints: the package is compiled by the user's toolchain inside the
 // user's build, so it imports the standard library only and compiles with
 // Go 1.22. Hooks fail open: a detector that panics is recovered, counted and

@@ -1,456 +1,42 @@
 package rasp
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
+	"io"
 	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/stdhook"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
-
-// testLimiter gives the test an empty rate limiter whose clock it moves:
-// the clock reads *now, and the timers the limiter arms are not started but
-// returned (with their delays), for the test to fire. When the test ends,
-// the limiter is emptied again.
-func testLimiter(t *testing.T, now *time.Time) (timers *[]func(), delays *[]time.Duration) {
-	t.Helper()
-	timers, delays = new([]func()), new([]time.Duration)
-	oldClock := eventClock
-	eventClock = func() time.Time { return *now }
-	limiter.Lock()
-	oldAfter := limiter.afterFunc
-	limiter.seen, limiter.armed = nil, false
-	limiter.gen++
-	limiter.afterFunc = func(d time.Duration, f func()) { // called with the limiter locked
-		*timers = append(*timers, f)
-		*delays = append(*delays, d)
-	}
-	limiter.Unlock()
-	t.Cleanup(func() {
-		eventClock = oldClock
-		limiter.Lock()
-		limiter.afterFunc = oldAfter
-		limiter.seen, limiter.armed = nil, false
-		limiter.gen++
-		limiter.Unlock()
-	})
-	return timers, delays
-}
-
-// resetLimiter forgets the open rate limit window and what it suppressed,
-// so that a test's flood of identical events is not summarised into a
-// later test's eventQueue.
-func resetLimiter() {
-	limiter.Lock()
-	limiter.seen, limiter.armed = nil, false
-	limiter.gen++
-	limiter.Unlock()
-}
-
-// captureEvents sends the events to a buffer until the test ends; the
-// function returned parses the lines written since its last call.
-func captureEvents(t *testing.T) func() []event.Event {
-	t.Helper()
-	var buf bytes.Buffer
-	SetEventWriter(&buf)
-	t.Cleanup(func() { SetEventWriter(nil) })
-	return func() []event.Event {
-		t.Helper()
-		var evs []event.Event
-		for _, line := range strings.Split(buf.String(), "\n") {
-			if line == "" {
-				continue
-			}
-			var e event.Event
-			if err := json.Unmarshal([]byte(line), &e); err != nil {
-				t.Fatalf("event %q: %v", line, err)
-			}
-			evs = append(evs, e)
-		}
-		buf.Reset()
-		return evs
-	}
-}
-
-// summaries returns the MsgSuppressed lines of evs.
-func summaries(evs []event.Event) []event.Event {
-	var out []event.Event
-	for _, e := range evs {
-		if e.Msg == event.MsgSuppressed {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func TestRateLimit(t *testing.T) {
-	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
-	now := t0
-	timers, delays := testLimiter(t, &now)
-	key := limitKey{"rule", "site", "blocked"}
-	for i := 0; i < eventBurst; i++ {
-		if ok, closed := admit(key, t0); !ok || closed != nil {
-			t.Fatalf("event %d: ok %v, closed %v", i, ok, closed)
-		}
-	}
-	for i := 0; i < 5; i++ {
-		if ok, closed := admit(key, t0.Add(time.Second)); ok || closed != nil {
-			t.Fatalf("event over the burst: ok %v, closed %v", ok, closed)
-		}
-	}
-	if ok, _ := admit(limitKey{"other", "site", "blocked"}, t0.Add(time.Second)); !ok {
-		t.Errorf("another key was limited")
-	}
-	if len(*timers) != 1 || (*delays)[0] != 59*time.Second {
-		t.Errorf("timers armed with delays %v, want one of 59s (to the window's end)", *delays)
-	}
-	// An event of the window does not close it.
-	if ok, closed := admit(limitKey{"third", "site", "blocked"}, t0.Add(eventWindow-time.Nanosecond)); !ok || closed != nil {
-		t.Errorf("event in the window: ok %v, closed %v", ok, closed)
-	}
-	limiter.Lock()
-	first := limiter.gen
-	limiter.Unlock()
-	ok, closed := admit(key, t0.Add(61*time.Second))
-	want := []suppression{{key: key, n: 5, start: t0, end: t0.Add(eventWindow)}}
-	if !ok || !equalSuppressions(closed, want) {
-		t.Errorf("next window: ok %v, closed %+v, want %+v", ok, closed, want)
-	}
-	// The first window's timer finds it closed.
-	if got := expireWindow(first); got != nil {
-		t.Errorf("the closed window's timer summarised %+v", got)
-	}
-	if got := closeWindow(t0.Add(62 * time.Second)); got != nil {
-		t.Errorf("a window without suppressions summarised %+v", got)
-	}
-}
-
-func equalSuppressions(a, b []suppression) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].key != b[i].key || a[i].n != b[i].n || !a[i].start.Equal(b[i].start) || !a[i].end.Equal(b[i].end) {
-			return false
-		}
-	}
-	return true
-}
-
-// A window holding too many keys closes early, at the event that would add
-// one more, and summarises what it suppressed until then.
-func TestRateLimitKeyCap(t *testing.T) {
-	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
-	now := t0
-	testLimiter(t, &now)
-	key := limitKey{"rule", "site", "detected"}
-	for i := 0; i < eventBurst+2; i++ {
-		admit(key, t0)
-	}
-	for i := 1; i < maxLimitKeys; i++ {
-		if ok, closed := admit(limitKey{"rule", "site" + strconv.Itoa(i), "detected"}, t0); !ok || closed != nil {
-			t.Fatalf("key %d: ok %v, closed %v", i, ok, closed)
-		}
-	}
-	at := t0.Add(10 * time.Second)
-	ok, closed := admit(limitKey{"rule", "one too many", "detected"}, at)
-	if want := []suppression{{key: key, n: 2, start: t0, end: at}}; !ok || !equalSuppressions(closed, want) {
-		t.Errorf("ok %v, closed %+v, want %+v", ok, closed, want)
-	}
-	if ok, _ := admit(key, at); !ok {
-		t.Errorf("the key was still limited in the new window")
-	}
-}
-
-// floodFindings records n identical sqli-tautology findings at site, at
-// the limiter's clock.
-func floodFindings(site *Site, n int, verdict string) {
-	for i := 0; i < n; i++ {
-		record(site, nil, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?"}, policy.ModeDetect, verdict)
-	}
-}
-
-// checkSummary checks that evs hold exactly one summary, for rule at site
-// with verdict, of n events in [start, end).
-func checkSummary(t *testing.T, evs []event.Event, site *Site, verdict string, n int64, start, end time.Time) {
-	t.Helper()
-	sums := summaries(evs)
-	if len(sums) != 1 {
-		t.Fatalf("%d summaries, want 1: %+v", len(sums), sums)
-	}
-	e := sums[0]
-	if e.Rule != "sqli-tautology" || e.Site != site.String() || e.Verdict != verdict || e.Suppressed != n ||
-		!e.WindowStart.Equal(start) || !e.WindowEnd.Equal(end) || e.Time.IsZero() {
-		t.Errorf("summary %+v, want %d suppressed in [%v, %v)", e, n, start, end)
-	}
-}
-
-func TestSuppressedSummaryOnLaterEvent(t *testing.T) {
-	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
-	now := t0
-	testLimiter(t, &now)
-	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	b := &Site{Package: "example.com/app", File: "limit.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	floodFindings(a, eventBurst+5, "detected")
-	now = t0.Add(30 * time.Second)
-	floodFindings(a, 2, "detected")
-	floodFindings(b, 3, "detected") // under the burst: nothing to summarise
-	evs := read()
-	if len(evs) != eventBurst+3 || len(summaries(evs)) != 0 {
-		t.Fatalf("%d lines, %d summaries in the window, want %d and 0", len(evs), len(summaries(evs)), eventBurst+3)
-	}
-	for _, e := range evs {
-		if e.Msg != event.MsgFinding || e.Suppressed != 0 {
-			t.Fatalf("finding line %+v", e)
-		}
-	}
-	// An event of another key after the window's end closes it.
-	now = t0.Add(90 * time.Second)
-	floodFindings(b, 1, "detected")
-	evs = read()
-	if len(evs) != 2 || evs[0].Msg != event.MsgSuppressed || evs[1].Msg != event.MsgFinding {
-		t.Fatalf("lines after the window %+v, want the summary then the finding", evs)
-	}
-	checkSummary(t, evs, a, "detected", 7, t0, t0.Add(eventWindow))
-	if !strings.Contains(evs[0].Site, "limit.go:1") {
-		t.Errorf("summary site %q", evs[0].Site)
-	}
-	// The new window suppressed nothing: neither a later event nor the
-	// exit flush summarise again.
-	now = t0.Add(200 * time.Second)
-	floodFindings(a, 1, "detected")
-	flushEvents()
-	if evs := read(); len(evs) != 1 || len(summaries(evs)) != 0 {
-		t.Errorf("lines %+v, want one finding", evs)
-	}
-}
-
-func TestSuppressedSummaryOnWindowClose(t *testing.T) {
-	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
-	now := t0
-	timers, delays := testLimiter(t, &now)
-	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	b := &Site{Package: "example.com/app", File: "limit.go", Line: 4, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	floodFindings(a, eventBurst, "allowlisted")
-	if len(*timers) != 0 {
-		t.Fatalf("a timer was armed before anything was suppressed")
-	}
-	now = t0.Add(15 * time.Second)
-	floodFindings(a, 4, "allowlisted")
-	floodFindings(b, eventBurst+1, "detected")
-	if len(*timers) != 1 || (*delays)[0] != 45*time.Second {
-		t.Fatalf("timers armed with delays %v, want one of 45s", *delays)
-	}
-	read()
-	(*timers)[0]() // the window's end: no other event came
-	evs := read()
-	if len(evs) != 2 {
-		t.Fatalf("lines %+v, want two summaries", evs)
-	}
-	checkSummary(t, evs[:1], a, "allowlisted", 4, t0, t0.Add(eventWindow))
-	checkSummary(t, evs[1:], b, "detected", 1, t0, t0.Add(eventWindow))
-	// Once closed, the window is summarised neither by a later event nor
-	// by its timer again nor at exit.
-	now = t0.Add(61 * time.Second)
-	floodFindings(a, 1, "allowlisted")
-	(*timers)[0]()
-	flushEvents()
-	if evs := read(); len(evs) != 1 || evs[0].Msg != event.MsgFinding {
-		t.Errorf("lines %+v, want one finding", evs)
-	}
-	// The next window (the flush closed the one the finding opened) arms
-	// its own timer at its first suppression.
-	floodFindings(a, eventBurst+1, "allowlisted")
-	if len(*timers) != 2 || (*delays)[1] != eventWindow {
-		t.Fatalf("timers armed with delays %v, want a second one of %v", *delays, eventWindow)
-	}
-	(*timers)[1]()
-	checkSummary(t, read(), a, "allowlisted", 1, now, now.Add(eventWindow))
-}
-
-func TestSuppressedSummaryAtExit(t *testing.T) {
-	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
-	now := t0
-	timers, _ := testLimiter(t, &now)
-	read := captureEvents(t)
-	a := &Site{Package: "example.com/app", File: "limit.go", Line: 5, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	floodFindings(a, eventBurst+7, "blocked")
-	read()
-	now = t0.Add(20 * time.Second)
-	flushEvents() // the exit hook
-	checkSummary(t, read(), a, "blocked", 7, t0, now)
-	flushEvents()
-	for _, fire := range *timers {
-		fire()
-	}
-	if evs := read(); len(evs) != 0 {
-		t.Errorf("lines after the flush %+v, want none", evs)
-	}
-}
-
-// Every block is counted, whether its event line was written or left out
-// by the rate limit.
-func TestBlocksCountedWhenSuppressed(t *testing.T) {
-	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
-	now := t0
-	testLimiter(t, &now)
-	read := captureEvents(t)
-	old := CurrentMode()
-	SetMode(policy.ModeBlock)
-	defer SetMode(old)
-	site := &Site{Package: "example.com/app", File: "limit.go", Line: 6, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	const rule, calls = "sqli-tautology", eventBurst + 10
-	events := func() float64 {
-		return MetricValue("rasp_events_total", "rule", rule, "mode", "block", "verdict", "blocked")
-	}
-	requests := func() float64 { return MetricValue("rasp_blocked_requests_total", "rule", rule) }
-	ev0, req0 := events(), requests()
-	for i := 0; i < calls; i++ {
-		req := NewRequest("r"+strconv.Itoa(i), "GET", "/", "127.0.0.1", nil)
-		err := JudgeValue(site, req, func() (Finding, bool) { return Finding{Rule: rule}, true })
-		if !errors.Is(err, ErrBlocked) {
-			t.Fatalf("call %d: %v, want a block", i, err)
-		}
-	}
-	if got := events() - ev0; got != calls {
-		t.Errorf("rasp_events_total{blocked} grew by %v, want %d", got, calls)
-	}
-	if got := requests() - req0; got != calls {
-		t.Errorf("rasp_blocked_requests_total grew by %v, want %d", got, calls)
-	}
-	if evs := read(); len(evs) != eventBurst {
-		t.Errorf("%d lines, want %d", len(evs), eventBurst)
-	}
-	now = t0.Add(5 * time.Second)
-	flushEvents()
-	checkSummary(t, read(), site, "blocked", 10, t0, now)
-}
-
-func TestFullQueueDropsAndCounts(t *testing.T) {
-	eventQueue.start.Do(func() {}) // no writer goroutine: nothing drains the queue
-	old := eventQueue.queue
-	eventQueue.queue = make(chan []byte, 2)
-	defer func() { eventQueue.queue = old }()
-	before := EventsDropped()
-	for i := 0; i < 5; i++ {
-		if _, err := (queueWriter{}).Write([]byte("{}\n")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := EventsDropped() - before; got != 3 {
-		t.Errorf("dropped %d, want 3", got)
-	}
-	if MetricValue("rasp_events_dropped_total") < 3 {
-		t.Errorf("rasp_events_dropped_total = %v", MetricValue("rasp_events_dropped_total"))
-	}
-}
-
-func TestEventSchema(t *testing.T) {
-	var buf bytes.Buffer
-	SetEventWriter(&buf)
-	defer SetEventWriter(nil)
-	site := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	req := NewRequest("id-1", "POST", "/items", "10.0.0.1", fixedInputs{{Source: "json", Name: "id", Value: "1 OR 1=1"}})
-	in := req.Inputs()
-	record(site, req, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?", Start: 7, End: 15, Input: &in[0]}, policy.ModeBlock, "blocked")
-	var e event.Event
-	if err := json.Unmarshal(buf.Bytes(), &e); err != nil {
-		t.Fatalf("%v: %s", err, buf.Bytes())
-	}
-	if e.Rule != "sqli-tautology" || e.Verdict != "blocked" || e.Site != "example.com/app/a.go:3" || e.RequestID != "id-1" ||
-		e.Input == nil || e.Input.Name != "id" || len(e.Span) != 2 || len(e.Stack) == 0 || e.Time.IsZero() {
-		t.Errorf("event %+v", e)
-	}
-	if !strings.Contains(buf.String(), `"level":"WARN","msg":"rasp finding"`) {
-		t.Errorf("not a slog line: %s", buf.String())
-	}
-}
-
-// TestReloadUnderLoad swaps policies while goroutines judge calls: run it
-// with -race. Each judgement sees one policy or the other, never a mix.
-func TestReloadUnderLoad(t *testing.T) {
-	SetEventWriter(discard{})
-	defer SetEventWriter(nil)
-	defer resetLimiter()
-	oldMode := CurrentMode()
-	SetMode(policy.ModeDetect)
-	defer SetMode(oldMode)
-	old := CurrentPolicy()
-	defer inForce.Store(old)
-	site := &Site{Package: "example.com/app", File: "a.go", Line: 9, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
-	block, err := compilePolicy(policy.Policy{Rules: map[string]string{"sqli-tautology": "block"}}, "block")
-	if err != nil {
-		t.Fatal(err)
-	}
-	allow, err := compilePolicy(policy.Policy{Allow: policy.Allow{SQL: []policy.SQLAllow{{Site: "example.com/app/a.go:9"}}}}, "allow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true })
-			}
-		}()
-	}
-	for i := 0; i < 200; i++ {
-		if i%2 == 0 {
-			putPolicy(block)
-		} else {
-			putPolicy(allow)
-		}
-	}
-	close(stop)
-	wg.Wait()
-	putPolicy(block)
-	if err := JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err == nil {
-		t.Errorf("the block policy did not block")
-	}
-	putPolicy(allow)
-	if err := JudgeValue(site, nil, func() (Finding, bool) { return Finding{Rule: "sqli-tautology"}, true }); err != nil {
-		t.Errorf("the allow policy blocked: %v", err)
-	}
-}
 
 // TestStressFamiliesWhileReloading hits the SQL, command and file hooks and
 // the entry points from many goroutines, inside and outside requests, while
 // the policy flips between block and allowlist: run it with -race. Every
 // call returns; none panics.
 func TestStressFamiliesWhileReloading(t *testing.T) {
-	SetEventWriter(discard{})
-	defer SetEventWriter(nil)
-	defer resetLimiter()
-	old := CurrentPolicy()
-	defer func() { putPolicy(old) }()
-	block, _ := compilePolicy(policy.Policy{Mode: "block"}, "block")
-	allow, _ := compilePolicy(policy.Policy{Mode: "detect", Allow: policy.Allow{Routes: []policy.RouteAllow{{Path: "/*"}}}}, "allow")
-	sqlSite := &Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
+	events.SetWriter(io.Discard)
+	defer events.SetWriter(nil)
+	defer events.ResetLimiter()
+	old := judge.CurrentPolicy()
+	defer func() { judge.PutPolicy(old) }()
+	block, _ := judge.CompilePolicy(policy.Policy{Mode: "block"}, "block")
+	allow, _ := judge.CompilePolicy(policy.Policy{Mode: "detect", Allow: policy.Allow{Routes: []policy.RouteAllow{{Path: "/*"}}}}, "allow")
+	sqlSite := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT * FROM t WHERE a = '", "'")}}
-	fileSite := &Site{Package: "example.com/app", File: "a.go", Line: 2, Sink: "os.Open", Family: event.FamilyFile,
+	fileSite := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 2, Sink: "os.Open", Family: event.FamilyFile,
 		Tmpls: []Tmpl{T(0, false, "/srv/", "")}}
-	execSite := &Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
+	execSite := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "os/exec.Command", Family: event.FamilyExec,
 		Tmpls: []Tmpl{T(2, false, "echo ", "")}}
-	req := NewRequest("r", "GET", "/x", "127.0.0.1", fixedInputs{{Source: "query", Name: "q", Value: "x' OR '1'='1"}})
-	ctx := WithRequest(context.Background(), req)
+	req := reqctx.NewRequest("r", "GET", "/x", "127.0.0.1", reqctx.Fixed{{Source: "query", Name: "q", Value: "x' OR '1'='1"}})
+	ctx := reqctx.WithRequest(context.Background(), req)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -467,19 +53,19 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 				if i%2 == 0 {
 					payload = "x' OR '1'='1"
 				}
-				judgeDBQuery(ctx, sqlSite, nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
-				judgeFileArg(fileSite, 0, "/srv/../etc/"+payload)
-				judgeCmd(execSite, 0, exec.Command("sh", "-c", "echo "+payload))
-				entrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
-				entryOpen("/srv/"+payload, 0)
+				judgeDBQuery(ctx, (*Site)(sqlSite), nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
+				judgeFileArg((*Site)(fileSite), 0, "/srv/../etc/"+payload)
+				judgeCmd((*Site)(execSite), 0, exec.Command("sh", "-c", "echo "+payload))
+				stdhook.EntrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
+				stdhook.EntryOpen("/srv/"+payload, 0)
 			}
 		}(g)
 	}
 	for i := 0; i < 300; i++ {
 		if i%2 == 0 {
-			putPolicy(block)
+			judge.PutPolicy(block)
 		} else {
-			putPolicy(allow)
+			judge.PutPolicy(allow)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -6,6 +6,10 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -38,7 +42,8 @@ func takeCmdJudged(c *exec.Cmd) bool {
 
 // judgeCmd judges c; argv[i] was the sink's parameter off+i (off < 0: the
 // argv did not come from the call's arguments).
-func judgeCmd(site *Site, off int, c *exec.Cmd) error {
+func judgeCmd(hook *Site, off int, c *exec.Cmd) error {
+	site := (*callsite.Site)(hook)
 	if c == nil {
 		return nil
 	}
@@ -46,10 +51,10 @@ func judgeCmd(site *Site, off int, c *exec.Cmd) error {
 	if len(argv) == 0 {
 		argv = []string{c.Path}
 	}
-	req := CurrentRequest(nil)
-	err := JudgeCall(site, req, func() (Finding, bool) { return detectors.Exec.CheckCommand(site, off, argv, req) })
+	req := reqctx.CurrentRequest(nil)
+	err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return detect.CheckCommand(site, off, argv, req) })
 	if err == nil {
-		markEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
+		reqctx.MarkEntryJudged(unsafe.Pointer(unsafe.SliceData(argv))) // for os.StartProcess
 	}
 	return err
 }
@@ -71,7 +76,7 @@ func ExecCommandContext(site *Site, ctx context.Context, name string, arg ...str
 }
 
 func guardCmd(site *Site, off int, c *exec.Cmd) {
-	if CurrentMode() == policy.ModeOff {
+	if judge.CurrentMode() == policy.ModeOff {
 		return
 	}
 	if err := judgeCmd(site, off, c); err != nil {

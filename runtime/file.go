@@ -5,65 +5,21 @@ import (
 	"io/ioutil"
 	"os"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
-	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 )
 
 // judgeFileArg judges a path; arg is its index among the sink's parameters.
-func judgeFileArg(site *Site, arg int, name string) error {
-	req := CurrentRequest(nil)
-	err := judgePathValue(site, req, func() (Finding, bool) { return detectors.File.CheckPath(site, arg, name, req) })
+func judgeFileArg(hook *Site, arg int, name string) error {
+	site := (*callsite.Site)(hook)
+	req := reqctx.CurrentRequest(nil)
+	err := judge.JudgePath(site, req, func() (judge.Finding, bool) { return detect.CheckPath(site, arg, name, req) })
 	if err == nil {
-		markEntryJudged(stringPtr(name)) // for the entry point the sink calls next
+		reqctx.MarkEntryJudged(reqctx.StringData(name)) // for the entry point the sink calls next
 	}
 	return err
-}
-
-// judgePathValue is JudgeCall for a path. A path-nul-byte finding is recorded with
-// the verdict its mode gives (blocked, detected or allowlisted), but the
-// call goes ahead and the request is not refused: the operating system
-// refuses a path holding a NUL byte by itself (the os package returns
-// EINVAL, "invalid argument", before any system call), so the caller sees
-// the error it would see without the runtime.
-func judgePathValue(site *Site, req *Request, detect func() (Finding, bool)) error {
-	var nul Finding
-	nulFound := false
-	err := JudgeCall(site, req, func() (Finding, bool) {
-		f, found := detect()
-		if found && f.Rule == pathguard.RuleNulByte {
-			nul, nulFound = f, true
-			return Finding{}, false
-		}
-		return f, found
-	})
-	if nulFound {
-		recordUnrefused(site, req, nul)
-	}
-	return err
-}
-
-// recordUnrefused records finding f as JudgeValue would, without refusing the
-// call or marking the request as blocked.
-func recordUnrefused(site *Site, req *Request, f Finding) {
-	m := CurrentMode()
-	if m == policy.ModeOff {
-		return
-	}
-	p := CurrentPolicy()
-	m = p.RuleMode(f.Rule, m)
-	if m == policy.ModeOff {
-		return
-	}
-	if allowlisted(p, site, f, req) {
-		countAllowlistHit(f.Rule)
-		record(site, req, f, m, "allowlisted")
-		return
-	}
-	verdict := "detected"
-	if m == policy.ModeBlock {
-		verdict = "blocked"
-	}
-	record(site, req, f, m, verdict)
 }
 
 func pathErr(op, name string, err error) error {

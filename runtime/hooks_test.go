@@ -10,21 +10,27 @@ import (
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-func site(family event.Family, sink string) *Site {
-	return &Site{Package: "example.com/p", File: "a.go", Line: 7, Sink: sink, Family: family}
+func site(family event.Family, sink string) *callsite.Site {
+	return &callsite.Site{Package: "example.com/p", File: "a.go", Line: 7, Sink: sink, Family: family}
 }
 
 // withMode runs f in mode m with events captured.
 func withMode(t *testing.T, m policy.Mode, f func()) []event.Event {
 	t.Helper()
-	old := CurrentMode()
+	old := judge.CurrentMode()
 	var buf bytes.Buffer
-	SetMode(m)
-	SetEventWriter(&buf)
-	defer func() { SetMode(old); SetEventWriter(nil) }()
+	judge.SetMode(m)
+	events.SetWriter(&buf)
+	defer func() { judge.SetMode(old); events.SetWriter(nil) }()
 	f()
 	var evs []event.Event
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
@@ -45,7 +51,7 @@ const attack = "SELECT * FROM users WHERE name = '' OR '1'='1'"
 func TestQueryRowBlocked(t *testing.T) {
 	evs := withMode(t, policy.ModeBlock, func() {
 		var name string
-		err := DBQueryRowContext(site(event.FamilySQL, "database/sql.(*DB).QueryRowContext"), nil, context.Background(), attack).Scan(&name)
+		err := DBQueryRowContext((*Site)(site(event.FamilySQL, "database/sql.(*DB).QueryRowContext")), nil, context.Background(), attack).Scan(&name)
 		if !errors.Is(err, ErrBlocked) {
 			t.Fatalf("Scan error = %v, want ErrBlocked", err)
 		}
@@ -53,7 +59,7 @@ func TestQueryRowBlocked(t *testing.T) {
 		if !errors.As(err, &be) || be.Rule != "sqli-tautology" {
 			t.Fatalf("error %v is not a tautology block", err)
 		}
-		if _, err := TxExec(site(event.FamilySQL, "database/sql.(*Tx).Exec"), nil, attack); !errors.Is(err, ErrBlocked) {
+		if _, err := TxExec((*Site)(site(event.FamilySQL, "database/sql.(*Tx).Exec")), nil, attack); !errors.Is(err, ErrBlocked) {
 			t.Fatalf("TxExec error = %v", err)
 		}
 	})
@@ -72,7 +78,7 @@ func TestStaticSiteSkipped(t *testing.T) {
 	s := site(event.FamilySQL, "database/sql.(*DB).Exec")
 	s.Static = true
 	evs := withMode(t, policy.ModeBlock, func() {
-		if err := judgeDBQuery(nil, s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
+		if err := judgeDBQuery(nil, (*Site)(s), nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -83,15 +89,15 @@ func TestStaticSiteSkipped(t *testing.T) {
 
 func TestCommandBlockedAtStart(t *testing.T) {
 	withMode(t, policy.ModeBlock, func() {
-		c := ExecCommand(site(event.FamilyExec, "os/exec.Command"), "sh", "-c", "echo x; id")
-		if err := CmdRun(site(event.FamilyExec, "os/exec.(*Cmd).Run"), c); !errors.Is(err, ErrBlocked) {
+		c := ExecCommand((*Site)(site(event.FamilyExec, "os/exec.Command")), "sh", "-c", "echo x; id")
+		if err := CmdRun((*Site)(site(event.FamilyExec, "os/exec.(*Cmd).Run")), c); !errors.Is(err, ErrBlocked) {
 			t.Fatalf("Run error = %v", err)
 		}
-		c = ExecCommand(site(event.FamilyExec, "os/exec.Command"), "sh", "-c", "echo x; id")
+		c = ExecCommand((*Site)(site(event.FamilyExec, "os/exec.Command")), "sh", "-c", "echo x; id")
 		if err := c.Start(); !errors.Is(err, ErrBlocked) { // started outside the hooks, too
 			t.Fatalf("Start error = %v", err)
 		}
-		if out, err := ExecCommand(site(event.FamilyExec, "os/exec.Command"), "echo", "a;b").Output(); err != nil || string(out) != "a;b\n" {
+		if out, err := ExecCommand((*Site)(site(event.FamilyExec, "os/exec.Command")), "echo", "a;b").Output(); err != nil || string(out) != "a;b\n" {
 			t.Fatalf("argv without a shell: %q, %v", out, err)
 		}
 	})
@@ -101,7 +107,7 @@ func TestDetectModeAllows(t *testing.T) {
 	evs := withMode(t, policy.ModeDetect, func() {
 		s := site(event.FamilyFile, "os.ReadFile")
 		s.Tmpls = []Tmpl{T(0, false, "/nonexistent/", "")}
-		_, err := OSReadFile(s, "/nonexistent/../etc/hostname-rasp-test")
+		_, err := OSReadFile((*Site)(s), "/nonexistent/../etc/hostname-rasp-test")
 		if errors.Is(err, ErrBlocked) {
 			t.Fatal("detect mode blocked")
 		}
@@ -115,7 +121,7 @@ func TestErrorShapes(t *testing.T) {
 	withMode(t, policy.ModeBlock, func() {
 		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "", "")}
-		_, err := OSOpen(s, "../../etc/passwd")
+		_, err := OSOpen((*Site)(s), "../../etc/passwd")
 		var pe *fs.PathError
 		if !errors.As(err, &pe) || !errors.Is(err, ErrBlocked) {
 			t.Fatalf("OSOpen error = %#v", err)
@@ -129,7 +135,7 @@ func TestBlockedErrorHidesTheSite(t *testing.T) {
 	withMode(t, policy.ModeBlock, func() {
 		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "", "")}
-		_, err := OSOpen(s, "../../etc/passwd")
+		_, err := OSOpen((*Site)(s), "../../etc/passwd")
 		var be *BlockedError
 		if !errors.As(err, &be) || be.Site != s {
 			t.Fatalf("OSOpen error = %#v", err)
@@ -150,19 +156,20 @@ func TestBlockedErrorHidesTheSite(t *testing.T) {
 
 type panicky struct{}
 
-func (panicky) CheckPath(*Site, int, string, *Request) (Finding, bool) { panic("detector bug") }
+func (panicky) CheckPath(*callsite.Site, int, string, *reqctx.Request) (judge.Finding, bool) {
+	panic("detector bug")
+}
 
 func TestDetectorPanicFailsOpen(t *testing.T) {
-	old := detectors.File
-	SetDetectors(Detectors{File: panicky{}})
-	defer SetDetectors(Detectors{File: old})
-	before := InternalErrors()
+	detect.SetDetectors(detect.Detectors{File: panicky{}})
+	defer detect.SetDetectors(detect.DefaultDetectors())
+	before := metrics.InternalErrors()
 	withMode(t, policy.ModeBlock, func() {
-		if _, err := OSStat(site(event.FamilyFile, "os.Stat"), "."); err != nil {
+		if _, err := OSStat((*Site)(site(event.FamilyFile, "os.Stat")), "."); err != nil {
 			t.Fatalf("a panicking detector broke the call: %v", err)
 		}
 	})
-	if InternalErrors() != before+1 {
+	if metrics.InternalErrors() != before+1 {
 		t.Fatal("the panic was not counted")
 	}
 }
@@ -172,8 +179,22 @@ func BenchmarkCheckSQLClean(b *testing.B) {
 	q := "SELECT id, name, price FROM products WHERE category = 'fruit' AND price < 10 ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := judgeDBQuery(nil, s, nil, 0, q); err != nil {
+		if err := judgeDBQuery(nil, (*Site)(s), nil, 0, q); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestMetricsAgentActive: rasp_agent_active is 0 in mode off, else 1.
+func TestMetricsAgentActive(t *testing.T) {
+	old := judge.CurrentMode()
+	defer judge.SetMode(old)
+	judge.SetMode(policy.ModeOff)
+	if got := judge.MetricValue("rasp_agent_active"); got != 0 {
+		t.Errorf("agent active = %v in mode off", got)
+	}
+	judge.SetMode(policy.ModeBlock)
+	if got := judge.MetricValue("rasp_agent_active"); got != 1 {
+		t.Errorf("agent active = %v in mode block", got)
 	}
 }

@@ -7,6 +7,11 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/stdhook"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
 )
 
@@ -20,11 +25,12 @@ func judgeDBQuery(ctx context.Context, site *Site, db *sql.DB, arg int, query st
 
 // judgeQuery is judgeDBQuery in dialect d: the hooks of *sql.Tx and *sql.Conn
 // tell it from their DB's driver (txDialect, connDialect).
-func judgeQuery(ctx context.Context, site *Site, d sqli.Dialect, arg int, query string) error {
-	req := CurrentRequest(ctx)
-	err := JudgeCall(site, req, func() (Finding, bool) { return detectors.SQL.CheckSQL(site, arg, query, d, req) })
+func judgeQuery(ctx context.Context, hook *Site, d sqli.Dialect, arg int, query string) error {
+	site := (*callsite.Site)(hook)
+	req := reqctx.CurrentRequest(ctx)
+	err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return detect.CheckSQL(site, arg, query, d, req) })
 	if err == nil {
-		markQueryJudged(stringPtr(query)) // for the entry point the sink calls next
+		reqctx.MarkQueryJudged(reqctx.StringData(query)) // for the entry point the sink calls next
 	}
 	return err
 }
@@ -261,7 +267,7 @@ func txDialect(site *Site, tx *sql.Tx) sqli.Dialect {
 	if tx == nil || site.Static {
 		return sqli.Generic
 	}
-	return dialectOfDriver(txDriver(tx))
+	return stdhook.TxDialect(tx)
 }
 
 // connDialect is txDialect for a connection.
@@ -269,5 +275,5 @@ func connDialect(site *Site, c *sql.Conn) sqli.Dialect {
 	if c == nil || site.Static {
 		return sqli.Generic
 	}
-	return dialectOfDriver(connDriver(c))
+	return stdhook.ConnDialect(c)
 }

@@ -5,6 +5,8 @@ package prometheus_test
 import (
 	"bufio"
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -13,7 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/httphook"
 )
 
 const rulesFile = "rasp-alerts.yml"
@@ -33,17 +35,19 @@ type ruleFile struct {
 	} `yaml:"groups"`
 }
 
-// exported returns the series names WriteMetrics writes (histograms as
-// their _bucket, _sum and _count series) and the metric names of its
-// TYPE lines.
+// exported returns the series names the runtime's metrics handler
+// serves (histograms as their _bucket, _sum and _count series) and the
+// metric names of its TYPE lines.
 func exported(t *testing.T) (series, families map[string]bool) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := rasp.WriteMetrics(&buf); err != nil {
-		t.Fatal(err)
+	rec := httptest.NewRecorder()
+	httphook.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("metrics handler: %d %s", rec.Code, rec.Body)
 	}
+	buf := rec.Body
 	series, families = map[string]bool{}, map[string]bool{}
-	sc := bufio.NewScanner(&buf)
+	sc := bufio.NewScanner(buf)
 	for sc.Scan() {
 		line := sc.Text()
 		if f := strings.Fields(line); len(f) >= 3 && f[0] == "#" && f[1] == "TYPE" {

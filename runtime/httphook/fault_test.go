@@ -12,6 +12,11 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -20,7 +25,7 @@ import (
 
 type panickyPath struct{}
 
-func (panickyPath) CheckPath(*rasp.Site, int, string, *rasp.Request) (rasp.Finding, bool) {
+func (panickyPath) CheckPath(*callsite.Site, int, string, *reqctx.Request) (judge.Finding, bool) {
 	panic("detector bug")
 }
 
@@ -33,15 +38,15 @@ func TestFaultsFailOpen(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "doc.txt")
 	os.WriteFile(file, []byte("the document"), 0o644)
-	site := &rasp.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "os.ReadFile", Family: event.FamilyFile,
+	site := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "os.ReadFile", Family: event.FamilyFile,
 		Tmpls: []rasp.Tmpl{rasp.T(0, false, dir+"/", "")}}
 	// The handler calls the file detector as the os.ReadFile hook does, with
 	// the request from the context (a plain build has no goroutine field).
-	det := rasp.DefaultDetectors().File
+	det := detect.DefaultDetectors().File
 	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := dir + "/" + r.URL.Query().Get("name")
-		req := rasp.CurrentRequest(r.Context())
-		err := rasp.JudgeCall(site, req, func() (rasp.Finding, bool) { return det.CheckPath(site, 0, p, req) })
+		req := reqctx.CurrentRequest(r.Context())
+		err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return det.CheckPath(site, 0, p, req) })
 		var data []byte
 		if err == nil {
 			data, err = os.ReadFile(p)
@@ -54,26 +59,26 @@ func TestFaultsFailOpen(t *testing.T) {
 	}))
 
 	// A detector that panics: the call goes ahead, the error is counted.
-	before := rasp.MetricValue("rasp_internal_errors_total", "rule", "path")
+	before := judge.MetricValue("rasp_internal_errors_total", "rule", "path")
 	det = panickyPath{}
 	w := serve(h, httptest.NewRequest("GET", "/?name=doc.txt", nil))
-	det = rasp.DefaultDetectors().File
+	det = detect.DefaultDetectors().File
 	if w.Code != 200 || w.Body.String() != "the document" {
 		t.Fatalf("a panicking detector broke the request: %d %q", w.Code, w.Body)
 	}
-	if got := rasp.MetricValue("rasp_internal_errors_total", "rule", "path"); got != before+1 {
+	if got := judge.MetricValue("rasp_internal_errors_total", "rule", "path"); got != before+1 {
 		t.Errorf("rasp_internal_errors_total{rule=path} = %v, want %v", got, before+1)
 	}
 
 	// An event destination that fails: the block still happens, the
 	// request still gets its answer.
-	rasp.SetEventWriter(failingWriter{})
-	failed := rasp.EventsFailed()
+	events.SetWriter(failingWriter{})
+	failed := events.Failed()
 	w = serve(h, httptest.NewRequest("GET", "/?name=../../../../etc/passwd", nil))
 	if w.Code != 403 {
 		t.Errorf("with a failing event writer: status %d %q", w.Code, w.Body)
 	}
-	if rasp.EventsFailed() != failed+1 {
+	if events.Failed() != failed+1 {
 		t.Errorf("the failed event was not counted")
 	}
 
@@ -94,16 +99,16 @@ func TestPolicyFileDisappears(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(name)
-	before := rasp.MetricValue("rasp_internal_errors_total", "rule", "policy")
+	before := judge.MetricValue("rasp_internal_errors_total", "rule", "policy")
 	err := rasp.ReloadPolicy()
 	if err == nil || !strings.Contains(err.Error(), "policy.json") {
 		t.Fatalf("reload of a missing file: %v", err)
 	}
-	if p := rasp.CurrentPolicy(); p.Source != name || p.RuleMode("path-traversal", policy.ModeBlock) != policy.ModeDetect {
+	if p := judge.CurrentPolicy(); p.Source != name || p.RuleMode("path-traversal", policy.ModeBlock) != policy.ModeDetect {
 		t.Errorf("the policy in force was lost: %+v", p)
 	}
-	if rasp.MetricValue("rasp_internal_errors_total", "rule", "policy") != before+1 {
+	if judge.MetricValue("rasp_internal_errors_total", "rule", "policy") != before+1 {
 		t.Errorf("the failed reload was not counted")
 	}
-	rasp.SetPolicy(policy.Policy{}, "")
+	judge.SetPolicy(policy.Policy{}, "")
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 )
 
 const (
@@ -152,11 +152,11 @@ func (b *BodyTee) Captured() []byte {
 //   - Empty values are left out; values are truncated to 4096 bytes; a
 //     value holding '%' is followed by its url.QueryUnescape form when that
 //     succeeds and differs; there are at most 256 inputs.
-func Inputs(r *http.Request, body *BodyTee) []rasp.Input {
+func Inputs(r *http.Request, body *BodyTee) []taint.Input {
 	if r == nil {
 		return nil
 	}
-	c := collector{ins: make([]rasp.Input, 0, 16)}
+	c := collector{ins: make([]taint.Input, 0, 16)}
 	if r.URL != nil {
 		c.pairs("query", r.URL.RawQuery)
 	}
@@ -207,7 +207,7 @@ func Inputs(r *http.Request, body *BodyTee) []rasp.Input {
 var dataHeaders = []string{"Referer", "User-Agent", "Origin", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"}
 
 type collector struct {
-	ins []rasp.Input
+	ins []taint.Input
 }
 
 func (c *collector) full() bool { return len(c.ins) >= maxInputs }
@@ -223,9 +223,9 @@ func (c *collector) add(src, name, val string) {
 			dec = d
 		}
 	}
-	c.ins = append(c.ins, rasp.Input{Source: src, Name: name, Value: truncate(val)})
+	c.ins = append(c.ins, taint.Input{Source: src, Name: name, Value: truncate(val)})
 	if dec != "" && !c.full() {
-		c.ins = append(c.ins, rasp.Input{Source: src, Name: name, Value: truncate(dec)})
+		c.ins = append(c.ins, taint.Input{Source: src, Name: name, Value: truncate(dec)})
 	}
 }
 

@@ -13,13 +13,16 @@ import (
 	"strings"
 	"testing"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // in is an Input, short.
-func input(src, name, val string) rasp.Input { return rasp.Input{Source: src, Name: name, Value: val} }
+func input(src, name, val string) taint.Input {
+	return taint.Input{Source: src, Name: name, Value: val}
+}
 
 // readAll makes r's body a tee, reads it as a handler would and returns the
 // tee.
@@ -36,14 +39,14 @@ func TestInputs(t *testing.T) {
 	tests := []struct {
 		name string
 		req  func(t *testing.T) (*http.Request, *BodyTee)
-		want []rasp.Input
+		want []taint.Input
 	}{
 		{
 			name: "query",
 			req: func(t *testing.T) (*http.Request, *BodyTee) {
 				return httptest.NewRequest("GET", "/?id=1%20UNION%20SELECT%201&sort=name&a;b=c&empty=&x=%2527", nil), nil
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("query", "id", "1 UNION SELECT 1"),
 				input("query", "sort", "name"),
 				input("query", "a;b", "a;b"),
@@ -57,7 +60,7 @@ func TestInputs(t *testing.T) {
 			req: func(t *testing.T) (*http.Request, *BodyTee) {
 				return httptest.NewRequest("GET", "/?q=%zz'", nil), nil
 			},
-			want: []rasp.Input{input("query", "q", "%zz'")},
+			want: []taint.Input{input("query", "q", "%zz'")},
 		},
 		{
 			name: "form from the captured body",
@@ -66,7 +69,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("form", "user", "admin'--"),
 				input("form", "pass", "x y"),
 				input("path", "0", "login"),
@@ -84,7 +87,7 @@ func TestInputs(t *testing.T) {
 				}
 				return r, tee
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("query", "q", "1"),
 				input("form", "a", "1"),
 				input("form", "a", "3"),
@@ -110,7 +113,7 @@ func TestInputs(t *testing.T) {
 				}
 				return r, tee
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("multipart", "a", "1"),
 				input("multipart", "title", "x'; DROP TABLE t; --"),
 				input("multipart", "upload", "name; rm -rf.txt"),
@@ -124,7 +127,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "application/json")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("json", "id", "1 UNION SELECT secret FROM users"),
 				input("json", "filter.tags[0]", "a"),
 				input("json", "filter.tags[1]", "b"),
@@ -140,7 +143,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "text/plain") // wrong on purpose
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("json", "[0].id", "1.50"),
 				input("json", "[0].name = '' OR 1=1 --", "name = '' OR 1=1 --"),
 				input("json", "[0].name = '' OR 1=1 --", "v"),
@@ -156,7 +159,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "application/vnd.api+json")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{input("json", "", "top")},
+			want: []taint.Input{input("json", "", "top")},
 		},
 		{
 			name: "broken json keeps what came before",
@@ -164,7 +167,7 @@ func TestInputs(t *testing.T) {
 				r := httptest.NewRequest("POST", "/", strings.NewReader(`{"a":"x","b":[1,2,}`))
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("json", "a", "x"),
 				input("json", "b[0]", "1"),
 				input("json", "b[1]", "2"),
@@ -176,7 +179,7 @@ func TestInputs(t *testing.T) {
 				r := httptest.NewRequest("POST", "/", strings.NewReader(`{"a":"x","b":"a long value that is cut"}`))
 				return r, readAll(t, r, 20)
 			},
-			want: []rasp.Input{input("json", "a", "x")},
+			want: []taint.Input{input("json", "a", "x")},
 		},
 		{
 			name: "xml nested elements and attributes",
@@ -191,7 +194,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "application/xml; charset=utf-8")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("xml", "root@id", "7"),
 				input("xml", "root.user@role", "admin"),
 				input("xml", "root.user.name", "bob"),
@@ -206,7 +209,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "text/xml")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("xml", "cmd", "/bin/cat"),
 				input("xml", "cmd", "/etc/passwd"),
 			},
@@ -219,7 +222,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "application/xml")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("xml", "q.b", "x"),
 				input("xml", "q.c@k", `a"b`),
 				input("xml", "q", "1' OR '1'='1&<y>"),
@@ -235,7 +238,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", `application/soap+xml; charset=utf-8; action="urn:GetFile"`)
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("xml", "Envelope.Body.GetFile@encodingStyle", "x"),
 				input("xml", "Envelope.Body.GetFile.path", "../../etc/passwd"),
 				input("xml", "Envelope.Body.GetFile.q", "%2e%2e"),
@@ -250,7 +253,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "application/xml")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("xml", "r.a", "x"),
 				input("xml", "r.b@k", "v"),
 				input("xml", "r.b.c", "z"),
@@ -264,7 +267,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "application/xml")
 				return r, readAll(t, r, 30)
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("xml", "r.a", "first"),
 				input("xml", "r.b", "a long value"),
 			},
@@ -279,7 +282,7 @@ func TestInputs(t *testing.T) {
 			},
 			// The Decoder stops at the unknown entity, before it hands out
 			// the text.
-			want: []rasp.Input{input("xml", "a@k", "v")},
+			want: []taint.Input{input("xml", "a@k", "v")},
 		},
 		{
 			name: "xml in another declared encoding",
@@ -288,7 +291,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "application/xml")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{input("xml", "a", "../x")},
+			want: []taint.Input{input("xml", "a", "../x")},
 		},
 		{
 			name: "xml only under an xml Content-Type",
@@ -297,7 +300,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Content-Type", "text/plain")
 				return r, readAll(t, r, 1024)
 			},
-			want: []rasp.Input{},
+			want: []taint.Input{},
 		},
 		{
 			name: "xml not read yet",
@@ -308,14 +311,14 @@ func TestInputs(t *testing.T) {
 				r.Body = tee
 				return r, tee
 			},
-			want: []rasp.Input{},
+			want: []taint.Input{},
 		},
 		{
 			name: "path segments",
 			req: func(t *testing.T) (*http.Request, *BodyTee) {
 				return httptest.NewRequest("GET", "/files//..%2F..%2Fetc%2Fpasswd/a%252e/", nil), nil
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("path", "0", "files"),
 				input("path", "1", "../../etc/passwd"),
 				input("path", "2", "a%2e"),
@@ -329,7 +332,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Cookie", "session=abc123; pref='OR'1'='1")
 				return r, nil
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("cookie", "session", "abc123"),
 				input("cookie", "pref", "'OR'1'='1"),
 			},
@@ -352,7 +355,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Authorization", "Bearer secret")
 				return r, nil
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("header", "Referer", "http://evil.example/"),
 				input("header", "User-Agent", "curl/8.0"),
 				input("header", "Origin", "http://evil.example"),
@@ -380,7 +383,7 @@ func TestInputs(t *testing.T) {
 				r.Header.Set("Api-Query", "name = '' OR 1=1")
 				return r, nil
 			},
-			want: []rasp.Input{
+			want: []taint.Input{
 				input("header", "Api-Query", "name = '' OR 1=1"),
 				input("header", "Content-Disposition", `attachment; filename="../a.sh"`),
 				input("header", "Forwarded", "for=1.2.3.4;host=evil"),
@@ -400,7 +403,7 @@ func TestInputs(t *testing.T) {
 				}
 				return r, nil
 			},
-			want: []rasp.Input{},
+			want: []taint.Input{},
 		},
 	}
 	for _, tt := range tests {
@@ -436,7 +439,7 @@ var excludedHeaders = [][2]string{
 	{"Cookie", "not a cookie pair"}, {"X-Request-Id", "req-1"},
 }
 
-func dump(ins []rasp.Input) string {
+func dump(ins []taint.Input) string {
 	var b strings.Builder
 	for _, in := range ins {
 		fmt.Fprintf(&b, "\t%s %q = %q\n", in.Source, in.Name, in.Value)
@@ -467,7 +470,7 @@ func TestInputsCaps(t *testing.T) {
 	deep := `{"a":"top","d":` + strings.Repeat(`[`, 40) + `"deep"` + strings.Repeat(`]`, 40) + `,"z":"after"}`
 	r = httptest.NewRequest("POST", "/", strings.NewReader(deep))
 	got = Inputs(r, readAll(t, r, 1<<20))
-	want := []rasp.Input{input("json", "a", "top"), input("json", "z", "after")}
+	want := []taint.Input{input("json", "a", "top"), input("json", "z", "after")}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("deep: got\n%s", dump(got))
 	}
@@ -491,7 +494,7 @@ func TestInputsXMLCaps(t *testing.T) {
 	// Elements nested deeper than 32 levels are skipped, the walk goes on.
 	deep := `<r><a>top</a><d>` + strings.Repeat(`<e k="attr">`, 40) + `deep` + strings.Repeat(`</e>`, 40) + `</d><z>after</z></r>`
 	got := Inputs(xmlRequest(t, deep, 1<<20))
-	want := []rasp.Input{input("xml", "r.a", "top")}
+	want := []taint.Input{input("xml", "r.a", "top")}
 	for n := 3; n <= maxDepth; n++ { // r.d.e is at depth 3
 		want = append(want, input("xml", "r.d"+strings.Repeat(".e", n-2)+"@k", "attr"))
 	}
@@ -551,7 +554,7 @@ func TestInputsBrokenXML(t *testing.T) {
 func TestInputsXMLBodyStillReadInFull(t *testing.T) {
 	events := inMode(t, policy.ModeBlock)
 	body := `<order><item>lamp</item><note>an attack</note><file>../etc/passwd</file></order>`
-	var early, late []rasp.Input
+	var early, late []taint.Input
 	var decoded struct {
 		Item string `xml:"item"`
 		Note string `xml:"note"`
@@ -562,11 +565,11 @@ func TestInputsXMLBodyStillReadInFull(t *testing.T) {
 		if _, err := io.ReadFull(r.Body, head); err != nil {
 			t.Error(err)
 		}
-		early = rasp.CurrentRequest(r.Context()).Inputs()
+		early = reqctx.CurrentRequest(r.Context()).Inputs()
 		if err := xml.NewDecoder(io.MultiReader(bytes.NewReader(head), r.Body)).Decode(&decoded); err != nil {
 			t.Error(err)
 		}
-		late = rasp.CurrentRequest(r.Context()).Inputs()
+		late = reqctx.CurrentRequest(r.Context()).Inputs()
 		if sink(r) == nil {
 			io.WriteString(w, "ok\n")
 		}
@@ -576,13 +579,13 @@ func TestInputsXMLBodyStillReadInFull(t *testing.T) {
 	r.Header.Set("X-Request-Id", "req-x")
 	w := serve(h, r)
 
-	if want := []rasp.Input{input("xml", "order.item", "lamp"), input("path", "0", "orders")}; !reflect.DeepEqual(early, want) {
+	if want := []taint.Input{input("xml", "order.item", "lamp"), input("path", "0", "orders")}; !reflect.DeepEqual(early, want) {
 		t.Errorf("before the handler read the rest:\n%s", dump(early))
 	}
 	if decoded.Item != "lamp" || decoded.Note != "an attack" || decoded.File != "../etc/passwd" {
 		t.Errorf("the handler decoded %+v", decoded)
 	}
-	want := []rasp.Input{
+	want := []taint.Input{
 		input("xml", "order.item", "lamp"),
 		input("xml", "order.note", "an attack"),
 		input("xml", "order.file", "../etc/passwd"),

@@ -7,14 +7,15 @@ import (
 	"os"
 	"time"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 )
 
 // MetricsContentType is the Content-Type of the metrics exposition.
 const MetricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
 // MetricsHandler returns a handler that serves the runtime's metrics
-// (rasp.WriteMetrics) in the Prometheus text exposition format 0.0.4, to
+// (judge.WriteMetrics) in the Prometheus text exposition format 0.0.4, to
 // GET and HEAD requests.
 func MetricsHandler() http.Handler {
 	return http.HandlerFunc(serveMetrics)
@@ -27,7 +28,7 @@ func serveMetrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := rasp.WriteMetrics(&buf); err != nil {
+	if err := judge.WriteMetrics(&buf); err != nil {
 		http.Error(w, "rasp: writing metrics: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
@@ -55,16 +56,16 @@ func init() {
 func listenMetrics(addr string) {
 	defer func() {
 		if r := recover(); r != nil {
-			rasp.Logf("RASP_METRICS_ADDR %s: metrics listener failed: %v", addr, r)
+			events.Logf("RASP_METRICS_ADDR %s: metrics listener failed: %v", addr, r)
 		}
 	}()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		rasp.Logf("RASP_METRICS_ADDR: %v; metrics are not served", err)
+		events.Logf("RASP_METRICS_ADDR: %v; metrics are not served", err)
 		return
 	}
 	if err := newMetricsServer().Serve(ln); err != nil {
-		rasp.Logf("RASP_METRICS_ADDR %s: metrics server stopped: %v", addr, err)
+		events.Logf("RASP_METRICS_ADDR %s: metrics server stopped: %v", addr, err)
 	}
 }
 

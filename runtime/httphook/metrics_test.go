@@ -20,8 +20,11 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -208,17 +211,17 @@ func TestMetricsExpositionFresh(t *testing.T) {
 	}
 }
 
-var metricsSite = &rasp.Site{Package: "example.com/app", File: "db.go", Line: 12, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
+var metricsSite = &callsite.Site{Package: "example.com/app", File: "db.go", Line: 12, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 
 // unionSink reports sqli-union for every request whose q input contains
 // "union".
 func unionSink(w http.ResponseWriter, r *http.Request) {
-	req := rasp.CurrentRequest(r.Context())
-	err := rasp.JudgeCall(metricsSite, req, func() (rasp.Finding, bool) {
+	req := reqctx.CurrentRequest(r.Context())
+	err := judge.JudgeCall(metricsSite, req, func() (judge.Finding, bool) {
 		if strings.Contains(r.URL.Query().Get("q"), "union") {
-			return rasp.Finding{Rule: "sqli-union"}, true
+			return judge.Finding{Rule: "sqli-union"}, true
 		}
-		return rasp.Finding{}, false
+		return judge.Finding{}, false
 	})
 	if err != nil {
 		http.Error(w, err.Error(), 500)
@@ -228,20 +231,20 @@ func unionSink(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestMetricsExpositionCounts(t *testing.T) {
-	old := rasp.CurrentMode()
-	rasp.SetEventWriter(io.Discard)
-	t.Cleanup(func() { rasp.SetMode(old); rasp.SetEventWriter(nil) })
+	old := judge.CurrentMode()
+	events.SetWriter(io.Discard)
+	t.Cleanup(func() { judge.SetMode(old); events.SetWriter(nil) })
 	h := Wrap(http.HandlerFunc(unionSink))
 
 	before := scrape(t)
-	rasp.SetMode(policy.ModeBlock)
+	judge.SetMode(policy.ModeBlock)
 	for i := 0; i < 3; i++ {
 		if w := hit(h, httptest.NewRequest("GET", "/?q=1+union+select", nil)); w.Code != 403 {
 			t.Fatalf("block mode: status %d", w.Code)
 		}
 	}
 	hit(h, httptest.NewRequest("GET", "/?q=lamp", nil))
-	rasp.SetMode(policy.ModeDetect)
+	judge.SetMode(policy.ModeDetect)
 	if w := hit(h, httptest.NewRequest("GET", "/?q=union", nil)); w.Code != 200 {
 		t.Fatalf("detect mode: status %d", w.Code)
 	}
@@ -273,12 +276,12 @@ func TestMetricsExpositionCounts(t *testing.T) {
 	if got := value(after, "rasp_agent_active"); got != 1 {
 		t.Errorf("rasp_agent_active = %v in detect mode", got)
 	}
-	rasp.SetMode(policy.ModeOff)
+	judge.SetMode(policy.ModeOff)
 	if got := value(scrape(t), "rasp_agent_active"); got != 0 {
 		t.Errorf("rasp_agent_active = %v in mode off", got)
 	}
 
-	// The parsed exposition and rasp.MetricValue agree on every series.
+	// The parsed exposition and judge.MetricValue agree on every series.
 	for name, f := range after {
 		for _, m := range f.GetMetric() {
 			var kv []string
@@ -288,11 +291,11 @@ func TestMetricsExpositionCounts(t *testing.T) {
 			var got, want float64
 			switch {
 			case m.Histogram != nil:
-				got, want = rasp.MetricValue(name+"_count", kv...), float64(m.Histogram.GetSampleCount())
+				got, want = judge.MetricValue(name+"_count", kv...), float64(m.Histogram.GetSampleCount())
 			case m.Counter != nil:
-				got, want = rasp.MetricValue(name, kv...), m.Counter.GetValue()
+				got, want = judge.MetricValue(name, kv...), m.Counter.GetValue()
 			case m.Gauge != nil:
-				got, want = rasp.MetricValue(name, kv...), m.Gauge.GetValue()
+				got, want = judge.MetricValue(name, kv...), m.Gauge.GetValue()
 			}
 			if name == "rasp_agent_active" {
 				continue // the mode changed since

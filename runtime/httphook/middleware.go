@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"strings"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -48,7 +50,7 @@ func Wrap(handler http.Handler) http.Handler {
 type middleware struct{ next http.Handler }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if rasp.CurrentMode() == policy.ModeOff {
+	if judge.CurrentMode() == policy.ModeOff {
 		m.next.ServeHTTP(w, r)
 		return
 	}
@@ -65,13 +67,13 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	x.req = &x.request
 	x.request.Init(x.id[0], r.Method, r.URL.Path, clientIP(r.RemoteAddr), x)
-	x.ctx = rasp.RequestContext{Context: r.Context(), Request: x.req}
+	x.ctx = reqctx.RequestContext{Context: r.Context(), Request: x.req}
 	x.r = r.WithContext(&x.ctx)
 	if r.Body != nil && r.Body != http.NoBody {
 		x.body = notifyingBody{NewBodyTee(r.Body, maxBody), x.req}
 		x.r.Body = x.body
 	}
-	defer x.finish(rasp.Enter(x.req))
+	defer x.finish(reqctx.Enter(x.req))
 	m.next.ServeHTTP(rw, x.r)
 }
 
@@ -80,18 +82,18 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the handler writes after that.
 type exchange struct {
 	http.ResponseWriter
-	request rasp.Request
-	ctx     rasp.RequestContext
-	id      [1]string     // the X-Request-Id header's value
-	req     *rasp.Request // &request
+	request reqctx.Request
+	ctx     reqctx.RequestContext
+	id      [1]string       // the X-Request-Id header's value
+	req     *reqctx.Request // &request
 	r       *http.Request
 	body    notifyingBody
 	sent    bool        // the handler's status went out
 	dropped http.Header // the header the handler edits after a block
 }
 
-// Inputs reads the request's inputs, for rasp.Request.
-func (x *exchange) Inputs() []rasp.Input {
+// Inputs reads the request's inputs, for reqctx.Request.
+func (x *exchange) Inputs() []taint.Input {
 	return Inputs(x.r, x.body.BodyTee)
 }
 
@@ -212,7 +214,7 @@ func (x *exchange) Unwrap() http.ResponseWriter { return x.ResponseWriter }
 
 // finish runs when the handler returns (or panics): it restores the
 // goroutine's request and answers for a blocked call.
-func (x *exchange) finish(e rasp.Entered) {
+func (x *exchange) finish(e reqctx.Entered) {
 	e.Leave()
 	b := x.req.Blocked()
 	if b == nil {
@@ -245,7 +247,7 @@ func (x *exchange) finish(e rasp.Entered) {
 // more of the body.
 type notifyingBody struct {
 	*BodyTee
-	req *rasp.Request
+	req *reqctx.Request
 }
 
 func (b notifyingBody) Read(p []byte) (int, error) {

@@ -13,22 +13,26 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
-var sinkSite = &rasp.Site{Package: "example.com/app", File: "app.go", Line: 7, Sink: "example.Sink", Family: event.FamilySQL}
+var sinkSite = &callsite.Site{Package: "example.com/app", File: "app.go", Line: 7, Sink: "example.Sink", Family: event.FamilySQL}
 
 // sink stands for a hooked sink call: it is an attack when one of the
 // request's inputs contains "attack".
 func sink(r *http.Request) error {
-	req := rasp.CurrentRequest(r.Context())
-	return rasp.JudgeCall(sinkSite, req, func() (rasp.Finding, bool) {
+	req := reqctx.CurrentRequest(r.Context())
+	return judge.JudgeCall(sinkSite, req, func() (judge.Finding, bool) {
 		for i, in := range req.Inputs() {
 			if strings.Contains(in.Value, "attack") {
-				return rasp.Finding{Rule: "test-rule", Input: &req.Inputs()[i]}, true
+				return judge.Finding{Rule: "test-rule", Input: &req.Inputs()[i]}, true
 			}
 		}
-		return rasp.Finding{}, false
+		return judge.Finding{}, false
 	})
 }
 
@@ -49,11 +53,11 @@ func careless(w http.ResponseWriter, r *http.Request) {
 
 func inMode(t *testing.T, m policy.Mode) *bytes.Buffer {
 	t.Helper()
-	old := rasp.CurrentMode()
+	old := judge.CurrentMode()
 	var buf bytes.Buffer
-	rasp.SetMode(m)
-	rasp.SetEventWriter(&buf)
-	t.Cleanup(func() { rasp.SetMode(old); rasp.SetEventWriter(nil) })
+	judge.SetMode(m)
+	events.SetWriter(&buf)
+	t.Cleanup(func() { judge.SetMode(old); events.SetWriter(nil) })
 	return &buf
 }
 
@@ -153,7 +157,7 @@ func TestDetectAndOffModes(t *testing.T) {
 	if w := serve(h, httptest.NewRequest("GET", "/?q=attack", nil)); w.Code != 200 || events.Len() == 0 {
 		t.Errorf("detect: %d, events %q", w.Code, events)
 	}
-	rasp.SetMode(policy.ModeOff)
+	judge.SetMode(policy.ModeOff)
 	if w := serve(h, httptest.NewRequest("GET", "/?q=attack", nil)); w.Code != 200 || w.Header().Get("X-Request-Id") != "" {
 		t.Errorf("off: %d %v", w.Code, w.Header())
 	}
@@ -177,7 +181,7 @@ func TestWrap(t *testing.T) {
 
 func TestOutsideRequestTheSinkJustFails(t *testing.T) {
 	inMode(t, policy.ModeBlock)
-	err := rasp.JudgeCall(sinkSite, nil, func() (rasp.Finding, bool) { return rasp.Finding{Rule: "test-rule"}, true })
+	err := judge.JudgeCall(sinkSite, nil, func() (judge.Finding, bool) { return judge.Finding{Rule: "test-rule"}, true })
 	var be *rasp.BlockedError
 	if !errors.As(err, &be) || be.RequestID != "" {
 		t.Fatalf("err = %v", err)
@@ -209,18 +213,18 @@ func BenchmarkHandler(b *testing.B) {
 }
 
 func BenchmarkMiddleware(b *testing.B) {
-	old := rasp.CurrentMode()
-	rasp.SetMode(policy.ModeBlock)
-	defer rasp.SetMode(old)
+	old := judge.CurrentMode()
+	judge.SetMode(policy.ModeBlock)
+	defer judge.SetMode(old)
 	benchServe(b, Wrap(http.HandlerFunc(queryHandler)))
 }
 
 // BenchmarkLoopback serves a small handler over loopback HTTP/1.1, plain
 // and behind the middleware: the difference is what a request pays.
 func BenchmarkLoopback(b *testing.B) {
-	old := rasp.CurrentMode()
-	rasp.SetMode(policy.ModeBlock)
-	defer rasp.SetMode(old)
+	old := judge.CurrentMode()
+	judge.SetMode(policy.ModeBlock)
+	defer judge.SetMode(old)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "7\n") })
 	for _, c := range []struct {
 		name string

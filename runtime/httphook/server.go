@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 )
 
 // Site is the runtime's.
@@ -49,7 +50,7 @@ func wrapServer(srv *http.Server) {
 // the middleware. The first server of the program prints the runtime's
 // banner.
 func serving(handler http.Handler) http.Handler {
-	rasp.ServerStarting()
+	judge.ServerStarting()
 	return Wrap(handler)
 }
 

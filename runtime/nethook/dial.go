@@ -12,7 +12,10 @@ import (
 	"sync"
 	"sync/atomic"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
@@ -86,7 +89,7 @@ func mark(ctx context.Context, site *Site, arg int, raw string) (context.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	dyn, _, input := hostOrigin(site, arg, raw, rasp.CurrentRequest(ctx))
+	dyn, _, input := hostOrigin(site, arg, raw, reqctx.CurrentRequest(ctx))
 	m := &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn || input != nil, hostFromInput: input != nil}
 	return context.WithValue(ctx, markKey{}, m), m
 }
@@ -140,7 +143,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	// the first URL was.
 	redirected := host != m.host && m.redirectedTo(host)
 	dynamic := m.hostDynamic || redirected
-	return rasp.JudgeValue(m.site, rasp.CurrentRequest(ctx), func() (Finding, bool) {
+	return judge.JudgeValue((*callsite.Site)(m.site), reqctx.CurrentRequest(ctx), func() (Finding, bool) {
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
 		if !ok || f.Rule == ssrf.RuleInternal && !m.hostFromInput && !redirected {
 			// An internal address is a finding when a request input or a
@@ -240,7 +243,7 @@ var allowCache atomic.Pointer[struct {
 // ssrfAllowlist returns the policy's SSRF allowlist, compiled once per
 // policy; nil allows nothing.
 func ssrfAllowlist() *ssrf.Allowlist {
-	p := rasp.CurrentPolicy()
+	p := judge.CurrentPolicy()
 	if c := allowCache.Load(); c != nil && c.from == p {
 		return c.allow
 	}
@@ -249,7 +252,7 @@ func ssrfAllowlist() *ssrf.Allowlist {
 		var err error
 		if a, err = ssrf.NewAllowlist(p.Allow.SSRFHosts); err != nil {
 			a = nil
-			logOnce.Do(func() { rasp.Logf("policy %s: allow.ssrf_hosts: %v; the SSRF allowlist is empty", p.Source, err) })
+			logOnce.Do(func() { events.Logf("policy %s: allow.ssrf_hosts: %v; the SSRF allowlist is empty", p.Source, err) })
 		}
 	}
 	allowCache.Store(&struct {

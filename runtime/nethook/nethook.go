@@ -13,21 +13,26 @@ import (
 	"time"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
 
 // checkAddr judges an address; arg is its index among the sink's
 // parameters. ctx (may be nil) or the goroutine tells the request.
 func checkAddr(ctx context.Context, site *Site, arg int, network, address string) error {
-	req := rasp.CurrentRequest(ctx)
-	return rasp.JudgeCall(site, req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
+	req := reqctx.CurrentRequest(ctx)
+	return judge.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
 }
 
 // checkURL judges a URL; arg is its index among the sink's parameters (< 0:
 // not one of them). ctx (may be nil) or the goroutine tells the request.
 func checkURL(ctx context.Context, site *Site, arg int, rawURL string) error {
-	req := rasp.CurrentRequest(ctx)
-	return rasp.JudgeCall(site, req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
+	req := reqctx.CurrentRequest(ctx)
+	return judge.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
 }
 
 func dialErr(network, address string, err error) error {
@@ -159,8 +164,8 @@ func urlOp(method string) string {
 // NetDetector judges an address about to be dialed or a URL about to be
 // fetched.
 type NetDetector interface {
-	CheckAddr(site *Site, arg int, network, address string, req *rasp.Request) (Finding, bool)
-	CheckURL(site *Site, arg int, rawURL string, req *rasp.Request) (Finding, bool)
+	CheckAddr(site *Site, arg int, network, address string, req *reqctx.Request) (Finding, bool)
+	CheckURL(site *Site, arg int, rawURL string, req *reqctx.Request) (Finding, bool)
 }
 
 // basicNet flags connections to cloud metadata endpoints.
@@ -171,7 +176,7 @@ var metadataHosts = map[string]bool{
 	"168.63.129.16": true, "metadata.google.internal": true,
 }
 
-func (basicNet) CheckAddr(_ *Site, _ int, _, address string, _ *rasp.Request) (Finding, bool) {
+func (basicNet) CheckAddr(_ *Site, _ int, _, address string, _ *reqctx.Request) (Finding, bool) {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		host = address
@@ -182,7 +187,7 @@ func (basicNet) CheckAddr(_ *Site, _ int, _, address string, _ *rasp.Request) (F
 	return Finding{}, false
 }
 
-func (b basicNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
+func (b basicNet) CheckURL(site *Site, arg int, raw string, req *reqctx.Request) (Finding, bool) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return Finding{}, false
@@ -195,7 +200,7 @@ func (b basicNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (
 // unless the programmer wrote it.
 type templateNet struct{}
 
-func (n templateNet) CheckAddr(site *Site, arg int, network, address string, req *rasp.Request) (Finding, bool) {
+func (n templateNet) CheckAddr(site *Site, arg int, network, address string, req *reqctx.Request) (Finding, bool) {
 	if !dialable(network, address) {
 		return Finding{}, false // package net refuses it: nothing is reached
 	}
@@ -213,11 +218,11 @@ func dialable(network, address string) bool {
 	return err == nil
 }
 
-func (n templateNet) CheckURL(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
+func (n templateNet) CheckURL(site *Site, arg int, raw string, req *reqctx.Request) (Finding, bool) {
 	return n.judge(site, arg, raw, req)
 }
 
-func (templateNet) judge(site *Site, arg int, raw string, req *rasp.Request) (Finding, bool) {
+func (templateNet) judge(site *Site, arg int, raw string, req *reqctx.Request) (Finding, bool) {
 	dyn, known, input := hostOrigin(site, arg, raw, req)
 	if !known {
 		if f, ok := (basicNet{}).CheckAddr(site, arg, "tcp", hostPortOf(raw), req); ok {
@@ -244,14 +249,14 @@ func (templateNet) judge(site *Site, arg int, raw string, req *rasp.Request) (Fi
 // covers it (or the value does not fit the template), input when one of
 // the request's inputs does. known is false when neither a template nor an
 // input tells.
-func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, known bool, input *rasp.Input) {
+func hostOrigin(site *Site, arg int, raw string, req *reqctx.Request) (dynamic, known bool, input *taint.Input) {
 	if site.Static {
 		return false, true, nil
 	}
 	hs, he := hostRange(raw)
-	var dyn [rasp.MaxSpans]rasp.Span
+	var dyn [taint.MaxSpans]span.Span
 	nd := -1 // dynamic spans of the template; -1: no template
-	if t := site.Template(arg); t != nil {
+	if t := (*callsite.Site)(site).Template(arg); t != nil {
 		known = true
 		n, ok := t.Spans(raw, &dyn)
 		dynamic, nd = !ok, n
@@ -280,9 +285,9 @@ func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, kn
 				return true, true, &all[i]
 			}
 		}
-		var buf [rasp.MaxSpans]rasp.Span
-		var which [rasp.MaxSpans]int
-		n := rasp.InputSpans(raw, all, &buf, &which)
+		var buf [taint.MaxSpans]span.Span
+		var which [taint.MaxSpans]int
+		n := taint.InputSpans(raw, all, &buf, &which)
 		for i := 0; i < n; i++ {
 			if coversHost(buf[i], hs, he) && !explainedElsewhere(raw, after, all[which[i]].Value, all, dynAfter) {
 				return true, true, &all[which[i]]
@@ -295,7 +300,7 @@ func hostOrigin(site *Site, arg int, raw string, req *rasp.Request) (dynamic, kn
 // coversHost reports whether span s covers part of the host range
 // [hs, he), or, for an empty host (":8080", the local system), the place
 // where the host would be.
-func coversHost(s rasp.Span, hs, he int) bool {
+func coversHost(s span.Span, hs, he int) bool {
 	if hs == he {
 		return s.Start <= hs && hs <= s.End
 	}
@@ -303,7 +308,7 @@ func coversHost(s rasp.Span, hs, he int) bool {
 }
 
 // spansOrNil returns the first n spans of buf, or nil when n < 0.
-func spansOrNil(buf *[rasp.MaxSpans]rasp.Span, n int) []rasp.Span {
+func spansOrNil(buf *[taint.MaxSpans]span.Span, n int) []span.Span {
 	if n < 0 {
 		return nil
 	}
@@ -329,7 +334,7 @@ func authorityEnd(raw string, he int) int {
 // text then came from the program (a configured base URL), not from an
 // input. Two inputs of the same value with one occurrence in the path are
 // not explained: one of them chose the host.
-func explainedElsewhere(raw string, after int, v string, all []rasp.Input, dyn []rasp.Span) bool {
+func explainedElsewhere(raw string, after int, v string, all []taint.Input, dyn []span.Span) bool {
 	if v == "" || after >= len(raw) {
 		return false
 	}
@@ -357,7 +362,7 @@ func explainedElsewhere(raw string, after int, v string, all []rasp.Input, dyn [
 	return occ >= same
 }
 
-func inSpans(spans []rasp.Span, start, end int) bool {
+func inSpans(spans []span.Span, start, end int) bool {
 	for _, s := range spans {
 		if s.Start <= start && end <= s.End {
 			return true
@@ -406,7 +411,7 @@ func hostPortOf(raw string) string {
 // Site and Finding are the runtime's.
 type (
 	Site    = rasp.Site
-	Finding = rasp.Finding
+	Finding = judge.Finding
 )
 
 var detector NetDetector = templateNet{}

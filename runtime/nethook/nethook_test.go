@@ -12,30 +12,34 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // inputs is a request's inputs, for tests.
-type inputs []rasp.Input
+type inputs []taint.Input
 
-func (i inputs) Inputs() []rasp.Input { return i }
+func (i inputs) Inputs() []taint.Input { return i }
 
 // reqCtx returns a context carrying a request whose query inputs are vs.
 func reqCtx(vs ...string) context.Context {
 	var in inputs
 	for _, v := range vs {
-		in = append(in, rasp.Input{Source: "query", Name: "u", Value: v})
+		in = append(in, taint.Input{Source: "query", Name: "u", Value: v})
 	}
-	return rasp.WithRequest(context.Background(), rasp.NewRequest("t", "GET", "/", "127.0.0.1", in))
+	return reqctx.WithRequest(context.Background(), reqctx.NewRequest("t", "GET", "/", "127.0.0.1", in))
 }
 
 func inBlockMode(t *testing.T, f func()) string {
 	t.Helper()
-	old := rasp.CurrentMode()
+	old := judge.CurrentMode()
 	var buf bytes.Buffer
-	rasp.SetMode(policy.ModeBlock)
-	rasp.SetEventWriter(&buf)
-	defer func() { rasp.SetMode(old); rasp.SetEventWriter(nil) }()
+	judge.SetMode(policy.ModeBlock)
+	events.SetWriter(&buf)
+	defer func() { judge.SetMode(old); events.SetWriter(nil) }()
 	f()
 	return buf.String()
 }
@@ -157,9 +161,9 @@ func TestDialCheck(t *testing.T) {
 
 func TestDialCheckAllowlist(t *testing.T) {
 	dyn := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
-	old := rasp.CurrentPolicy().Policy
-	defer rasp.SetPolicy(old, "")
-	if err := rasp.SetPolicy(policy.Policy{Allow: policy.Allow{SSRFHosts: []string{"10.1.0.0/16", "*.svc.internal"}}}, "test"); err != nil {
+	old := judge.CurrentPolicy().Policy
+	defer judge.SetPolicy(old, "")
+	if err := judge.SetPolicy(policy.Policy{Allow: policy.Allow{SSRFHosts: []string{"10.1.0.0/16", "*.svc.internal"}}}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	inBlockMode(t, func() {

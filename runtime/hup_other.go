@@ -1,9 +1,0 @@
-//go:build !unix
-
-package rasp
-
-import "os"
-
-// reloadSignals are the signals that reload the policy: none off Unix (the
-// file is still polled).
-var reloadSignals []os.Signal

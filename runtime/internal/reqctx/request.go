@@ -1,0 +1,186 @@
+package reqctx
+
+import (
+	"context"
+	"encoding/hex"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
+)
+
+// InputSource reads the inputs of a request.
+type InputSource interface {
+	Inputs() []taint.Input
+}
+
+// Request is what the runtime knows of the HTTP request a sink call
+// serves. The server middleware (package httphook) makes one per request
+// and makes it reachable from the request's context and from the
+// goroutines that serve it; the inputs are read lazily, the first time a
+// detector asks. A Request must not be copied after Init.
+type Request struct {
+	// ID is the client's X-Request-Id; RequestID makes one when it is
+	// empty. Read it through RequestID.
+	ID                     string
+	Method, Path, ClientIP string
+	idOnce                 sync.Once
+
+	load   InputSource
+	mu     sync.Mutex
+	stale  atomic.Bool // the inputs must be (re)loaded
+	inputs atomic.Pointer[[]taint.Input]
+
+	blocked atomic.Pointer[callsite.BlockedError]
+}
+
+// NewRequest returns a Request whose inputs src reads on first use (src
+// may be nil: no inputs).
+func NewRequest(id, method, path, clientIP string, src InputSource) *Request {
+	r := new(Request)
+	r.Init(id, method, path, clientIP, src)
+	return r
+}
+
+// Init sets up a zero Request, as NewRequest does, for a Request embedded
+// in a larger structure.
+func (r *Request) Init(id, method, path, clientIP string, src InputSource) {
+	r.ID, r.Method, r.Path, r.ClientIP, r.load = id, method, path, clientIP, src
+	r.stale.Store(src != nil)
+}
+
+// RequestID returns the request's ID: the client's, or one made on first
+// use (a request that never reports pays nothing for it).
+func (r *Request) RequestID() string {
+	r.idOnce.Do(func() {
+		if r.ID == "" {
+			r.ID = newRequestID()
+		}
+	})
+	return r.ID
+}
+
+// newRequestID returns 32 random hex digits.
+func newRequestID() string {
+	var b [16]byte
+	a, c := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 8; i++ {
+		b[i], b[8+i] = byte(a>>(8*i)), byte(c>>(8*i))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// InputsChanged tells the request that its inputs grew (the handler read
+// more of the body): the next Inputs loads them again.
+func (r *Request) InputsChanged() {
+	if r.load != nil && !r.stale.Load() {
+		r.stale.Store(true)
+	}
+}
+
+// Inputs returns the request's inputs, loading them on the first call and
+// after InputsChanged. A loader that panics yields no inputs (and is
+// counted). The slice returned is never modified.
+func (r *Request) Inputs() []taint.Input {
+	if r.stale.Load() {
+		r.reload()
+	}
+	if p := r.inputs.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (r *Request) reload() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.stale.Load() {
+		return
+	}
+	r.stale.Store(false)
+	defer func() {
+		if p := recover(); p != nil {
+			metrics.NoteInternalError()
+			metrics.CountInternalError("middleware")
+			events.Logf("internal error reading the inputs of request %s: %v", r.RequestID(), p)
+		}
+	}()
+	in := r.load.Inputs()
+	r.inputs.Store(&in)
+}
+
+// Blocked returns the first refusal of a sink call made for the request,
+// or nil.
+func (r *Request) Blocked() *callsite.BlockedError { return r.blocked.Load() }
+
+// NoteBlocked records the request's first refusal; it reports whether e
+// was the first.
+func (r *Request) NoteBlocked(e *callsite.BlockedError) bool { return r.blocked.CompareAndSwap(nil, e) }
+
+type requestKey struct{}
+
+// WithRequest returns ctx carrying r.
+func WithRequest(ctx context.Context, r *Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestContext is a context carrying a request, to embed in a larger
+// structure (WithRequest allocates one). Set Parent and Request before use.
+type RequestContext struct {
+	context.Context // the parent
+	Request         *Request
+}
+
+// Value returns the request for the runtime's key, else the parent's value.
+func (c *RequestContext) Value(key any) any {
+	if _, ok := key.(requestKey); ok {
+		return c.Request
+	}
+	return c.Context.Value(key)
+}
+
+// RequestFrom returns the request ctx carries, or nil.
+func RequestFrom(ctx context.Context) *Request {
+	if ctx == nil {
+		return nil
+	}
+	r, _ := ctx.Value(requestKey{}).(*Request)
+	return r
+}
+
+// Entered remembers the request a goroutine served before Enter.
+type Entered struct{ prev unsafe.Pointer }
+
+// Enter makes r the request of the calling goroutine and of the goroutines
+// it starts from now on; Leave on the result restores the previous one.
+// Without the tool's patched runtime (a plain build) it does nothing, and
+// only contexts carry the request.
+func Enter(r *Request) Entered {
+	prev := glsRequest()
+	setGLSRequest(unsafe.Pointer(r))
+	return Entered{prev}
+}
+
+// Leave restores the request the goroutine served before Enter.
+func (e Entered) Leave() { setGLSRequest(e.prev) }
+
+// CurrentRequest returns the request the calling goroutine serves: the one
+// ctx carries (ctx may be nil), else the goroutine's, else nil.
+func CurrentRequest(ctx context.Context) *Request {
+	if r := RequestFrom(ctx); r != nil {
+		return r
+	}
+	return (*Request)(glsRequest())
+}
+
+// Fixed is an InputSource whose inputs are known in advance: a request
+// made by tests, or by a caller that read its inputs itself.
+type Fixed []taint.Input
+
+// Inputs returns the inputs.
+func (f Fixed) Inputs() []taint.Input { return f }
