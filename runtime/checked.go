@@ -15,7 +15,7 @@ import (
 
 // Libraries with their own wire protocol (github.com/jackc/pgx) never reach
 // database/sql, and the runtime cannot import them to write hooks with
-// their types. Their sinks are listed in the sink table with "check: DIALECT"
+// their types. Their calls are listed in the sink spec with "check: DIALECT"
 // and the build wraps each call in one of these generic functions, which
 // take the sink's method value, judge the query (parameter 1, after the
 // context) and call it, or refuse. Go infers the result types, so the

@@ -9,8 +9,9 @@ import (
 )
 
 // The tool builds the runtime with the tag rasp_std, and package net with
-// the dial hook that this setter installs (see rewrite/stdpatch.go). A
-// plain build of this package, as in its own tests, has neither.
+// the dial hook that this setter installs (see sinks.yaml and
+// rewrite/patch/decls). A plain build of this package, as in its own tests,
+// has neither.
 
 //go:linkname setDialHook net.__rasp_setDialHook
 func setDialHook(h func(ctx context.Context, network, address string, resolved net.Addr) error)

@@ -6,7 +6,8 @@ import "unsafe"
 
 // The tool builds the runtime with the tag rasp_std, and package runtime
 // with a field for it in every goroutine, inherited by the goroutines a
-// goroutine starts and cleared when it exits (see rewrite/stdpatch.go).
+// goroutine starts and cleared when it exits (see sinks.yaml and
+// rewrite/patch/decls).
 
 //go:linkname glsRequest runtime.__rasp_getGLS
 func glsRequest() unsafe.Pointer

@@ -2,12 +2,13 @@
 // entry points, and installs them (the go:linkname setters of
 // stdhook_std.go, in a build with the tag rasp_std).
 //
-// A program built with the tool has the standard
-// library's entry points patched (rewrite/stdpatch.go) to call these:
-// every database query (database/sql's QueryContext, ExecContext and
-// PrepareContext of DB, Tx and Conn), every file open (os.OpenFile) and
-// every new process (os.StartProcess, syscall.Exec), whatever road led there: an
-// interface, an ORM, a library, a struct literal. A call the build rewrote
+// A program built with the tool has the standard library's entry points
+// patched (the entry join points of sinks.yaml, with the declarations of
+// rewrite/patch/decls) to call these: every database query (database/sql's
+// QueryContext, ExecContext and PrepareContext of DB, Tx and Conn), every
+// file open (os.OpenFile) and every new process (os.StartProcess,
+// syscall.Exec), whatever road led there: an interface, an ORM, a library,
+// a struct literal. A call the build rewrote
 // was judged at its call site, with its templates, and marks its value as
 // checked; the entry hook skips it. The others carry no template, so the
 // entry hooks judge only what the request's inputs prove dynamic: outside a

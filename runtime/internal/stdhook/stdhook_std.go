@@ -13,7 +13,7 @@ import (
 
 // The tool builds the runtime with the tag rasp_std, and the standard
 // library with the entry-point hooks these setters install (see
-// rewrite/stdpatch.go).
+// sinks.yaml and rewrite/patch/decls).
 
 //go:linkname setSQLHook database/sql.__rasp_setSQLHook
 func setSQLHook(h func(ctx context.Context, drv driver.Driver, query string) error)
