@@ -214,6 +214,9 @@ func (s *Spec) checkPatches(goroot string) error {
 	ctx := build.Default
 	ctx.GOROOT = goroot
 	for _, p := range s.Patches {
+		if !stdlib.IsPackage(goroot, p.Pkg) {
+			continue // another module: patched when a program that imports it is built
+		}
 		_, files, srcs, err := stdSources(&ctx, p.Pkg)
 		if err != nil {
 			return fmt.Errorf("%s: %s: %v", p.Pos, p.Pkg, err)

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"github.com/rasp-instrument/rasp-instrument/rewrite/internal/stdlib"
+
 	"bytes"
 	"go/ast"
 	"go/build"
@@ -84,8 +86,8 @@ func TestPatchedPackagesTypeCheck(t *testing.T) {
 	build.Default.CgoEnabled = false
 	seen := map[string]bool{}
 	for _, p := range sp.Patches {
-		if seen[p.Pkg] {
-			continue
+		if seen[p.Pkg] || !stdlib.IsPackage(build.Default.GOROOT, p.Pkg) {
+			continue // another module's patches are built by the integration scripts
 		}
 		seen[p.Pkg] = true
 		t.Run(p.Pkg, func(t *testing.T) {

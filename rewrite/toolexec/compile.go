@@ -1,7 +1,12 @@
 package toolexec
 
 import (
+	"go/parser"
+	"go/token"
+	"strconv"
+
 	"github.com/rasp-instrument/rasp-instrument/rewrite/callsite"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
 
 	"fmt"
@@ -104,15 +109,26 @@ func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *importC
 			return nil, err
 		}
 	}
-	if !mayReachSinks(ip, srcs, cfg, sp) {
+	// The spec's patches of this package (a server library's entry), with
+	// their declarations files, which may import runtime packages.
+	patched, decls, err := x.patchPackage(sp, args, ip, cfg, files, srcs)
+	if err != nil {
+		return nil, err
+	}
+	if len(patched) == 0 && !mayReachSinks(ip, srcs, cfg, sp) {
 		return nil, nil
+	}
+	names := files
+	for i, d := range decls {
+		names = append(names[:len(names):len(names)], fmt.Sprintf("rasp_decls_%d.go", i))
+		srcs = append(srcs, d)
 	}
 	lang, _ := flagValue(args, "-lang")
 	goarch := os.Getenv("GOARCH")
 	if goarch == "" {
 		goarch = runtime.GOARCH
 	}
-	pkg, err := checkFiles(ip, files, srcs, cfg, goarch, lang)
+	pkg, err := checkFiles(ip, names, srcs, cfg, goarch, lang)
 	if err != nil {
 		// Compile as written: if the code is wrong, the compiler says so.
 		if cerr := x.passThroughQuiet(args); cerr != nil {
@@ -130,7 +146,14 @@ func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *importC
 	}
 	var missed []string
 	changed := false
-	for _, r := range results {
+	for i := range results {
+		r := &results[i]
+		if r.Out == nil && (patched[i] || i >= len(files)) {
+			r.Out = srcs[i] // patched, or a declarations file
+		}
+		if i >= len(files) {
+			r.Imports = importsOf(srcs[i])
+		}
 		changed = changed || r.Out != nil
 		for _, s := range r.Sites {
 			if s.Mechanism == callsite.MechanismNone {
@@ -147,6 +170,57 @@ func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *importC
 		return nil, nil
 	}
 	return results, nil
+}
+
+// patchPackage applies the spec's patches of package ip to srcs, in place,
+// and returns which files changed and the declarations files to add. The
+// runtime packages that the declarations import are added to cfg.
+func (x *Toolexec) patchPackage(sp *spec.Spec, args []string, ip string, cfg *importCfg, files []string, srcs [][]byte) (map[int]bool, [][]byte, error) {
+	patches := sp.PatchesFor(ip)
+	if len(patches) == 0 {
+		return nil, nil, nil
+	}
+	changed, decls, err := patch.Apply(patches, files, srcs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("instrumenting %s: %w", ip, err)
+	}
+	patched := map[int]bool{}
+	for i, b := range changed {
+		srcs[i], patched[i] = b, true
+	}
+	var need []string
+	for _, d := range decls {
+		for _, p := range importsOf(d) {
+			if isRuntimePackage(p) {
+				need = append(need, p)
+			}
+		}
+	}
+	if len(need) > 0 {
+		rt, err := x.ensureRuntime(args, need...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("instrumenting %s: %w", ip, err)
+		}
+		for _, p := range need {
+			cfg.PackageFile[p] = rt[p]
+		}
+	}
+	return patched, decls, nil
+}
+
+// importsOf returns the import paths of a Go file.
+func importsOf(src []byte) []string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, is := range f.Imports {
+		if p, err := strconv.Unquote(is.Path.Value); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // emit writes the rewritten files and an import configuration that holds

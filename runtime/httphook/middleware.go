@@ -2,7 +2,6 @@ package httphook
 
 import (
 	"bufio"
-	"html"
 	"io"
 	"net"
 	"net/http"
@@ -231,16 +230,10 @@ func (x *exchange) finish(e reqctx.Entered) {
 	h.Set("X-Request-Id", id)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if strings.Contains(x.r.Header.Get("Accept"), "text/html") {
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		x.ResponseWriter.WriteHeader(http.StatusForbidden)
-		io.WriteString(x.ResponseWriter, "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>The request was blocked (rule "+
-			html.EscapeString(b.Rule)+"). Request ID: <code>"+html.EscapeString(id)+"</code></p>\n")
-		return
-	}
-	h.Set("Content-Type", "application/json")
+	ct, body := refusalBody(b.Rule, id, strings.Contains(x.r.Header.Get("Accept"), "text/html"))
+	h.Set("Content-Type", ct)
 	x.ResponseWriter.WriteHeader(http.StatusForbidden)
-	io.WriteString(x.ResponseWriter, `{"error":"blocked","rule":`+jsonString(b.Rule)+`,"request_id":`+jsonString(id)+"}\n")
+	io.WriteString(x.ResponseWriter, body)
 }
 
 // notifyingBody tells the request its inputs grew when the handler reads
