@@ -196,7 +196,8 @@ func lookupServer(ts *testscript.TestScript, name string) *server {
 }
 
 // serve NAME [K=V...] -- PROGRAM [ARGS...] starts PROGRAM, waits for it to
-// print "listening on ADDR", and remembers ADDR for http. It runs in the
+// print "listening on ADDR", and remembers ADDR for http and in the
+// script's variable ADDR_NAME. It runs in the
 // script's current directory. Its standard error
 // goes to NAME.stderr in the work directory.
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
@@ -244,6 +245,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}()
 	select {
 	case s.addr = <-addr:
+		ts.Setenv("ADDR_"+name, s.addr) // for clients of other protocols
 	case <-time.After(30 * time.Second):
 		ts.Fatalf("serve %s: no \"listening on\" line within 30s", name)
 	case err := <-s.done:

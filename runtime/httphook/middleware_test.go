@@ -51,7 +51,7 @@ func careless(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
-func inMode(t *testing.T, m policy.Mode) *bytes.Buffer {
+func inMode(t testing.TB, m policy.Mode) *bytes.Buffer {
 	t.Helper()
 	old := judge.CurrentMode()
 	var buf bytes.Buffer

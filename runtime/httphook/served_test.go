@@ -9,14 +9,14 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // sinkHere stands for a hooked sink call made by a handler of a server
 // other than net/http's. It would find its request through the goroutine,
 // which a test's plain build of the runtime cannot: it is handed over.
-func sinkHere(s *Served) error {
-	req := &s.request
+func sinkHere(req *reqctx.Request) error {
 	return judge.JudgeCall(sinkSite, req, func() (judge.Finding, bool) {
 		for i, in := range req.Inputs() {
 			if strings.Contains(in.Value, "attack") {
@@ -34,7 +34,7 @@ func TestServedBlocks(t *testing.T) {
 		reads++
 		return RawRequest{RawQuery: "q=lamp", Header: map[string][]string{"Cookie": {"user=ann"}}}
 	})
-	if sinkHere(s) == nil {
+	if sinkHere(&s.request) == nil {
 		t.Fatal("the sink call was not blocked")
 	}
 	refusal, id := s.End()
@@ -58,7 +58,7 @@ func TestServedBlocks(t *testing.T) {
 func TestServedBenignAndOff(t *testing.T) {
 	events := inMode(t, policy.ModeBlock)
 	s := Begin("", "GET", "/items", "127.0.0.1:5000", "", func() RawRequest { return RawRequest{RawQuery: "q=lamp"} })
-	if err := sinkHere(s); err != nil {
+	if err := sinkHere(&s.request); err != nil {
 		t.Fatal(err)
 	}
 	if refusal, id := s.End(); refusal != nil || id != "" {
