@@ -2,7 +2,8 @@
 
 // Declarations added to package google.golang.org/grpc: the runtime's
 // interceptors, which the spec's prologues put first in every server's
-// chains, whatever interceptors the program installs.
+// chains, whatever interceptors the program installs; and the judge of a
+// client's target.
 
 package grpc
 
@@ -10,6 +11,7 @@ import (
 	"context"
 
 	__rasp_httphook "github.com/rasp-instrument/rasp-instrument/runtime/httphook"
+	__rasp_nethook "github.com/rasp-instrument/rasp-instrument/runtime/nethook"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
@@ -78,4 +80,10 @@ func (s *__rasp_serverStream) RecvMsg(m any) error {
 		s.c.Received(m)
 	}
 	return err
+}
+
+// __rasp_target judges the target of a client about to be created: a host
+// chosen by the request's input (SSRF).
+func __rasp_target(target string) error {
+	return __rasp_nethook.JudgeTarget(context.Background(), target)
 }

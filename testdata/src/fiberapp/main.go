@@ -17,6 +17,7 @@
 //	POST /fetch               form arg "url" -> http.Get     (vulnerable)
 //	POST /notify              header X-Callback-Url -> http.Post (vulnerable)
 //	POST /upload              multipart file (and form arg "dir") -> os.WriteFile (vulnerable)
+//	GET  /relay?target=       query arg      -> gRPC client   (vulnerable)
 //
 //	fiberapp [-addr 127.0.0.1:0] [-db FILE] [-docs DIR] [-uploads DIR]
 //
@@ -41,6 +42,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	_ "modernc.org/sqlite"
 )
 
@@ -120,6 +123,7 @@ func (a *app) routes() *fiber.App {
 	f.Post("/fetch", a.fetch)
 	f.Post("/notify", a.notify)
 	f.Post("/upload", a.upload)
+	f.Get("/relay", a.relay)
 	return f
 }
 
@@ -329,4 +333,15 @@ func errorHandler(c *fiber.Ctx, err error) error {
 		return c.Status(fiber.StatusNotFound).SendString(err.Error() + "\n")
 	}
 	return c.Status(fiber.StatusInternalServerError).SendString(err.Error() + "\n")
+}
+
+// relay is vulnerable: it opens a gRPC client to the target query arg (the
+// connection is made on first use; a relay would then call the backend).
+func (a *app) relay(c *fiber.Ctx) error {
+	conn, err := grpc.NewClient(c.Query("target"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return c.SendString("relay to " + conn.Target() + "\n")
 }
