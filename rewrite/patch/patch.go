@@ -66,13 +66,16 @@ func Decls(name string) ([]byte, error) {
 	return b, nil
 }
 
-// DeclsFiles returns the names of the declarations files of decls/: the
-// runtime built into the tool reaches every one of them.
-func DeclsFiles() []string {
+// LinkedDecls returns the names of the declarations files of decls/ that
+// the runtime built into the tool reaches by //go:linkname: a build
+// without them would not link.
+func LinkedDecls() []string {
 	entries, _ := decls.ReadDir("decls")
 	var out []string
 	for _, e := range entries {
-		out = append(out, e.Name())
+		if b, err := decls.ReadFile("decls/" + e.Name()); err == nil && bytes.Contains(b, []byte("\n//go:linkname ")) {
+			out = append(out, e.Name())
+		}
 	}
 	return out
 }

@@ -58,3 +58,10 @@ func TestDeclsFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestLinkedDecls(t *testing.T) {
+	got := strings.Join(LinkedDecls(), " ")
+	if got != "database_sql.go exithook.go net.go os.go runtime.go syscall.go" {
+		t.Errorf("LinkedDecls = %s", got)
+	}
+}

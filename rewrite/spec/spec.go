@@ -335,10 +335,10 @@ func Parse(file string, data []byte) (*Spec, error) {
 	for _, p := range s.Patches {
 		named[p.Decls] = true
 	}
-	for _, d := range patch.DeclsFiles() {
+	for _, d := range patch.LinkedDecls() {
 		if !named[d] {
 			return nil, fmt.Errorf("%s:1: sinks: no entry adds the declarations %s, which the runtime needs; "+
-				"declare the standard library's join points of the built-in spec (rasp-instrument sinks lists them), or none to have them all", file, d)
+				"declare the join points of the built-in spec that add it (rasp-instrument sinks lists them), or none of the built-in patches to have them all", file, d)
 		}
 	}
 	for _, c := range s.Calls {
