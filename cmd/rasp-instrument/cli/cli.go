@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/toolexec"
 )
@@ -93,7 +94,7 @@ library applies), and lists every join point with its advice.`,
 
 // printSpec lists a spec: one line per join point, with its advice.
 func printSpec(w io.Writer, sp *spec.Spec) {
-	fmt.Fprintf(w, "# %s: %d calls, %d patches of the standard library\n", sp.File, len(sp.Calls), len(sp.Patches))
+	fmt.Fprintf(w, "# %s: %d calls, %d patches\n", sp.File, len(sp.Calls), len(sp.Patches))
 	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
 	for _, c := range sp.Calls {
 		jp := "call"
@@ -101,11 +102,13 @@ func printSpec(w io.Writer, sp *spec.Spec) {
 			jp = "server"
 		}
 		var advice string
-		switch c.Advice {
-		case spec.Check:
+		switch {
+		case c.Advice == spec.Check:
 			advice = "check in place (" + c.Dialect + ")"
-		case spec.CoveredBy:
+		case c.Advice == spec.CoveredBy:
 			advice = "covered by entry " + c.Entry
+		case c.HookPkg == raspinstrument.RuntimePath:
+			advice = c.Advice + " rasp." + c.Hook // as the spec spells it
 		default:
 			advice = c.Advice + " " + path.Base(c.HookPkg) + "." + c.Hook
 		}
