@@ -3,6 +3,7 @@ package httphook
 import (
 	"context"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,6 +153,7 @@ func (w *walker) walk(v reflect.Value, path string, depth int) {
 		}
 	case reflect.Map:
 		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keyText(keys[i]) < keyText(keys[j]) }) // a fixed order, as for the other sources
 		for _, k := range keys {
 			if k.Kind() == reflect.String {
 				w.col.addName("grpc", path, k.String())
