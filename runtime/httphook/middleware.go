@@ -226,14 +226,12 @@ func (x *exchange) finish(e reqctx.Entered) {
 	for k := range h {
 		delete(h, k)
 	}
-	id := x.req.RequestID()
-	h.Set("X-Request-Id", id)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	ct, body := refusalBody(b.Rule, id, strings.Contains(x.r.Header.Get("Accept"), "text/html"))
-	h.Set("Content-Type", ct)
-	x.ResponseWriter.WriteHeader(http.StatusForbidden)
-	io.WriteString(x.ResponseWriter, body)
+	r := refusal(b.Rule, x.req.RequestID(), x.r.Header.Get("Accept"))
+	for _, kv := range r.Header {
+		h.Set(kv[0], kv[1])
+	}
+	x.ResponseWriter.WriteHeader(r.Status)
+	io.WriteString(x.ResponseWriter, r.Body)
 }
 
 // notifyingBody tells the request its inputs grew when the handler reads

@@ -74,34 +74,40 @@ func (s *Served) Inputs() []taint.Input {
 	return Inputs(r, tee)
 }
 
-// Refusal is the answer to a request one of whose sink calls was blocked.
+// Refusal is the answer to a request one of whose sink calls was blocked:
+// the same for every server.
 type Refusal struct {
-	Status      int    // 403
-	ContentType string // JSON, or HTML when the client asked for it
-	Body        string
+	Status int         // 403
+	Header [][2]string // name and value: the request ID, Content-Type (JSON, or HTML when the client asked for it), no caching, no sniffing
+	Body   string
 }
 
 // End ends the request: it restores the goroutine's request, and returns
 // the answer to send instead of the handler's when a call was blocked
-// (nil otherwise), and the request ID to put in the response's
-// X-Request-Id header ("" when there is none to echo).
-func (s *Served) End() (refusal *Refusal, requestID string) {
+// (nil otherwise; it carries its own X-Request-Id), and the request ID to
+// echo in the response's X-Request-Id header ("" when there is none).
+func (s *Served) End() (*Refusal, string) {
 	s.entered.Leave()
 	b := s.request.Blocked()
 	if b == nil {
 		return nil, s.clientID
 	}
 	id := s.request.RequestID()
-	ct, body := refusalBody(b.Rule, id, strings.Contains(s.accept, "text/html"))
-	return &Refusal{Status: http.StatusForbidden, ContentType: ct, Body: body}, id
+	return refusal(b.Rule, id, s.accept), id
 }
 
-// refusalBody is the body of a 403 answer: JSON
-// {"error":"blocked","rule":…,"request_id":…}, or HTML.
-func refusalBody(rule, id string, asHTML bool) (contentType, body string) {
-	if asHTML {
-		return "text/html; charset=utf-8", "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>The request was blocked (rule " +
+// refusal is the 403 answer to a request blocked by rule: a JSON body
+// {"error":"blocked","rule":…,"request_id":…}, or HTML when accept asks
+// for it.
+func refusal(rule, id, accept string) *Refusal {
+	r := &Refusal{Status: http.StatusForbidden, Header: [][2]string{
+		{"X-Request-Id", id}, {"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}}}
+	if strings.Contains(accept, "text/html") {
+		r.Header[3][1] = "text/html; charset=utf-8"
+		r.Body = "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>The request was blocked (rule " +
 			html.EscapeString(rule) + "). Request ID: <code>" + html.EscapeString(id) + "</code></p>\n"
+		return r
 	}
-	return "application/json", `{"error":"blocked","rule":` + jsonString(rule) + `,"request_id":` + jsonString(id) + "}\n"
+	r.Body = `{"error":"blocked","rule":` + jsonString(rule) + `,"request_id":` + jsonString(id) + "}\n"
+	return r
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"mime/multipart"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +40,8 @@ func TestServedBlocks(t *testing.T) {
 	}
 	refusal, id := s.End()
 	if refusal == nil || refusal.Status != 403 || id != "fb-1" ||
-		refusal.Body != `{"error":"blocked","rule":"test-rule","request_id":"fb-1"}`+"\n" || refusal.ContentType != "application/json" {
+		refusal.Body != `{"error":"blocked","rule":"test-rule","request_id":"fb-1"}`+"\n" ||
+		!slices.Contains(refusal.Header, [2]string{"Content-Type", "application/json"}) || !slices.Contains(refusal.Header, [2]string{"X-Request-Id", "fb-1"}) {
 		t.Fatalf("refusal %+v, id %q", refusal, id)
 	}
 	if reads != 1 {

@@ -36,12 +36,11 @@ func __rasp_serve(h RequestHandler, ctx *RequestCtx) {
 		if refusal != nil {
 			ctx.Response.Reset()
 			ctx.SetStatusCode(refusal.Status)
-			ctx.SetContentType(refusal.ContentType)
-			ctx.Response.Header.Set("Cache-Control", "no-store")
-			ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
+			for _, kv := range refusal.Header {
+				ctx.Response.Header.Set(kv[0], kv[1])
+			}
 			ctx.SetBodyString(refusal.Body)
-		}
-		if id != "" {
+		} else if id != "" {
 			ctx.Response.Header.Set("X-Request-Id", id)
 		}
 	}()
