@@ -102,12 +102,9 @@ func (x *Toolexec) compile(sp *spec.Spec) error {
 // spec's calls. It returns nil results when nothing changed.
 func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *importCfg) ([]callsite.FileResult, error) {
 	files := args[goFiles(args):]
-	srcs := make([][]byte, len(files))
-	for i, f := range files {
-		var err error
-		if srcs[i], err = os.ReadFile(f); err != nil {
-			return nil, err
-		}
+	srcs, err := readSources(files)
+	if err != nil {
+		return nil, err
 	}
 	// The spec's patches of this package (a server library's entry), with
 	// their declarations files, which may import runtime packages.
@@ -173,8 +170,10 @@ func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *importC
 }
 
 // patchPackage applies the spec's patches of package ip to srcs, in place,
-// and returns which files changed and the declarations files to add. The
-// runtime packages that the declarations import are added to cfg.
+// and returns which files changed and the declarations files to add, each
+// checked to be of the package. The runtime packages that the declarations
+// import are added to cfg (nil for the standard library, which never
+// imports the runtime).
 func (x *Toolexec) patchPackage(sp *spec.Spec, args []string, ip string, cfg *importCfg, files []string, srcs [][]byte) (map[int]bool, [][]byte, error) {
 	patches := sp.PatchesFor(ip)
 	if len(patches) == 0 {
@@ -188,13 +187,23 @@ func (x *Toolexec) patchPackage(sp *spec.Spec, args []string, ip string, cfg *im
 	for i, b := range changed {
 		srcs[i], patched[i] = b, true
 	}
+	name, err := packageName(files[0], srcs[0])
+	if err != nil {
+		return nil, nil, err
+	}
 	var need []string
 	for _, d := range decls {
+		if got, err := packageName("decls", d); err != nil || got != name {
+			return nil, nil, fmt.Errorf("patching %s: a declarations file of the spec is not of package %s", ip, name)
+		}
 		for _, p := range importsOf(d) {
 			if isRuntimePackage(p) {
 				need = append(need, p)
 			}
 		}
+	}
+	if len(need) > 0 && cfg == nil {
+		return nil, nil, fmt.Errorf("patching %s: a declarations file imports the runtime, which the standard library cannot", ip)
 	}
 	if len(need) > 0 {
 		rt, err := x.ensureRuntime(args, need...)

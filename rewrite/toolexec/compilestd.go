@@ -7,38 +7,24 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
 )
 
 // compileStd compiles a standard library package, with its patches if it
 // has any.
 func (x *Toolexec) compileStd(sp *spec.Spec, args []string, ip string) error {
-	patches := sp.PatchesFor(ip)
-	if len(patches) == 0 {
+	if len(sp.PatchesFor(ip)) == 0 {
 		return x.passThrough(args)
 	}
 	first := goFiles(args)
 	files := args[first:]
-	srcs := make([][]byte, len(files))
-	for i, f := range files {
-		var err error
-		if srcs[i], err = os.ReadFile(f); err != nil {
-			return err
-		}
-	}
-	name, err := packageName(files[0], srcs[0])
+	srcs, err := readSources(files)
 	if err != nil {
 		return err
 	}
-	changed, added, err := patch.Apply(patches, files, srcs)
+	patched, decls, err := x.patchPackage(sp, args, ip, nil, files, srcs)
 	if err != nil {
 		return err
-	}
-	for _, b := range added {
-		if got, err := packageName("decls", b); err != nil || got != name {
-			return fmt.Errorf("patching %s: a declarations file of the spec is not of package %s", ip, name)
-		}
 	}
 	dir, err := workDir(args)
 	if err != nil {
@@ -46,18 +32,17 @@ func (x *Toolexec) compileStd(sp *spec.Spec, args []string, ip string) error {
 	}
 	newArgs := append([]string(nil), args[:first]...)
 	for i, f := range files {
-		b, ok := changed[i]
-		if !ok {
+		if !patched[i] {
 			newArgs = append(newArgs, f)
 			continue
 		}
-		name, err := writeRewritten(dir, i, f, b)
+		name, err := writeRewritten(dir, i, f, srcs[i])
 		if err != nil {
 			return err
 		}
 		newArgs = append(newArgs, name)
 	}
-	for i, b := range added {
+	for i, b := range decls {
 		name := filepath.Join(dir, fmt.Sprintf("rasp_hooks_%d.go", i))
 		if err := os.WriteFile(name, b, 0o644); err != nil {
 			return err
@@ -65,6 +50,18 @@ func (x *Toolexec) compileStd(sp *spec.Spec, args []string, ip string) error {
 		newArgs = append(newArgs, name)
 	}
 	return x.passThrough(newArgs)
+}
+
+// readSources reads the files of a compile.
+func readSources(files []string) ([][]byte, error) {
+	srcs := make([][]byte, len(files))
+	for i, f := range files {
+		var err error
+		if srcs[i], err = os.ReadFile(f); err != nil {
+			return nil, err
+		}
+	}
+	return srcs, nil
 }
 
 func packageName(file string, src []byte) (string, error) {
