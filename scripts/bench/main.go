@@ -1,21 +1,32 @@
 // Command bench measures what the protection costs, in one run on one
-// machine: it builds a testdata service plain and instrumented, cold (fresh
-// build cache) and warm, and reports build time, peak RSS of the build,
-// and binary size; then it serves both builds and loads each in turn over
-// loopback with the same requests, alternating rounds so that both see the
-// same machine, and reports throughput and p50/p99 latency. Ratios are
-// instrumented/plain. With -soak N it then sends N requests to the
-// instrumented build and samples its resident memory, to show that request
-// state does not pile up. With -md FILE it writes the report into FILE
-// between the lines <!-- bench:start --> and <!-- bench:end -->.
+// machine, and writes the report BENCHMARKS.md shows.
 //
-//	go run ./scripts/bench                        # webapp, GET /product?name=apple
-//	go run ./scripts/bench -soak 1000000 -md BENCHMARKS.md
+// Requests: it builds testdata/src/benchsvc plain and instrumented (and,
+// with -peer, the same handlers behind a peer's middleware), serves each
+// build, and loads each in turn over loopback with wrk, rounds alternating
+// so that every build sees the same machine. The primary figure is the
+// server's CPU time per request (user and system time of the process from
+// /proc/PID/stat over the round, divided by the requests served), which
+// this machine's scheduler leaves stable where throughput is not; beside
+// it, allocations and bytes per request (runtime.MemStats, read from the
+// service's /memstats before and after the round), throughput and p50/p99
+// latency. Three handlers: (a) writes a constant, (b) one parameterised
+// query, (c) 20 query parameters, a 2 KiB JSON body and one query built
+// from an input. The instrumented build runs in each RASP_MODE.
+//
+// Builds: with -build APP it builds testdata/src/APP plain and
+// instrumented, cold (fresh build cache) and warm (median of five), and
+// reports the times, the tool's peak resident memory (RASP_TRACE) and the
+// binary sizes.
+//
+//	go run ./scripts/bench                                  # requests only
+//	go run ./scripts/bench -peer scripts/ddpeer -build portal -md BENCHMARKS.md
+//
+// wrk must be on PATH (Debian: apt-get install wrk).
 package main
 
 import (
 	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -24,27 +35,29 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 func main() {
-	app := flag.String("app", "webapp", "service under testdata/src")
-	path := flag.String("path", "/product?name=apple", "request path (a handler doing one SQL query)")
-	conc := flag.Int("c", 4, "concurrent clients")
+	handlers := flag.String("handlers", "a,b,c", "handlers to load, of a, b, c")
+	modes := flag.String("modes", "off,detect,block", "RASP_MODE values of the instrumented build")
+	peer := flag.String("peer", "", "directory of a peer's module serving the same handlers (scripts/ddpeer)")
+	conc := flag.Int("c", 4, "connections wrk keeps open")
 	dur := flag.Duration("d", 5*time.Second, "duration of each round")
-	rounds := flag.Int("rounds", 3, "rounds per build (alternating)")
-	soak := flag.Int("soak", 0, "requests for the memory soak of the instrumented build (0: none)")
-	mode := flag.String("mode", "block", "RASP_MODE of the instrumented build")
+	rounds := flag.Int("rounds", 3, "rounds per build and handler (alternating)")
+	build := flag.String("build", "", "also measure building testdata/src/APP plain and instrumented")
 	md := flag.String("md", "", "write the report into this markdown file, between bench markers")
 	flag.Parse()
 	log.SetFlags(0)
+	if _, err := exec.LookPath("wrk"); err != nil {
+		log.Fatal("bench loads the services with wrk: install it (Debian: apt-get install wrk)")
+	}
 
 	root, err := os.Getwd()
 	if err != nil {
@@ -56,50 +69,68 @@ func main() {
 	}
 	defer os.RemoveAll(work)
 	tool := filepath.Join(work, "rasp-instrument")
-	run(root, "go", "build", "-o", tool, "./cmd/rasp-instrument")
-	src := filepath.Join(root, "testdata", "src", *app)
-	plain, rasp := filepath.Join(work, "plain"), filepath.Join(work, "rasp")
+	run(root, nil, "go", "build", "-o", tool, "./cmd/rasp-instrument")
+
 	var report strings.Builder
 	out := io.MultiWriter(os.Stdout, &report)
-	fmt.Fprintf(out, "%s, %s/%s, %d CPUs (%s); service testdata/src/%s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), *app)
-	pb := buildTwice(src, work, "plain", plain)
-	ib := buildTwice(src, work, "rasp", rasp, "-toolexec="+tool)
-	ps, _ := os.Stat(plain)
-	is, _ := os.Stat(rasp)
-	fmt.Fprintf(out, "| build | cold | warm | peak RSS | binary |\n|---|---|---|---|---|\n")
-	fmt.Fprintf(out, "| plain | %.1f s | %.2f s | %d MiB | %.1f MiB |\n", pb.cold.Seconds(), pb.warm.Seconds(), pb.rss>>10, float64(ps.Size())/(1<<20))
-	fmt.Fprintf(out, "| instrumented | %.1f s | %.2f s | %d MiB | %.1f MiB |\n", ib.cold.Seconds(), ib.warm.Seconds(), ib.rss>>10, float64(is.Size())/(1<<20))
-	fmt.Fprintf(out, "| ratio / delta | %.2f× | %.2f× | %.2f× | +%.2f MiB |\n\n", ib.cold.Seconds()/pb.cold.Seconds(), ib.warm.Seconds()/pb.warm.Seconds(),
-		float64(ib.rss)/float64(pb.rss), float64(is.Size()-ps.Size())/(1<<20))
+	fmt.Fprintf(out, "%s, %s/%s, %d CPUs (%s), %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), time.Now().UTC().Format("2006-01-02"))
 
-	fmt.Fprintf(out, "Load: GET %s, %d clients, %d rounds of %s each (medians)\n\n", *path, *conc, *rounds, *dur)
-	results := map[string][]result{}
-	for r := 0; r < *rounds; r++ {
-		for _, b := range []struct{ name, bin string }{{"plain", plain}, {"rasp", rasp}} {
-			s := start(b.bin, "RASP_MODE="+*mode)
-			load(s.addr, *path, *conc, time.Second) // warm up
-			res := load(s.addr, *path, *conc, *dur)
-			s.stop()
-			results[b.name] = append(results[b.name], res)
-			fmt.Fprintf(os.Stderr, "  round %d %-5s %8.0f req/s  p50 %7s  p99 %7s  errors %d\n", r+1, b.name, res.rps, res.p50, res.p99, res.errors)
+	src := filepath.Join(root, "testdata", "src", "benchsvc")
+	plain, rasp := filepath.Join(work, "plain"), filepath.Join(work, "rasp")
+	run(src, nil, "go", "build", "-o", plain, ".")
+	run(src, nil, "go", "build", "-toolexec="+tool, "-o", rasp, ".")
+	variants := []*variant{{name: "plain", bin: plain}}
+	for _, m := range strings.Split(*modes, ",") {
+		variants = append(variants, &variant{name: m, bin: rasp, env: []string{"RASP_MODE=" + m}})
+	}
+	if *peer != "" {
+		bin := filepath.Join(work, "peer")
+		run(filepath.Join(root, *peer), nil, "go", "build", "-o", bin, ".")
+		variants = append(variants, &variant{name: "peer", bin: bin})
+	}
+	for _, v := range variants {
+		v.start(work)
+		defer v.stop()
+	}
+	fmt.Fprintf(out, "Requests: testdata/src/benchsvc, wrk with %d connections over loopback, %d rounds of %s per build and handler, builds alternating; medians, with the spread of CPU time in brackets.\n\n", *conc, *rounds, *dur)
+	fmt.Fprintf(out, "| handler | build | CPU/request | added | allocs/request | bytes/request | throughput | p50 | p99 |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, h := range strings.Split(*handlers, ",") {
+		load, ok := loads[h]
+		if !ok {
+			log.Fatalf("no handler %q: a, b or c", h)
+		}
+		script := filepath.Join(work, h+".lua")
+		if err := os.WriteFile(script, []byte(load.script), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		results := map[string][]result{}
+		for _, v := range variants {
+			v.measure(load.path, script, *conc, time.Second) // warm up
+		}
+		for r := 0; r < *rounds; r++ {
+			for _, v := range variants {
+				res := v.measure(load.path, script, *conc, *dur)
+				results[v.name] = append(results[v.name], res)
+				fmt.Fprintf(os.Stderr, "  %s round %d %-6s %6.2f µs CPU/req %6.1f allocs %6.0f B %8.0f req/s p50 %s p99 %s\n",
+					h, r+1, v.name, res.cpu, res.allocs, res.bytes, res.rps, res.p50, res.p99)
+			}
+		}
+		base := median(results["plain"])
+		for _, v := range variants {
+			m := median(results[v.name])
+			lo, hi := spread(results[v.name])
+			added := "—"
+			if v.name != "plain" {
+				added = fmt.Sprintf("%+.2f µs, %+.1f allocs", m.cpu-base.cpu, m.allocs-base.allocs)
+			}
+			fmt.Fprintf(out, "| (%s) | %s | %.2f µs (%.2f–%.2f) | %s | %.1f | %.0f | %.0f req/s (%.3f) | %s (%.2f) | %s (%.2f) |\n",
+				h, v.label(), m.cpu, lo, hi, added, m.allocs, m.bytes, m.rps, m.rps/base.rps,
+				m.p50, float64(m.p50)/float64(base.p50), m.p99, float64(m.p99)/float64(base.p99))
 		}
 	}
-	p, i := median(results["plain"]), median(results["rasp"])
-	fmt.Fprintf(out, "| build | throughput | p50 | p99 |\n|---|---|---|---|\n")
-	fmt.Fprintf(out, "| plain | %.0f req/s | %s | %s |\n", p.rps, p.p50.Round(time.Microsecond), p.p99.Round(time.Microsecond))
-	fmt.Fprintf(out, "| instrumented (%s) | %.0f req/s | %s | %s |\n", *mode, i.rps, i.p50.Round(time.Microsecond), i.p99.Round(time.Microsecond))
-	fmt.Fprintf(out, "| ratio | %.3f | %.3f | %.3f |\n\n", i.rps/p.rps, float64(i.p50)/float64(p.p50), float64(i.p99)/float64(p.p99))
-
-	if *soak > 0 {
-		s := start(rasp, "RASP_MODE="+*mode)
-		fmt.Fprintf(out, "Soak: %d requests to the instrumented build, resident memory (KiB) after each tenth:", *soak)
-		step := *soak / 10
-		for sent := 0; sent < *soak; sent += step {
-			count(s.addr, *path, *conc, step)
-			fmt.Fprintf(out, " %d", rss(s.cmd.Process.Pid))
-		}
-		fmt.Fprintln(out)
-		s.stop()
+	fmt.Fprintln(out)
+	if *build != "" {
+		buildReport(out, root, work, tool, *build)
 	}
 	if *md != "" {
 		if err := writeMarkdown(*md, report.String()); err != nil {
@@ -108,33 +139,284 @@ func main() {
 	}
 }
 
-type builds struct {
-	cold, warm time.Duration
-	rss        int64 // KiB, the largest process of the cold build
+// loads are the requests of the three handlers: a path, and a wrk script
+// for the method and body.
+var loads = map[string]struct{ path, script string }{
+	"a": {"/a", ""},
+	"b": {"/b?id=7", ""},
+	"c": {"/c?" + params(), `wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[` + order() + `]]
+`},
 }
 
-// buildTwice builds the service with a fresh build cache, then again with
-// the warm cache.
-func buildTwice(src, work, name, out string, flags ...string) builds {
-	cache := filepath.Join(work, "gocache-"+name)
-	env := append(os.Environ(), "GOCACHE="+cache, "RASP_CACHE="+filepath.Join(work, "raspcache-"+name))
-	args := append(append([]string{"build"}, flags...), "-o", out, ".")
-	var b builds
-	for i := 0; i < 2; i++ {
-		cmd := exec.Command("go", args...)
-		cmd.Dir, cmd.Env, cmd.Stderr = src, env, os.Stderr
-		t := time.Now()
-		if err := cmd.Run(); err != nil {
-			log.Fatalf("go %s: %v", strings.Join(args, " "), err)
+// params returns 20 query parameters, two of which the handler puts in
+// its query.
+func params() string {
+	p := []string{"category=books", "region=eu-west"}
+	for i := 3; i <= 20; i++ {
+		p = append(p, fmt.Sprintf("f%d=value-%d", i, i))
+	}
+	return strings.Join(p, "&")
+}
+
+// order returns a JSON order of about 2 KiB.
+func order() string {
+	var b strings.Builder
+	b.WriteString(`{"customer":"Ada Lovelace","notes":{"gift":"yes","deliver":"after 5pm, ring twice"},"lines":[`)
+	for i := 0; b.Len() < 2000; i++ {
+		if i > 0 {
+			b.WriteByte(',')
 		}
+		fmt.Fprintf(&b, `{"sku":"SKU-%04d","name":"Item number %d","qty":%d,"price":%d.99}`, i, i, i%5+1, i*3)
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// variant is one build serving, in one mode.
+type variant struct {
+	name string
+	bin  string
+	env  []string
+	cmd  *exec.Cmd
+	addr string
+}
+
+func (v *variant) label() string {
+	switch v.name {
+	case "plain", "peer":
+		return v.name
+	}
+	return "instrumented, " + v.name
+}
+
+func (v *variant) start(work string) {
+	logf, err := os.Create(filepath.Join(work, v.name+".log"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	v.cmd = exec.Command(v.bin)
+	v.cmd.Env = append(os.Environ(), v.env...)
+	v.cmd.Stderr = logf
+	stdout, err := v.cmd.StdoutPipe()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := v.cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+			v.addr = a
+			go io.Copy(io.Discard, stdout)
+			return
+		}
+	}
+	log.Fatalf("%s exited before listening (its log: %s)", v.name, logf.Name())
+}
+
+func (v *variant) stop() {
+	v.cmd.Process.Kill()
+	v.cmd.Wait()
+}
+
+type result struct {
+	cpu           float64 // µs of CPU time per request
+	allocs, bytes float64 // per request
+	rps           float64
+	p50, p99      time.Duration
+}
+
+// measure loads the variant's service with wrk for d and returns what a
+// request cost it.
+func (v *variant) measure(path, script string, conc int, d time.Duration) result {
+	pid := v.cmd.Process.Pid
+	m0, b0 := v.memstats()
+	t0 := cpuTicks(pid)
+	args := []string{"-t1", fmt.Sprintf("-c%d", conc), fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency"}
+	if s, err := os.Stat(script); err == nil && s.Size() > 0 {
+		args = append(args, "-s", script)
+	}
+	outb, err := exec.Command("wrk", append(args, "http://"+v.addr+path)...).CombinedOutput()
+	if err != nil {
+		log.Fatalf("wrk: %v\n%s", err, outb)
+	}
+	t1 := cpuTicks(pid)
+	m1, b1 := v.memstats()
+	w := parseWrk(string(outb))
+	if w.bad > 0 || w.requests == 0 {
+		log.Fatalf("%s %s: %d of %d answers were not 2xx or 3xx\n%s", v.name, path, w.bad, w.requests, outb)
+	}
+	n := float64(w.requests)
+	return result{
+		cpu:    float64(t1-t0) / clockTicks * 1e6 / n,
+		allocs: float64(m1-m0) / n,
+		bytes:  float64(b1-b0) / n,
+		rps:    w.rps,
+		p50:    w.p50,
+		p99:    w.p99,
+	}
+}
+
+// memstats returns the service's mallocs and allocated bytes so far.
+func (v *variant) memstats() (mallocs, bytes uint64) {
+	resp, err := http.Get("http://" + v.addr + "/memstats")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := fmt.Fscan(resp.Body, &mallocs, &bytes); err != nil {
+		log.Fatalf("%s /memstats: %v", v.name, err)
+	}
+	return mallocs, bytes
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times (100 on
+// every Linux architecture Go runs on).
+const clockTicks = 100
+
+// cpuTicks returns the user and system time of process pid, in ticks.
+func cpuTicks(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := string(data)
+	// Fields after the command, which is in brackets and may hold spaces.
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64) // field 14, utime
+	st, _ := strconv.ParseInt(f[12], 10, 64) // field 15, stime
+	return ut + st
+}
+
+type wrkResult struct {
+	requests, bad int64
+	rps           float64
+	p50, p99      time.Duration
+}
+
+var (
+	wrkRequests = regexp.MustCompile(`(\d+) requests in`)
+	wrkBad      = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	wrkRPS      = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkLatency  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)$`)
+)
+
+func parseWrk(s string) wrkResult {
+	var w wrkResult
+	if m := wrkRequests.FindStringSubmatch(s); m != nil {
+		w.requests, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	if m := wrkBad.FindStringSubmatch(s); m != nil {
+		w.bad, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	if m := wrkRPS.FindStringSubmatch(s); m != nil {
+		w.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	for _, m := range wrkLatency.FindAllStringSubmatch(s, -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[3]]
+		d := time.Duration(v * float64(unit)).Round(time.Microsecond)
+		if m[1] == "50" {
+			w.p50 = d
+		} else {
+			w.p99 = d
+		}
+	}
+	return w
+}
+
+func median(rs []result) result {
+	pick := func(f func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	return result{
+		cpu:    pick(func(r result) float64 { return r.cpu }),
+		allocs: pick(func(r result) float64 { return r.allocs }),
+		bytes:  pick(func(r result) float64 { return r.bytes }),
+		rps:    pick(func(r result) float64 { return r.rps }),
+		p50:    time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
+		p99:    time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
+	}
+}
+
+// spread returns the lowest and highest CPU time per request.
+func spread(rs []result) (lo, hi float64) {
+	lo, hi = rs[0].cpu, rs[0].cpu
+	for _, r := range rs {
+		lo, hi = min(lo, r.cpu), max(hi, r.cpu)
+	}
+	return lo, hi
+}
+
+// buildReport builds testdata/src/app plain and instrumented, cold and
+// warm, and writes the figures.
+func buildReport(out io.Writer, root, work, tool, app string) {
+	src := filepath.Join(root, "testdata", "src", app)
+	pkgs, err := exec.Command("sh", "-c", "cd "+src+" && go list -deps ./... | wc -l").Output()
+	if err != nil {
+		log.Fatal(err)
+	}
+	pb := buildTimes(src, work, "plain", nil)
+	ib := buildTimes(src, work, "rasp", []string{"-toolexec=" + tool})
+	fmt.Fprintf(out, "Build: testdata/src/%s (%s packages with the standard library's), cold with an empty build cache, warm the median of five rebuilds.\n\n", app, strings.TrimSpace(string(pkgs)))
+	fmt.Fprintf(out, "| build | cold | warm | peak RSS of the build | peak RSS of the tool | binary |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(out, "| plain | %.1f s | %.2f s | %d MiB | — | %.1f MiB |\n", pb.cold.Seconds(), pb.warm.Seconds(), pb.rss>>10, float64(pb.size)/(1<<20))
+	fmt.Fprintf(out, "| instrumented | %.1f s | %.2f s | %d MiB | %d MiB | %.1f MiB |\n", ib.cold.Seconds(), ib.warm.Seconds(), ib.rss>>10, ib.toolRSS>>10, float64(ib.size)/(1<<20))
+	fmt.Fprintf(out, "| ratio / delta | %.2f× | %.2f× | %.2f× | | +%.2f MiB |\n\n", ib.cold.Seconds()/pb.cold.Seconds(), ib.warm.Seconds()/pb.warm.Seconds(),
+		float64(ib.rss)/float64(pb.rss), float64(ib.size-pb.size)/(1<<20))
+}
+
+type builds struct {
+	cold, warm   time.Duration
+	rss, toolRSS int64 // KiB: the largest process of the cold build; the tool's largest run
+	size         int64 // of every command the module builds
+}
+
+// buildTimes builds the service with a fresh build cache, then five times
+// with the warm cache.
+func buildTimes(src, work, name string, flags []string) builds {
+	bin := filepath.Join(work, "build-"+name) + string(filepath.Separator)
+	trace := filepath.Join(work, "trace-"+name)
+	env := []string{"GOCACHE=" + filepath.Join(work, "gocache-"+name), "RASP_CACHE=" + filepath.Join(work, "raspcache-"+name), "RASP_TRACE=" + trace}
+	args := append(append([]string{"build"}, flags...), "-o", bin, "./...")
+	var b builds
+	var warm []time.Duration
+	for i := 0; i < 6; i++ {
+		t := time.Now()
+		ps := run(src, env, "go", args...)
 		d := time.Since(t)
 		if i == 0 {
 			b.cold = d
-			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 				b.rss = int64(ru.Maxrss)
 			}
 		} else {
-			b.warm = d
+			warm = append(warm, d)
+		}
+		if i == 0 && len(flags) > 0 {
+			data, _ := os.ReadFile(trace)
+			for _, line := range strings.Split(string(data), "\n") {
+				if f := strings.Split(line, "\t"); len(f) >= 4 {
+					kib, _ := strconv.ParseInt(f[3], 10, 64)
+					b.toolRSS = max(b.toolRSS, kib)
+				}
+			}
+		}
+	}
+	sort.Slice(warm, func(i, j int) bool { return warm[i] < warm[j] })
+	b.warm = warm[len(warm)/2]
+	files, _ := os.ReadDir(bin)
+	for _, f := range files {
+		if i, err := f.Info(); err == nil {
+			b.size += i.Size()
 		}
 	}
 	return b
@@ -166,154 +448,15 @@ func writeMarkdown(file, report string) error {
 	return os.WriteFile(file, []byte(s), 0o644)
 }
 
-func run(dir, name string, args ...string) {
+// run runs a command in dir with env added, and stops the bench if it
+// fails.
+func run(dir string, env []string, name string, args ...string) *os.ProcessState {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
-}
-
-type server struct {
-	cmd  *exec.Cmd
-	addr string
-}
-
-func start(bin string, env ...string) *server {
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		log.Fatal(err)
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-			go io.Copy(io.Discard, out)
-			return &server{cmd: cmd, addr: a}
-		}
-	}
-	log.Fatalf("%s exited before listening", bin)
-	return nil
-}
-
-func (s *server) stop() {
-	s.cmd.Process.Kill()
-	s.cmd.Wait()
-}
-
-type result struct {
-	rps      float64
-	p50, p99 time.Duration
-	errors   int64
-}
-
-func client(conc int) *http.Client {
-	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
-}
-
-// load sends requests from conc clients for d and returns the figures.
-func load(addr, path string, conc int, d time.Duration) result {
-	c := client(conc)
-	defer c.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	var lat []time.Duration
-	var errs atomic.Int64
-	var wg sync.WaitGroup
-	begin := time.Now()
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mine := make([]time.Duration, 0, 1<<16)
-			for ctx.Err() == nil {
-				t := time.Now()
-				if get(c, addr, path) != nil {
-					errs.Add(1)
-					continue
-				}
-				mine = append(mine, time.Since(t))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(begin)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := result{rps: float64(len(lat)) / elapsed.Seconds(), errors: errs.Load()}
-	if len(lat) > 0 {
-		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
-	}
-	return r
-}
-
-// count sends n requests from conc clients.
-func count(addr, path string, conc, n int) {
-	c := client(conc)
-	defer c.CloseIdleConnections()
-	var left atomic.Int64
-	left.Store(int64(n))
-	var wg sync.WaitGroup
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for left.Add(-1) >= 0 {
-				get(c, addr, path)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-func get(c *http.Client, addr, path string) error {
-	resp, err := c.Get("http://" + addr + path)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return nil
-}
-
-func median(rs []result) result {
-	pick := func(f func(result) float64) float64 {
-		v := make([]float64, len(rs))
-		for i, r := range rs {
-			v[i] = f(r)
-		}
-		sort.Float64s(v)
-		return v[len(v)/2]
-	}
-	return result{
-		rps: pick(func(r result) float64 { return r.rps }),
-		p50: time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
-		p99: time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
-	}
-}
-
-func rss(pid int) int {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			return n
-		}
-	}
-	return -1
+	return cmd.ProcessState
 }

@@ -54,9 +54,14 @@ func Handler(db *sql.DB) http.Handler {
 	})
 	mux.HandleFunc("POST /c", func(w http.ResponseWriter, r *http.Request) {
 		var order struct {
-			Customer string            `json:"customer"`
-			Lines    []map[string]any  `json:"lines"`
-			Notes    map[string]string `json:"notes"`
+			Customer string `json:"customer"`
+			Lines    []struct {
+				SKU   string  `json:"sku"`
+				Name  string  `json:"name"`
+				Qty   int     `json:"qty"`
+				Price float64 `json:"price"`
+			} `json:"lines"`
+			Notes map[string]string `json:"notes"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&order); err != nil {
 			http.Error(w, "body: "+err.Error(), http.StatusBadRequest)
