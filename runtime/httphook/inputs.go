@@ -29,8 +29,9 @@ const (
 // The buffer is allocated at the first Read that returns bytes. Captured
 // may be called from any goroutine, concurrently with Read.
 type BodyTee struct {
-	rc  io.ReadCloser
-	max int
+	rc   io.ReadCloser
+	max  int
+	hint int64 // the body's length if known (Content-Length), else 0 or -1
 
 	mu  sync.Mutex
 	buf []byte
@@ -72,7 +73,10 @@ func (b *BodyTee) capture(p []byte) {
 		// Grow by hand, never past max. The bytes already captured stay
 		// where they are in the old array, for the callers of Captured.
 		c := 2 * cap(b.buf)
-		if c < teeFirstCap {
+		if c == 0 && b.hint > 0 {
+			c = int(min(b.hint, int64(b.max)))
+		}
+		if c < teeFirstCap && int64(c) != b.hint {
 			c = teeFirstCap
 		}
 		if c < need {

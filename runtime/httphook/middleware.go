@@ -2,10 +2,13 @@ package httphook
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -67,10 +70,11 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.req = &x.request
 	x.request.Init(x.id[0], r.Method, r.URL.Path, clientIP(r.RemoteAddr), x)
 	x.ctx = reqctx.RequestContext{Context: r.Context(), Request: x.req}
-	x.r = r.WithContext(&x.ctx)
+	x.r = withContext(&x.copy, r, &x.ctx)
 	if r.Body != nil && r.Body != http.NoBody {
-		x.body = notifyingBody{NewBodyTee(r.Body, maxBody), x.req}
-		x.r.Body = x.body
+		x.tee.rc, x.tee.max, x.tee.hint = r.Body, maxBody, r.ContentLength
+		x.body = notifyingBody{&x.tee, x.req}
+		x.r.Body = &x.body
 	}
 	defer x.finish(reqctx.Enter(x.req))
 	m.next.ServeHTTP(rw, x.r)
@@ -85,10 +89,12 @@ type exchange struct {
 	ctx     reqctx.RequestContext
 	id      [1]string       // the X-Request-Id header's value
 	req     *reqctx.Request // &request
-	r       *http.Request
-	body    notifyingBody
-	sent    bool        // the handler's status went out
-	dropped http.Header // the header the handler edits after a block
+	r       *http.Request   // the handler's request: &copy, or a copy WithContext made
+	copy    http.Request
+	tee     BodyTee
+	body    notifyingBody // the handler's request body: reads tee
+	sent    bool          // the handler's status went out
+	dropped http.Header   // the header the handler edits after a block
 }
 
 // Inputs reads the request's inputs, for reqctx.Request.
@@ -128,6 +134,19 @@ func (x *exchange) Write(b []byte) (int, error) {
 	}
 	x.sent = true
 	return x.ResponseWriter.Write(b)
+}
+
+// WriteString sends body bytes as Write does, without the copy to a
+// byte slice that io.WriteString makes for a writer that lacks it.
+func (x *exchange) WriteString(s string) (int, error) {
+	if x.blocked() {
+		return len(s), nil
+	}
+	x.sent = true
+	if sw, ok := x.ResponseWriter.(io.StringWriter); ok {
+		return sw.WriteString(s)
+	}
+	return x.ResponseWriter.Write([]byte(s))
 }
 
 // ReadFrom copies r to the response (io.Copy uses it).
@@ -241,12 +260,35 @@ type notifyingBody struct {
 	req *reqctx.Request
 }
 
-func (b notifyingBody) Read(p []byte) (int, error) {
+func (b *notifyingBody) Read(p []byte) (int, error) {
 	n, err := b.BodyTee.Read(p)
 	if n > 0 {
 		b.req.InputsChanged()
 	}
 	return n, err
+}
+
+// requestContext is the offset of http.Request's context field, found
+// once; 0 when this Go release's Request has no such field.
+var requestContext = func() uintptr {
+	f, ok := reflect.TypeFor[http.Request]().FieldByName("ctx")
+	if !ok || f.Type != reflect.TypeFor[context.Context]() {
+		return 0
+	}
+	return f.Offset
+}()
+
+// withContext returns r.WithContext(ctx), made in dst: a request copied
+// with its context replaced, as WithContext makes it, but in memory the
+// caller already has. Without the field (requestContext is 0) it calls
+// WithContext.
+func withContext(dst, r *http.Request, ctx context.Context) *http.Request {
+	if requestContext == 0 {
+		return r.WithContext(ctx)
+	}
+	*dst = *r
+	*(*context.Context)(unsafe.Add(unsafe.Pointer(dst), requestContext)) = ctx
+	return dst
 }
 
 // clientRequestID returns the client's request ID when it is a sane

@@ -2,11 +2,13 @@ package httphook
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -212,6 +214,15 @@ func BenchmarkHandler(b *testing.B) {
 	benchServe(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") }))
 }
 
+// BenchmarkMiddlewareClean: the middleware's own cost, on a request that
+// calls no sink.
+func BenchmarkMiddlewareClean(b *testing.B) {
+	old := judge.CurrentMode()
+	judge.SetMode(policy.ModeBlock)
+	defer judge.SetMode(old)
+	benchServe(b, Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })))
+}
+
 func BenchmarkMiddleware(b *testing.B) {
 	old := judge.CurrentMode()
 	judge.SetMode(policy.ModeBlock)
@@ -277,5 +288,54 @@ func TestOptionalInterfaces(t *testing.T) {
 	defer srv.Close()
 	if resp, err := http.Get(srv.URL); err == nil {
 		resp.Body.Close()
+	}
+}
+
+// TestWithContext: the request made in place is the one WithContext
+// makes, and this Go release's Request has the field it sets.
+func TestWithContext(t *testing.T) {
+	if requestContext == 0 {
+		t.Fatal("http.Request has no ctx field of type context.Context: withContext falls back to WithContext, which allocates")
+	}
+	r := httptest.NewRequest("POST", "/items?q=1", strings.NewReader("a=b"))
+	ctx := context.WithValue(context.Background(), struct{}{}, 1)
+	var dst http.Request
+	got := withContext(&dst, r, ctx)
+	want := r.WithContext(ctx)
+	if got != &dst || got.Context() != ctx || !reflect.DeepEqual(*got, *want) {
+		t.Fatalf("withContext = %+v, want %+v", got, want)
+	}
+	if r.Context() == ctx {
+		t.Fatal("withContext changed the original request's context")
+	}
+}
+
+// TestMiddlewareAllocs: a request that calls no sink costs one allocation
+// (request, context, writer and body reader in one block), with a body
+// or without.
+func TestMiddlewareAllocs(t *testing.T) {
+	inMode(t, policy.ModeBlock)
+	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok\n")
+	}))
+	w := httptest.NewRecorder()
+	get := httptest.NewRequest("GET", "/a", nil)
+	body := []byte(`{"customer":"x"}`)
+	rd := bytes.NewReader(body)
+	post := httptest.NewRequest("POST", "/c", io.NopCloser(rd))
+	post.ContentLength = int64(len(body))
+	for _, c := range []struct {
+		r    *http.Request
+		want float64
+	}{{get, 1}, {post, 2}} { // the body's copy is the second
+		n := testing.AllocsPerRun(100, func() {
+			rd.Reset(body)
+			w.Body.Reset()
+			h.ServeHTTP(w, c.r)
+		})
+		if n != c.want {
+			t.Errorf("%s %s: %v allocations, want %v", c.r.Method, c.r.URL, n, c.want)
+		}
 	}
 }
