@@ -20,7 +20,10 @@
 // binary sizes.
 //
 //	go run ./scripts/bench                                  # requests only
-//	go run ./scripts/bench -peer scripts/ddpeer -build portal -md BENCHMARKS.md
+//	go run ./scripts/bench -peer scripts/ddpeer -base HEAD~3 -build portal -md BENCHMARKS.md
+//
+// -base REV adds the service instrumented by the tool at revision REV, in
+// block mode, to show a change's before and after in one run.
 //
 // wrk must be on PATH (Debian: apt-get install wrk).
 package main
@@ -48,6 +51,7 @@ func main() {
 	handlers := flag.String("handlers", "a,b,c", "handlers to load, of a, b, c")
 	modes := flag.String("modes", "off,detect,block", "RASP_MODE values of the instrumented build")
 	peer := flag.String("peer", "", "directory of a peer's module serving the same handlers (scripts/ddpeer)")
+	base := flag.String("base", "", "also serve the service instrumented by the tool at this git revision, in block mode")
 	conc := flag.Int("c", 4, "connections wrk keeps open")
 	dur := flag.Duration("d", 5*time.Second, "duration of each round")
 	rounds := flag.Int("rounds", 3, "rounds per build and handler (alternating)")
@@ -82,6 +86,15 @@ func main() {
 	variants := []*variant{{name: "plain", bin: plain}}
 	for _, m := range strings.Split(*modes, ",") {
 		variants = append(variants, &variant{name: m, bin: rasp, env: []string{"RASP_MODE=" + m}})
+	}
+	if *base != "" {
+		tree := filepath.Join(work, "base")
+		run(root, nil, "git", "worktree", "add", "--detach", tree, *base)
+		defer run(root, nil, "git", "worktree", "remove", "--force", tree)
+		baseTool, bin := filepath.Join(work, "rasp-instrument-base"), filepath.Join(work, "base-rasp")
+		run(tree, nil, "go", "build", "-o", baseTool, "./cmd/rasp-instrument")
+		run(src, nil, "go", "build", "-toolexec="+baseTool, "-o", bin, ".")
+		variants = append(variants, &variant{name: "block@" + *base, bin: bin, env: []string{"RASP_MODE=block"}})
 	}
 	if *peer != "" {
 		bin := filepath.Join(work, "peer")
@@ -185,8 +198,10 @@ type variant struct {
 
 func (v *variant) label() string {
 	switch v.name {
-	case "plain", "peer":
+	case "plain":
 		return v.name
+	case "peer":
+		return "peer (dd-trace-go)"
 	}
 	return "instrumented, " + v.name
 }
