@@ -56,6 +56,7 @@ func main() {
 	dur := flag.Duration("d", 5*time.Second, "duration of each round")
 	rounds := flag.Int("rounds", 3, "rounds per build and handler (alternating)")
 	build := flag.String("build", "", "also measure building testdata/src/APP plain and instrumented")
+	pin := flag.Bool("pin", true, "run each service on CPU 0 with GOMAXPROCS=1 and wrk on CPU 1 (taskset), so that neither takes the other's time")
 	md := flag.String("md", "", "write the report into this markdown file, between bench markers")
 	flag.Parse()
 	log.SetFlags(0)
@@ -101,11 +102,21 @@ func main() {
 		run(filepath.Join(root, *peer), nil, "go", "build", "-o", bin, ".")
 		variants = append(variants, &variant{name: "peer", bin: bin})
 	}
+	if *pin {
+		if _, err := exec.LookPath("taskset"); err != nil || runtime.NumCPU() < 2 {
+			log.Fatal("-pin needs taskset and two CPUs; run with -pin=false")
+		}
+		cpuServer, cpuLoad = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
+	}
 	for _, v := range variants {
 		v.start(work)
 		defer v.stop()
 	}
-	fmt.Fprintf(out, "Requests: testdata/src/benchsvc, wrk with %d connections over loopback, %d rounds of %s per build and handler, builds alternating; medians, with the spread of CPU time in brackets.\n\n", *conc, *rounds, *dur)
+	where := "server and wrk sharing the CPUs"
+	if *pin {
+		where = "server on CPU 0 with GOMAXPROCS=1, wrk on CPU 1"
+	}
+	fmt.Fprintf(out, "Requests: testdata/src/benchsvc, wrk with %d connections over loopback (%s), %d rounds of %s per build and handler, builds alternating; medians, with the spread of CPU time in brackets.\n\n", *conc, where, *rounds, *dur)
 	fmt.Fprintf(out, "| handler | build | CPU/request | added | allocs/request | bytes/request | throughput | p50 | p99 |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, h := range strings.Split(*handlers, ",") {
 		load, ok := loads[h]
@@ -187,6 +198,10 @@ func order() string {
 	return b.String()
 }
 
+// cpuServer and cpuLoad are the commands (taskset) that put the services
+// and the load on CPUs of their own, with -pin.
+var cpuServer, cpuLoad []string
+
 // variant is one build serving, in one mode.
 type variant struct {
 	name string
@@ -212,6 +227,10 @@ func (v *variant) start(work string) {
 		log.Fatal(err)
 	}
 	v.cmd = exec.Command(v.bin)
+	if cpuServer != nil {
+		v.cmd = exec.Command(cpuServer[0], append(cpuServer[1:], v.bin)...)
+		v.env = append(v.env, "GOMAXPROCS=1")
+	}
 	v.cmd.Env = append(os.Environ(), v.env...)
 	v.cmd.Stderr = logf
 	stdout, err := v.cmd.StdoutPipe()
@@ -254,7 +273,8 @@ func (v *variant) measure(path, script string, conc int, d time.Duration) result
 	if s, err := os.Stat(script); err == nil && s.Size() > 0 {
 		args = append(args, "-s", script)
 	}
-	outb, err := exec.Command("wrk", append(args, "http://"+v.addr+path)...).CombinedOutput()
+	args = append(append(cpuLoad[len(cpuLoad):], cpuLoad...), append([]string{"wrk"}, append(args, "http://"+v.addr+path)...)...)
+	outb, err := exec.Command(args[0], args[1:]...).CombinedOutput()
 	if err != nil {
 		log.Fatalf("wrk: %v\n%s", err, outb)
 	}
