@@ -28,3 +28,16 @@ func selfMaxRSS() int64 {
 	}
 	return int64(ru.Maxrss)
 }
+
+// cpuSeconds returns the user and system time of this process and of its
+// children that have ended (the real tool it ran), in seconds.
+func cpuSeconds() (self, children float64) {
+	sec := func(who int) float64 {
+		var ru syscall.Rusage
+		if syscall.Getrusage(who, &ru) != nil {
+			return 0
+		}
+		return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	return sec(syscall.RUSAGE_SELF), sec(syscall.RUSAGE_CHILDREN)
+}

@@ -177,7 +177,8 @@ func (x *Toolexec) run() error {
 		start := time.Now()
 		defer func() {
 			if f, err := os.OpenFile(trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
-				fmt.Fprintf(f, "%s\t%s\t%.3f\t%d\n", x.toolName(), os.Getenv("TOOLEXEC_IMPORTPATH"), time.Since(start).Seconds(), selfMaxRSS())
+				self, children := cpuSeconds()
+				fmt.Fprintf(f, "%s\t%s\t%.3f\t%d\t%.3f\t%.3f\n", x.toolName(), os.Getenv("TOOLEXEC_IMPORTPATH"), time.Since(start).Seconds(), selfMaxRSS(), self, children)
 				f.Close()
 			}
 		}()
@@ -253,17 +254,12 @@ func (x *Toolexec) version() error {
 		fmt.Fprintln(x.stdout, line)
 		return nil
 	}
-	if x.toolName() == "compile" && os.Getenv(nestedEnv) == "" {
-		// The go command asks for the compiler's identity once, before
-		// its first compile, and holds every compile until it has the
-		// answer. Building the runtime now, alone, puts the standard
-		// library packages it needs into the build cache under the
-		// same keys the build is about to use, so they are compiled
-		// once, not twice in parallel.
-		if _, err := x.ensureRuntime(nil); err != nil { // the runtime and its detectors; hook packages of other families come when needed
-			return err
-		}
-	}
+	// The runtime is built when a compile first needs it, not here: the go
+	// command holds every compile until this probe answers, and a
+	// runtime built now would put its whole build on the critical path
+	// of the program's (issue 18: 19 s of a 87 s cold build of
+	// testdata/src/portal). Built later, it finds most of the standard
+	// library it needs in the build cache.
 	f := strings.Fields(line)
 	if len(f) >= 3 {
 		if err := checkToolchain(f[2], runtime.Version()); err != nil {
