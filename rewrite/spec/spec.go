@@ -90,6 +90,8 @@ type Spec struct {
 
 	byKey   map[string]*Call
 	markers []marker
+	names   [][]byte        // ".Name" of every call
+	pkgs    map[string]bool // the packages of the calls
 }
 
 // A marker is a byte string that a file must contain to reference a
@@ -147,6 +149,22 @@ func (s *Spec) Mentions(src []byte) (direct bool, methodPkgs []string) {
 	}
 	return false, methodPkgs
 }
+
+// SpellsCall reports whether src spells a selector ".Name" with the name
+// of one of the spec's calls: code that does not cannot reference one,
+// but through a dot import or inside the call's own package.
+func (s *Spec) SpellsCall(src []byte) bool {
+	for _, n := range s.names {
+		if markerIn(src, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// DeclaresCalls reports whether the package with this import path declares
+// one of the spec's calls.
+func (s *Spec) DeclaresCalls(importPath string) bool { return s.pkgs[importPath] }
 
 // markerIn reports whether src contains marker m: a quoted import path as
 // is, or ".Name" not followed by more of an identifier.
@@ -348,6 +366,15 @@ func Parse(file string, data []byte) (*Spec, error) {
 	}
 	s.Exclude = doc.Exclude
 	index := map[string]int{}
+	s.pkgs = map[string]bool{}
+	spelled := map[string]bool{}
+	for _, c := range s.Calls {
+		s.pkgs[c.Package] = true
+		if !spelled[c.Name] {
+			spelled[c.Name] = true
+			s.names = append(s.names, []byte("."+c.Name))
+		}
+	}
 	for _, c := range s.Calls {
 		if !c.Rewrites() {
 			continue

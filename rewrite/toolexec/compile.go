@@ -125,7 +125,11 @@ func (x *Toolexec) rewrite(sp *spec.Spec, args []string, ip string, cfg *importC
 	if goarch == "" {
 		goarch = runtime.GOARCH
 	}
-	pkg, err := checkFiles(ip, names, srcs, cfg, goarch, lang)
+	var keep func([]byte) bool
+	if !sp.DeclaresCalls(ip) {
+		keep = sp.SpellsCall
+	}
+	pkg, err := checkFiles(ip, names, srcs, cfg, goarch, lang, keep)
 	if err != nil {
 		// Compile as written: if the code is wrong, the compiler says so.
 		if cerr := x.passThroughQuiet(args); cerr != nil {
