@@ -14,10 +14,11 @@
 // query, (c) 20 query parameters, a 2 KiB JSON body and one query built
 // from an input. The instrumented build runs in each RASP_MODE.
 //
-// Builds: with -build APP it builds testdata/src/APP plain and
-// instrumented, cold (fresh build cache) and warm (median of five), and
-// reports the times, the tool's peak resident memory (RASP_TRACE) and the
-// binary sizes.
+// Builds: with -build APP it builds testdata/src/APP plain, plain through
+// a toolexec that does nothing (env: what the go command's -toolexec costs
+// by itself), and instrumented, cold (fresh build cache) and warm (median
+// of five), and reports the times, the tool's peak resident memory
+// (RASP_TRACE) and the binary sizes.
 //
 //	go run ./scripts/bench                                  # requests only
 //	go run ./scripts/bench -peer scripts/ddpeer -base HEAD~3 -build portal -md BENCHMARKS.md
@@ -400,10 +401,13 @@ func buildReport(out io.Writer, root, work, tool, app string) {
 		log.Fatal(err)
 	}
 	pb := buildTimes(src, work, "plain", nil)
+	eb := buildTimes(src, work, "env", []string{"-toolexec=env"})
 	ib := buildTimes(src, work, "rasp", []string{"-toolexec=" + tool})
 	fmt.Fprintf(out, "Build: testdata/src/%s (%s packages with the standard library's), cold with an empty build cache, warm the median of five rebuilds.\n\n", app, strings.TrimSpace(string(pkgs)))
 	fmt.Fprintf(out, "| build | cold | warm | peak RSS of the build | peak RSS of the tool | binary |\n|---|---|---|---|---|---|\n")
 	fmt.Fprintf(out, "| plain | %.1f s | %.2f s | %d MiB | — | %.1f MiB |\n", pb.cold.Seconds(), pb.warm.Seconds(), pb.rss>>10, float64(pb.size)/(1<<20))
+	fmt.Fprintf(out, "| plain through `-toolexec=env`, what any toolexec costs | %.1f s (%.2f×) | %.2f s (%.2f×) | %d MiB | — | %.1f MiB |\n", eb.cold.Seconds(), eb.cold.Seconds()/pb.cold.Seconds(),
+		eb.warm.Seconds(), eb.warm.Seconds()/pb.warm.Seconds(), eb.rss>>10, float64(eb.size)/(1<<20))
 	fmt.Fprintf(out, "| instrumented | %.1f s | %.2f s | %d MiB | %d MiB | %.1f MiB |\n", ib.cold.Seconds(), ib.warm.Seconds(), ib.rss>>10, ib.toolRSS>>10, float64(ib.size)/(1<<20))
 	fmt.Fprintf(out, "| ratio / delta | %.2f× | %.2f× | %.2f× | | +%.2f MiB |\n\n", ib.cold.Seconds()/pb.cold.Seconds(), ib.warm.Seconds()/pb.warm.Seconds(),
 		float64(ib.rss)/float64(pb.rss), float64(ib.size-pb.size)/(1<<20))
