@@ -12,7 +12,10 @@
 //     [toolexec] answers with the tool's line plus a hash of the rasp-instrument
 //     binary and of the sink spec, so instrumented and plain builds never
 //     share cache entries and an edit of the spec rebuilds what it affects.
-//     The compiler's probe also builds the runtime, once per configuration.
+//     The runtime is built when a compile first needs it (a rewritten
+//     package, the main package, the link), once per configuration, in a
+//     nested go list through this same tool: not at the probe, which the
+//     go command waits for before any compile.
 //
 //  2. Each compile is sorted by [toolexec]'s decide: the runtime's own
 //     packages (compiled as they are, paths trimmed), the standard library
@@ -29,7 +32,8 @@
 //
 //  4. Instrumented packages: a cheap byte search ([spec.Spec.Mentions]) skips
 //     files that cannot reference a join point; the others are type-checked
-//     against the compiler's own import configuration, and [callsite]
+//     against the compiler's own import configuration (leaving out the
+//     function bodies that spell no call of the spec), and [callsite]
 //     rewrites every call, function value and method expression of a call
 //     join point into a call of its runtime hook, with a site variable that
 //     records the position and the template of each judged argument: which
