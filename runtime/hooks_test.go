@@ -3,6 +3,7 @@ package rasp
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -173,6 +174,27 @@ func TestDetectorPanicFailsOpen(t *testing.T) {
 		t.Fatal("the panic was not counted")
 	}
 }
+
+// BenchmarkParameterisedQuery: a query the programmer wrote whole (the
+// build marks its site static), as handler (b) of scripts/bench sends it.
+func BenchmarkParameterisedQuery(b *testing.B) {
+	s := site(event.FamilySQL, "database/sql.(*DB).QueryRowContext")
+	s.Static = true
+	db, err := sql.Open("rasp-test-static", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := "SELECT name FROM items WHERE id = $1"
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := judgeDBQuery(ctx, (*Site)(s), db, 1, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func init() { sql.Register("rasp-test-static", refusingDriver{}) }
 
 func BenchmarkCheckSQLClean(b *testing.B) {
 	s := site(event.FamilySQL, "database/sql.(*DB).Query")

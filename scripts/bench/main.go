@@ -109,10 +109,6 @@ func main() {
 		}
 		cpuServer, cpuLoad = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
 	}
-	for _, v := range variants {
-		v.start(work)
-		defer v.stop()
-	}
 	where := "server and wrk sharing the CPUs"
 	if *pin {
 		where = "server on CPU 0 with GOMAXPROCS=1, wrk on CPU 1"
@@ -129,12 +125,14 @@ func main() {
 			log.Fatal(err)
 		}
 		results := map[string][]result{}
-		for _, v := range variants {
-			v.measure(load.path, script, *conc, time.Second) // warm up
-		}
 		for r := 0; r < *rounds; r++ {
 			for _, v := range variants {
+				// One service at a time: an idle one (the peer's tracer
+				// flushes every second) would share its CPU.
+				v.start(work)
+				v.measure(load.path, script, *conc, time.Second) // warm up
 				res := v.measure(load.path, script, *conc, *dur)
+				v.stop()
 				results[v.name] = append(results[v.name], res)
 				fmt.Fprintf(os.Stderr, "  %s round %d %-6s %6.2f µs CPU/req %6.1f allocs %6.0f B %8.0f req/s p50 %s p99 %s\n",
 					h, r+1, v.name, res.cpu, res.allocs, res.bytes, res.rps, res.p50, res.p99)
@@ -223,16 +221,16 @@ func (v *variant) label() string {
 }
 
 func (v *variant) start(work string) {
-	logf, err := os.Create(filepath.Join(work, v.name+".log"))
+	logf, err := os.OpenFile(filepath.Join(work, v.name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		log.Fatal(err)
 	}
 	v.cmd = exec.Command(v.bin)
+	v.cmd.Env = append(os.Environ(), v.env...)
 	if cpuServer != nil {
 		v.cmd = exec.Command(cpuServer[0], append(cpuServer[1:], v.bin)...)
-		v.env = append(v.env, "GOMAXPROCS=1")
+		v.cmd.Env = append(append(os.Environ(), v.env...), "GOMAXPROCS=1")
 	}
-	v.cmd.Env = append(os.Environ(), v.env...)
 	v.cmd.Stderr = logf
 	stdout, err := v.cmd.StdoutPipe()
 	if err != nil {
