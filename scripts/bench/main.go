@@ -113,8 +113,8 @@ func main() {
 	if *pin {
 		where = "server on CPU 0 with GOMAXPROCS=1, wrk on CPU 1"
 	}
-	fmt.Fprintf(out, "Requests: testdata/src/benchsvc, wrk with %d connections over loopback (%s), %d rounds of %s per build and handler, builds alternating; medians, with the spread of CPU time in brackets.\n\n", *conc, where, *rounds, *dur)
-	fmt.Fprintf(out, "| handler | build | CPU/request | added | allocs/request | bytes/request | throughput | p50 | p99 |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(out, "Requests: testdata/src/benchsvc, wrk with %d connections over loopback (%s), %d rounds of %s per build and handler, builds alternating, the plain one first and last; medians, with the spread of CPU time in brackets. Added CPU, and the ratios in brackets, are the median over rounds of a build's figure against its round's plain one.\n\n", *conc, where, *rounds, *dur)
+	fmt.Fprintf(out, "| handler | build | CPU/request | added CPU | allocs/request (added) | bytes/request | throughput | p50 | p99 |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, h := range strings.Split(*handlers, ",") {
 		load, ok := loads[h]
 		if !ok {
@@ -124,31 +124,55 @@ func main() {
 		if err := os.WriteFile(script, []byte(load.script), 0o644); err != nil {
 			log.Fatal(err)
 		}
+		// Each round loads the plain build first and last and every other
+		// build in between, one service running at a time (an idle one,
+		// the peer's tracer flushing each second, would share its CPU). A
+		// build is compared with the mean of its round's two plain
+		// figures: this machine's speed drifts over minutes (by 1.7× in
+		// one run), far more than within a round.
 		results := map[string][]result{}
+		var refs []result
 		for r := 0; r < *rounds; r++ {
-			for _, v := range variants {
-				// One service at a time: an idle one (the peer's tracer
-				// flushes every second) would share its CPU.
+			var first result
+			for i, v := range append(variants[:len(variants):len(variants)], variants[0]) {
 				v.start(work)
 				v.measure(load.path, script, *conc, time.Second) // warm up
 				res := v.measure(load.path, script, *conc, *dur)
 				v.stop()
-				results[v.name] = append(results[v.name], res)
 				fmt.Fprintf(os.Stderr, "  %s round %d %-6s %6.2f µs CPU/req %6.1f allocs %6.0f B %8.0f req/s p50 %s p99 %s\n",
 					h, r+1, v.name, res.cpu, res.allocs, res.bytes, res.rps, res.p50, res.p99)
+				switch i {
+				case 0:
+					first = res
+				case len(variants):
+					refs = append(refs, mean(first, res))
+				default:
+					results[v.name] = append(results[v.name], res)
+				}
 			}
 		}
-		base := median(results["plain"])
-		for _, v := range variants {
-			m := median(results[v.name])
-			lo, hi := spread(results[v.name])
-			added := "—"
-			if v.name != "plain" {
-				added = fmt.Sprintf("%+.2f µs, %+.1f allocs", m.cpu-base.cpu, m.allocs-base.allocs)
+		ref := median(refs)
+		lo, hi := spread(refs)
+		fmt.Fprintf(out, "| (%s) | plain | %.2f µs (%.2f–%.2f) | — | %.1f | %.0f | %.0f req/s | %s | %s |\n",
+			h, ref.cpu, lo, hi, ref.allocs, ref.bytes, ref.rps, ref.p50, ref.p99)
+		for _, v := range variants[1:] {
+			rs := results[v.name]
+			m := median(rs)
+			lo, hi := spread(rs)
+			ratio := func(f func(result) float64) float64 {
+				q := make([]float64, len(rs))
+				for i := range rs {
+					q[i] = f(rs[i]) / f(refs[i])
+				}
+				sort.Float64s(q)
+				return q[len(q)/2]
 			}
-			fmt.Fprintf(out, "| (%s) | %s | %.2f µs (%.2f–%.2f) | %s | %.1f | %.0f | %.0f req/s (%.3f) | %s (%.2f) | %s (%.2f) |\n",
-				h, v.label(), m.cpu, lo, hi, added, m.allocs, m.bytes, m.rps, m.rps/base.rps,
-				m.p50, float64(m.p50)/float64(base.p50), m.p99, float64(m.p99)/float64(base.p99))
+			cpu := ratio(func(r result) float64 { return r.cpu })
+			fmt.Fprintf(out, "| (%s) | %s | %.2f µs (%.2f–%.2f) | %+.2f µs (%+.1f %%) | %.1f (%+.1f) | %.0f | %.0f req/s (%.3f) | %s (%.2f) | %s (%.2f) |\n",
+				h, v.label(), m.cpu, lo, hi, (cpu-1)*ref.cpu, (cpu-1)*100, m.allocs, m.allocs-ref.allocs, m.bytes,
+				m.rps, ratio(func(r result) float64 { return r.rps }),
+				m.p50, ratio(func(r result) float64 { return float64(r.p50) }),
+				m.p99, ratio(func(r result) float64 { return float64(r.p99) }))
 		}
 	}
 	fmt.Fprintln(out)
@@ -378,6 +402,18 @@ func median(rs []result) result {
 		rps:    pick(func(r result) float64 { return r.rps }),
 		p50:    time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
 		p99:    time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
+	}
+}
+
+// mean returns the mean of two results.
+func mean(a, b result) result {
+	return result{
+		cpu:    (a.cpu + b.cpu) / 2,
+		allocs: (a.allocs + b.allocs) / 2,
+		bytes:  (a.bytes + b.bytes) / 2,
+		rps:    (a.rps + b.rps) / 2,
+		p50:    (a.p50 + b.p50) / 2,
+		p99:    (a.p99 + b.p99) / 2,
 	}
 }
 
