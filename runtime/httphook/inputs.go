@@ -73,10 +73,10 @@ func (b *BodyTee) capture(p []byte) {
 		// Grow by hand, never past max. The bytes already captured stay
 		// where they are in the old array, for the callers of Captured.
 		c := 2 * cap(b.buf)
-		if c == 0 && b.hint > 0 {
-			c = int(min(b.hint, int64(b.max)))
-		}
-		if c < teeFirstCap && int64(c) != b.hint {
+		switch {
+		case c == 0 && b.hint > 0:
+			c = int(min(b.hint, int64(b.max))) // the whole body, as announced
+		case c < teeFirstCap:
 			c = teeFirstCap
 		}
 		if c < need {
