@@ -787,3 +787,21 @@ func BenchmarkInputs(b *testing.B) {
 		}
 	}
 }
+
+// TestBodyTeeSizedByLength: a body of announced length is copied into one
+// buffer of that length; one of unknown length into the usual first one.
+func TestBodyTeeSizedByLength(t *testing.T) {
+	body := strings.Repeat("x", 1000)
+	for _, c := range []struct {
+		hint    int64
+		wantCap int
+	}{{1000, 1000}, {-1, teeFirstCap}, {0, teeFirstCap}} {
+		tee := &BodyTee{rc: io.NopCloser(strings.NewReader(body)), max: maxBody, hint: c.hint}
+		if _, err := io.Copy(io.Discard, tee); err != nil {
+			t.Fatal(err)
+		}
+		if string(tee.Captured()) != body || cap(tee.buf) != c.wantCap {
+			t.Errorf("hint %d: captured %d bytes in a buffer of %d, want all in %d", c.hint, len(tee.Captured()), cap(tee.buf), c.wantCap)
+		}
+	}
+}
