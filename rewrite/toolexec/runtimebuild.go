@@ -97,7 +97,7 @@ func (x *Toolexec) listRuntime(mod string, flags buildFlags, pkgs []string) (run
 	args = append(args, pkgs...)
 	cmd := exec.Command(x.goCommand(), args...)
 	cmd.Dir = mod
-	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GO111MODULE=on", "GOPROXY=off", "GOTOOLCHAIN=local", nestedEnv+"=1")
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GO111MODULE=on", "GOPROXY=off", "GOTOOLCHAIN=local")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

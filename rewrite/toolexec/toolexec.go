@@ -50,10 +50,6 @@ func Version() string {
 	return "devel-" + rev + dirty
 }
 
-// nestedEnv is set in the environment of the go command that builds the
-// runtime, so that its own tool runs do not try to build the runtime again.
-const nestedEnv = "RASP_NESTED"
-
 // Options are the tool's own flags, given before the tool path in -toolexec:
 // -toolexec="rasp-instrument --sinks sinks.yaml".
 type Options struct {
