@@ -40,13 +40,18 @@
 //     bytes the programmer wrote, and which came from a variable. Lines
 //     never move. A reference the rewrite cannot handle fails the build.
 //     The main package also gets a file that imports the runtime, so every
-//     program links it.
+//     program links it. Each instrumented package also gets a file that
+//     hands the runtime its [manifest] record: the call sites rewritten,
+//     per family.
 //
 //  5. The runtime (the runtime/ tree, embedded in the tool, unpacked by
 //     internal/runtimesrc) is built by `go list -export` through the tool
 //     itself, with the build's flags and the rasp_std tag, and its archives
 //     are added to the import configurations of the rewritten packages and
-//     of the link.
+//     of the link. The link also writes the [manifest]'s link record (tool,
+//     Go release, spec, flags, entry points, excluded packages) into the
+//     runtime with -X; `rasp-instrument inspect` reads the records back
+//     from the executable.
 //
 // # What is instrumented
 //

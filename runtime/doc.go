@@ -14,8 +14,8 @@
 // never need to import it: the build adds it.
 //
 // The package holds only what generated code and users name: the hooks,
-// the CheckedSQL helpers, NewSite, T and Tn, Site, Start, ErrBlocked and
-// BlockedError, and ReloadPolicy. The rest of the runtime is in
+// the CheckedSQL helpers, NewSite, T and Tn, Instrumented, Site, Start,
+// ErrBlocked and BlockedError, and ReloadPolicy. The rest of the runtime is in
 // runtime/internal, in layers that import only the layers before them:
 // span; taint (templates and the correlation of request inputs); metrics;
 // events (the event queue, the rate limiter, the log); callsite (Site and

@@ -1,6 +1,7 @@
 package rasp
 
 import (
+	"encoding/json"
 	"log/slog"
 	"os"
 	"sync"
@@ -24,7 +25,7 @@ func Start() {
 	startOnce.Do(func() {
 		judge.Load()
 		if os.Getenv("RASP_EVENTS") != "" {
-			events.Emit(slog.LevelInfo, "rasp active", slog.String("banner", judge.Banner()))
+			events.Emit(slog.LevelInfo, "rasp active", slog.String("banner", judge.Banner()), buildAttr())
 		}
 		if name := os.Getenv("RASP_POLICY"); name != "" {
 			go judge.WatchPolicy(name)
@@ -53,3 +54,13 @@ func entryPoints() string {
 // never a mix. A file that cannot be read or parsed keeps the policy in
 // force, and says why in the log and in an event.
 func ReloadPolicy() error { return judge.ReloadPolicy() }
+
+// buildAttr is the start event's "build" attribute: the link record's
+// object, or null when there is none.
+func buildAttr() slog.Attr {
+	rec := buildRecord()
+	if rec == "" || !json.Valid([]byte(rec)) {
+		return slog.Any("build", nil)
+	}
+	return slog.Any("build", json.RawMessage(rec))
+}

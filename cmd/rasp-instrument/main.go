@@ -8,6 +8,7 @@
 // it is a command-line tool:
 //
 //	diff [packages]           show what the build would rewrite, without building
+//	inspect BINARY            tell whether a binary was built with the tool, and how
 //	sinks                     check and list the sink spec in force
 //	policy check FILE...      validate runtime policy files
 //	policy convert FILE.yaml  print a YAML policy as the JSON the runtime reads

@@ -1,11 +1,14 @@
 package toolexec
 
 import (
-	"github.com/rasp-instrument/rasp-instrument/rewrite/internal/stdlib"
-	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
-
 	"bytes"
 	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rasp-instrument/rasp-instrument/rewrite/internal/stdlib"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/manifest"
+	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
 
 	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 )
@@ -50,8 +53,51 @@ func (x *Toolexec) link(sp *spec.Spec) error {
 	// The runtime's start banner names the entry points of the spec: the
 	// flag goes before the main archive, the last argument.
 	entries := "-X=" + raspinstrument.RuntimePath + ".entryPointList=" + sp.EntrySummary("")
-	args = append(args[:len(args)-1], entries, args[len(args)-1])
+	record, err := x.linkRecord(sp, cfg)
+	if err != nil {
+		return fmt.Errorf("linking %s: %w", importPath(), err)
+	}
+	args = append(args[:len(args)-1], entries, "-X="+raspinstrument.RuntimePath+".buildManifest="+record, args[len(args)-1])
 	return x.passThrough(args)
+}
+
+// linkRecord returns the manifest's link record of this build: what
+// `rasp-instrument inspect` reads back from the executable.
+func (x *Toolexec) linkRecord(sp *spec.Spec, cfg *importCfg) (string, error) {
+	goVersion := "unknown"
+	if line, err := toolVersion(x.tool, x.stderr); err == nil {
+		// "link version go1.26.8 ..." or, for a development toolchain,
+		// "link version devel go1.27-abcdef ...".
+		for _, f := range strings.Fields(line) {
+			if strings.HasPrefix(f, "go1") {
+				goVersion = f
+				break
+			}
+		}
+	}
+	flags := detectBuildFlags(x.args).Args()
+	for _, a := range x.args {
+		if a == "-s" || a == "-w" { // the linker's: no symbol table, no DWARF
+			flags = append(flags, a)
+		}
+	}
+	var excluded []string
+	for p := range cfg.PackageFile {
+		if sp.Excluded(p) {
+			excluded = append(excluded, p)
+		}
+	}
+	sort.Strings(excluded)
+	return manifest.EncodeLink(manifest.Link{
+		Version:     Version(),
+		Go:          goVersion,
+		Spec:        sp.File,
+		SpecSHA256:  sp.Hash,
+		BuildFlags:  flags,
+		EntryPoints: sp.EntrySummary(""),
+		Exclude:     sp.Exclude,
+		Excluded:    excluded,
+	})
 }
 
 // linkedByUserCode reports whether an archive outside the standard library
