@@ -46,6 +46,10 @@ type SiteReport struct {
 	// "SELECT * FROM t WHERE name='{dyn}'"; "{opaque}" where the build cannot
 	// tell (a parameter, a field, a function result).
 	Templates []string `json:"templates,omitempty"`
+	// Dynamic tells that a judged argument of a rewritten call is built,
+	// at least in part, from values the programmer did not write there: a
+	// reason to parameterise it, and what the runtime judges.
+	Dynamic bool `json:"dynamic,omitempty"`
 }
 
 // FileResult is the outcome of rewriting one file.
@@ -313,7 +317,8 @@ func (fr *fileRewriter) newSite(pos token.Pos, s *spec.Call, mechanism string, s
 	}
 	fr.decls = append(fr.decls, decl+")")
 	fr.sites = append(fr.sites, SiteReport{File: p.Filename, Line: p.Line, Column: p.Column,
-		Sink: s.Key(), Family: s.Family, Hook: s.Hook, Mechanism: mechanism, Templates: shown})
+		Sink: s.Key(), Family: s.Family, Hook: s.Hook, Mechanism: mechanism, Templates: shown,
+		Dynamic: mechanism == MechanismCall && !static && len(shown) > 0})
 	return name
 }
 

@@ -28,7 +28,13 @@ type diffPackage struct {
 	Error      string                `json:"error,omitempty"`
 	Sites      []callsite.SiteReport `json:"sites"`
 	Diffs      map[string]string     `json:"diffs,omitempty"`
+
+	errorPos  string // of Error, when the loader gave one
+	firstFile string // the package's first Go file
 }
+
+// excludedBySpec is the Error of a package the sink spec excludes.
+const excludedBySpec = "excluded by the sink spec"
 
 type summary struct {
 	Rewritten int `json:"rewritten"` // call sites rerouted to a hook (templates known)
@@ -38,8 +44,8 @@ type summary struct {
 
 func newDiffCmd() *cobra.Command {
 	var (
-		asJSON, failOnSkipped, tests bool
-		sinks                        string
+		asJSON, asSARIF, failOnSkipped, tests bool
+		sinks                                 string
 	)
 	cmd := &cobra.Command{
 		Use:   "diff [packages]",
@@ -48,6 +54,11 @@ func newDiffCmd() *cobra.Command {
 rewrite as the build, and prints a unified diff of every rewritten call per
 file, then a summary per sink family and every sink call site that was not
 rewritten, with the reason. --json prints the same as JSON for CI.
+--sarif prints a SARIF 2.1.0 log for code scanning (GitHub, GitLab,
+editors): a note at each call whose query, command, path or address is
+built from non-constant parts, with its template (a review list of what to
+parameterise), and an error at each sink reference the build cannot
+instrument. Paths are relative to the current directory (%SRCROOT%).
 
 Exit status: 0; with --fail-on-skipped, 1 when a sink call site was not
 rewritten or a package could not be loaded.`,
@@ -64,10 +75,18 @@ rewritten or a package could not be loaded.`,
 				return err
 			}
 			w := cmd.OutOrStdout()
-			if asJSON {
+			if asJSON || asSARIF {
+				var out any = rep
+				if asSARIF {
+					wd, err := os.Getwd()
+					if err != nil {
+						return err
+					}
+					out = sarifReport(rep, wd)
+				}
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := enc.Encode(out); err != nil {
 					return err
 				}
 			} else {
@@ -81,6 +100,8 @@ rewritten or a package could not be loaded.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&asSARIF, "sarif", false, "print the call sites built from non-constant parts and the ones not covered as SARIF 2.1.0, for code scanning")
+	cmd.MarkFlagsMutuallyExclusive("json", "sarif")
 	cmd.Flags().BoolVar(&failOnSkipped, "fail-on-skipped", false, "exit 1 when a sink call site is not rewritten")
 	cmd.Flags().BoolVar(&tests, "test", true, "include test files")
 	cmd.Flags().StringVar(&sinks, "sinks", "", "sink spec `file` (default: RASP_SINKS, else built in)")
@@ -106,14 +127,24 @@ func runDiff(sp *spec.Spec, patterns []string, tests bool) (*diffReport, error) 
 	seenFile := map[string]bool{}
 	for _, p := range pkgs {
 		dp := diffPackage{ImportPath: p.ID, Diffs: map[string]string{}}
+		if len(p.GoFiles) > 0 {
+			dp.firstFile = p.GoFiles[0]
+		}
 		if len(p.Errors) > 0 {
-			dp.Error = p.Errors[0].Error()
+			e := p.Errors[0] // the first, or the first that has a position
+			for _, x := range p.Errors {
+				if x.Pos != "" {
+					e = x
+					break
+				}
+			}
+			dp.Error, dp.errorPos = e.Error(), e.Pos
 			rep.Skipped++
 			rep.Packages = append(rep.Packages, dp)
 			continue
 		}
 		if sp.Excluded(p.PkgPath) {
-			dp.Error = "excluded by the sink spec"
+			dp.Error = excludedBySpec
 			rep.Packages = append(rep.Packages, dp)
 			continue
 		}
