@@ -130,6 +130,10 @@ func loadConfig() {
 	inForce.Store(c)
 	m := policy.ModeDetect
 	if name := os.Getenv("RASP_POLICY"); name != "" {
+		// Seen before it is read: a change between the two is then a
+		// change for the watcher, and gets loaded.
+		loaded.name = name
+		loaded.info, _ = os.Stat(name)
 		p, err := loadPolicyFile(name)
 		if err != nil {
 			metrics.CountInternalError("policy")
@@ -148,6 +152,13 @@ func loadConfig() {
 		}
 	}
 	mode.Store(int32(m))
+}
+
+// loaded is the policy file as loadConfig found it, before reading it:
+// the watcher's first view of the file.
+var loaded struct {
+	name string
+	info os.FileInfo // nil when it could not be seen
 }
 
 // ReloadPolicy reads the policy file named by RASP_POLICY again and puts it
@@ -185,6 +196,7 @@ func PutPolicy(p *policy.Compiled) {
 // WatchPolicy reloads the policy on SIGHUP, and when the file changes
 // (polled every RASP_POLICY_POLL, 2s by default).
 func WatchPolicy(name string) {
+	Load() // and what it saw of the file
 	hup := make(chan os.Signal, 1)
 	if len(reloadSignals) > 0 {
 		signal.Notify(hup, reloadSignals...)
@@ -193,13 +205,18 @@ func WatchPolicy(name string) {
 	if d, err := time.ParseDuration(os.Getenv("RASP_POLICY_POLL")); err == nil && d > 0 {
 		poll = d
 	}
-	last, _ := os.Stat(name)
+	// The file as it was when its policy was read; a file the watcher
+	// sees only now may have changed since, and is read again.
+	var last os.FileInfo
+	if loaded.name == name {
+		last = loaded.info
+	}
 	missing := false
 	for {
 		select {
 		case <-hup:
-			ReloadPolicy()
 			last, _ = os.Stat(name)
+			ReloadPolicy()
 		case <-time.After(poll):
 			cur, err := os.Stat(name)
 			if err != nil {
