@@ -87,7 +87,7 @@ var ErrNone = errors.New("no rasp-instrument manifest")
 // appears once however many times it was linked; a marker not followed by
 // a well-formed record is ignored.
 func Read(exe []byte) (*Manifest, error) {
-	m := &Manifest{Sites: map[string]int{}}
+	m := &Manifest{Packages: []Package{}, Sites: map[string]int{}}
 	found := false
 	each(exe, linkMarker, func(dec *json.Decoder) {
 		var l Link

@@ -70,6 +70,15 @@ func (x *Toolexec) compile(sp *spec.Spec) error {
 		return x.compileStd(sp, args, ip)
 	case compileExcluded:
 		fmt.Fprintf(x.stderr, "rasp-instrument: warning: %s is excluded from instrumentation by %s; its sink calls are not protected\n", ip, sp.File)
+		if p, _ := flagValue(args, "-p"); p == "main" {
+			// Its calls are left as written, but the program still links
+			// the runtime: the standard library's entry points, and the
+			// rewritten call sites of its other packages, need it.
+			var err error
+			if args, err = x.importRuntime(args); err != nil {
+				return fmt.Errorf("compiling %s: %w", ip, err)
+			}
+		}
 		return x.passThrough(args)
 	}
 	if p, _ := flagValue(args, "-p"); p == "main" {
