@@ -951,16 +951,23 @@ func TestFluentBitKeepsEvents(t *testing.T) {
 		t.Errorf("no output matches the tag %s", tag)
 	}
 
-	fluentBit, err := exec.LookPath("fluent-bit")
+	checkWithAgent(t, text, "fluent-bit", "--dry-run", "-c")
+}
+
+// checkWithAgent runs the log agent's own check of a configuration, args
+// followed by the configuration's file, where the agent is installed.
+func checkWithAgent(t *testing.T, text, agent string, args ...string) {
+	t.Helper()
+	bin, err := exec.LookPath(agent)
 	if err != nil {
 		return
 	}
-	conf := filepath.Join(t.TempDir(), "fluent-bit.yaml")
+	conf := filepath.Join(t.TempDir(), agent+".yaml")
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(fluentBit, "--dry-run", "-c", conf).CombinedOutput(); err != nil {
-		t.Errorf("fluent-bit --dry-run: %v\n%s", err, out)
+	if out, err := exec.Command(bin, append(args, conf)...).CombinedOutput(); err != nil {
+		t.Errorf("%s %s: %v\n%s", agent, strings.Join(args, " "), err, out)
 	}
 }
 
@@ -1079,15 +1086,5 @@ func TestVectorKeepsEvents(t *testing.T) {
 		}
 	}
 
-	vector, err := exec.LookPath("vector")
-	if err != nil {
-		return
-	}
-	conf := filepath.Join(t.TempDir(), "vector.yaml")
-	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(vector, "validate", "--no-environment", conf).CombinedOutput(); err != nil {
-		t.Errorf("vector validate: %v\n%s", err, out)
-	}
+	checkWithAgent(t, text, "vector", "validate", "--no-environment")
 }
