@@ -3,8 +3,9 @@ package rasp
 import "sync"
 
 // buildManifest is the link record of the build (see the tool's package
-// rewrite/manifest): the tool's link step sets it (-X). The start event
-// carries it, which also keeps it linked.
+// rewrite/manifest): the tool's link step sets it (-X). The start banner
+// takes the entry points from it, which also keeps it linked, and the
+// start event carries it.
 var buildManifest string
 
 // packageRecords holds the records of the instrumented packages, as

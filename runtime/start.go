@@ -33,20 +33,20 @@ func Start() {
 	})
 }
 
-// entryPointList names the standard library's entry points of the sink
-// spec the program was built with: the tool's linker step sets it (-X).
-var entryPointList string
-
 // entryPoints says which standard library entry points are hooked (a
-// program built with the tool), or none (a plain build).
+// program built with the tool: the build record names those of its sink
+// spec), or none (a plain build).
 func entryPoints() string {
-	switch {
-	case !stdhook.Hooked:
+	if !stdhook.Hooked {
 		return "none (not built with rasp-instrument)"
-	case entryPointList == "":
+	}
+	var rec struct {
+		EntryPoints string `json:"entry_points"`
+	}
+	if json.Unmarshal([]byte(buildRecord()), &rec) != nil || rec.EntryPoints == "" {
 		return "hooked (the link step named none)"
 	}
-	return entryPointList
+	return rec.EntryPoints
 }
 
 // ReloadPolicy reads the policy file named by RASP_POLICY again and puts it

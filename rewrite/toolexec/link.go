@@ -50,14 +50,14 @@ func (x *Toolexec) link(sp *spec.Spec) error {
 		return err
 	}
 	args[cfgIdx] = newCfg
-	// The runtime's start banner names the entry points of the spec: the
-	// flag goes before the main archive, the last argument.
-	entries := "-X=" + raspinstrument.RuntimePath + ".entryPointList=" + sp.EntrySummary("")
+	// The build record, which the runtime's start banner reads too (the
+	// entry points of the spec): the flag goes before the main archive,
+	// the last argument.
 	record, err := x.linkRecord(sp, cfg)
 	if err != nil {
 		return fmt.Errorf("linking %s: %w", importPath(), err)
 	}
-	args = append(args[:len(args)-1], entries, "-X="+raspinstrument.RuntimePath+".buildManifest="+record, args[len(args)-1])
+	args = append(args[:len(args)-1], "-X="+raspinstrument.RuntimePath+".buildManifest="+record, args[len(args)-1])
 	return x.passThrough(args)
 }
 
