@@ -932,16 +932,7 @@ func TestFluentBitKeepsEvents(t *testing.T) {
 		}
 		return true
 	}
-	for _, line := range eventLines(t) {
-		if !keep(line) {
-			t.Errorf("the configuration drops the event line %s", line)
-		}
-	}
-	for _, line := range otherLines {
-		if keep(line) {
-			t.Errorf("the configuration keeps the line %s, which is not a rasp event", line)
-		}
-	}
+	checkFilter(t, "the configuration", keep)
 
 	routed := false
 	for _, o := range cfg.Pipeline.Outputs {
@@ -1075,16 +1066,23 @@ func TestVectorKeepsEvents(t *testing.T) {
 		msg, _ := e["msg"].(string)
 		return strings.HasPrefix(msg, m[1])
 	}
+	checkFilter(t, "the filter", keep)
+
+	checkWithAgent(t, text, "vector", "validate", "--no-environment")
+}
+
+// checkFilter checks that a log agent's filter, modelled by keep, keeps
+// every line the runtime writes and drops every other line.
+func checkFilter(t *testing.T, what string, keep func(line string) bool) {
+	t.Helper()
 	for _, line := range eventLines(t) {
 		if !keep(line) {
-			t.Errorf("the filter drops the event line %s", line)
+			t.Errorf("%s drops the event line %s", what, line)
 		}
 	}
 	for _, line := range otherLines {
 		if keep(line) {
-			t.Errorf("the filter keeps the line %s, which is not a rasp event", line)
+			t.Errorf("%s keeps the line %s, which is not a rasp event", what, line)
 		}
 	}
-
-	checkWithAgent(t, text, "vector", "validate", "--no-environment")
 }
