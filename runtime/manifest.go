@@ -1,6 +1,9 @@
 package rasp
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
 // buildManifest is the link record of the build (see the tool's package
 // rewrite/manifest): the tool's link step sets it (-X). The start banner
@@ -29,10 +32,8 @@ func Instrumented(record string) bool {
 // buildRecord returns the JSON object of the link record, or "" in a
 // program linked without the tool's link step.
 func buildRecord() string {
-	for i := 0; i < len(buildManifest); i++ {
-		if buildManifest[i] == '{' {
-			return buildManifest[i:]
-		}
+	if i := strings.IndexByte(buildManifest, '{'); i >= 0 {
+		return buildManifest[i:]
 	}
 	return ""
 }

@@ -84,9 +84,7 @@ rewritten or a package could not be loaded.`,
 					}
 					out = sarifReport(rep, wd)
 				}
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(out); err != nil {
+				if err := writeJSON(w, out); err != nil {
 					return err
 				}
 			} else {
@@ -245,4 +243,11 @@ func printDiff(w io.Writer, rep *diffReport) {
 	if n == 0 {
 		fmt.Fprintln(w, "(none)")
 	}
+}
+
+// writeJSON writes v as indented JSON: the --json and --sarif outputs.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"debug/buildinfo"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,9 +48,7 @@ Exit status: 0 when the binary was built with the tool; 1 when it was not
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := writeJSON(w, rep); err != nil {
 					return err
 				}
 			} else {
