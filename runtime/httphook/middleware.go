@@ -33,9 +33,11 @@ const maxBody = 64 << 10
 //     read lazily, when a detector first asks;
 //   - answers 403 when a sink call was blocked, whatever the handler then
 //     wrote: JSON {"error":"blocked","rule":…,"request_id":…}, or HTML when
-//     the client asks for it. If the handler had already sent its status
-//     before the block, the connection is aborted instead, so a partial
-//     answer never looks complete.
+//     the client asks for it. The answer keeps the Set-Cookie headers the
+//     handler set, before the block or after it, and none of its other
+//     headers. If the handler had already sent its status before the
+//     block, the connection is aborted instead, so a partial answer never
+//     looks complete.
 //
 // Wrapping a wrapped handler returns it unchanged. In mode off the
 // middleware only calls the handler.
@@ -241,9 +243,16 @@ func (x *exchange) finish(e reqctx.Entered) {
 	if x.sent {
 		panic(http.ErrAbortHandler) // the status is out: cut the answer short
 	}
+	// The refusal replaces the handler's answer, except for the cookies it
+	// set, before the block or after it (in the throwaway header): a
+	// fresh session or CSRF cookie lost would log the user out.
 	h := x.ResponseWriter.Header()
+	cookies := setCookies(nil, h)
 	for k := range h {
 		delete(h, k)
+	}
+	if cookies = setCookies(cookies, x.dropped); len(cookies) > 0 {
+		h["Set-Cookie"] = cookies
 	}
 	r := refusal(b.Rule, x.req.RequestID(), x.r.Header.Get("Accept"))
 	for _, kv := range r.Header {
@@ -251,6 +260,17 @@ func (x *exchange) finish(e reqctx.Entered) {
 	}
 	x.ResponseWriter.WriteHeader(r.Status)
 	io.WriteString(x.ResponseWriter, r.Body)
+}
+
+// setCookies appends the Set-Cookie values of h to dst, under whatever
+// spelling of the name the handler used.
+func setCookies(dst []string, h http.Header) []string {
+	for k, vs := range h {
+		if k == "Set-Cookie" || http.CanonicalHeaderKey(k) == "Set-Cookie" {
+			dst = append(dst, vs...)
+		}
+	}
+	return dst
 }
 
 // notifyingBody tells the request its inputs grew when the handler reads

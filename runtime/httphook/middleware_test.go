@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -128,6 +129,51 @@ func TestBlockedRequestGets403(t *testing.T) {
 	w = serve(h, r)
 	if w.Code != 403 || !strings.Contains(w.Body.String(), "<h1>Forbidden</h1>") || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Errorf("HTML answer: %d %q %v", w.Code, w.Body, w.Header())
+	}
+}
+
+// TestBlockedRequestKeepsCookies: the 403 replaces the handler's status,
+// body and headers, but the cookies it set, before the block and after it,
+// stay: a fresh session or CSRF cookie is not lost.
+func TestBlockedRequestKeepsCookies(t *testing.T) {
+	inMode(t, policy.ModeBlock)
+	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1", Path: "/", HttpOnly: true})
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header()["set-cookie"] = []string{"lower=1"}
+		if err := sink(r); err != nil {
+			http.SetCookie(w, &http.Cookie{Name: "csrf", Value: "c2"})
+			w.Header().Set("X-Leak", "yes")
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	}))
+	w := serve(h, httptest.NewRequest("GET", "/form?q=attack", nil))
+	if w.Code != 403 || !strings.HasPrefix(w.Body.String(), `{"error":"blocked"`) {
+		t.Fatalf("got %d %q", w.Code, w.Body)
+	}
+	got := w.Header().Values("Set-Cookie")
+	sort.Strings(got)
+	if want := []string{"csrf=c2", "lower=1", "session=s1; Path=/; HttpOnly"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Set-Cookie %q, want %q", got, want)
+	}
+	for _, k := range []string{"X-Frame-Options", "X-Leak"} {
+		if v := w.Header().Get(k); v != "" {
+			t.Errorf("the handler's %s: %q survived the refusal", k, v)
+		}
+	}
+	if _, ok := w.Header()["set-cookie"]; ok {
+		t.Errorf("header %v", w.Header())
+	}
+	if w.Header().Get("Content-Type") != "application/json" || w.Header().Get("X-Request-Id") == "" {
+		t.Errorf("header %v", w.Header())
+	}
+
+	// A refusal of a handler that set no cookie sets none.
+	w = serve(Wrap(http.HandlerFunc(careless)), httptest.NewRequest("GET", "/items?q=attack", nil))
+	if _, ok := w.Header()["Set-Cookie"]; w.Code != 403 || ok {
+		t.Errorf("got %d %v", w.Code, w.Header())
 	}
 }
 
