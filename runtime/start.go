@@ -2,31 +2,32 @@ package rasp
 
 import (
 	"encoding/json"
-	"log/slog"
 	"os"
 	"sync"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/stdhook"
 )
 
 var startOnce sync.Once
 
-func init() { judge.SetEntryPoints(entryPoints()) }
+func init() {
+	judge.SetEntryPoints(entryPoints())
+	judge.SetBuildRecord(buildRecord())
+}
 
 // Start is called by the init of every main package the tool builds, after
-// the program's packages have registered their call sites. With
-// RASP_EVENTS it records what the runtime is doing there (the banner), and
-// with RASP_POLICY it watches the policy file: a change, or SIGHUP, reloads
-// it. It writes nothing on standard output or error: a command-line
-// program prints exactly what it printed before it was instrumented.
+// the program's packages have registered their call sites. It loads the
+// configuration, and with RASP_POLICY it watches the policy file: a change,
+// or SIGHUP, reloads it. It writes nothing: a command-line program prints
+// exactly what it printed before it was instrumented, and the "rasp
+// active" record goes to the RASP_EVENTS file when the first server
+// starts, or just before the first finding of a process that serves
+// nothing, so a subcommand or a git hook run by the same binary writes
+// none unless it has a finding.
 func Start() {
 	startOnce.Do(func() {
 		judge.Load()
-		if os.Getenv("RASP_EVENTS") != "" {
-			events.Emit(slog.LevelInfo, "rasp active", slog.String("banner", judge.Banner()), buildAttr())
-		}
 		if name := os.Getenv("RASP_POLICY"); name != "" {
 			go judge.WatchPolicy(name)
 		}
@@ -54,13 +55,3 @@ func entryPoints() string {
 // never a mix. A file that cannot be read or parsed keeps the policy in
 // force, and says why in the log and in an event.
 func ReloadPolicy() error { return judge.ReloadPolicy() }
-
-// buildAttr is the start event's "build" attribute: the link record's
-// object, or null when there is none.
-func buildAttr() slog.Attr {
-	rec := buildRecord()
-	if rec == "" || !json.Valid([]byte(rec)) {
-		return slog.Any("build", nil)
-	}
-	return slog.Any("build", json.RawMessage(rec))
-}

@@ -63,6 +63,11 @@ const (
 	// window in which identical findings (same rule, site and verdict)
 	// were left out: it says how many.
 	MsgSuppressed = "rasp events suppressed"
+	// MsgActive is the message of the line that says what the runtime does
+	// in the process (its banner, and the build record): written once, when
+	// the first server starts, or just before the first finding of a
+	// process that serves nothing; only to a RASP_EVENTS file.
+	MsgActive = "rasp active"
 )
 
 // Input is the request input an event names.

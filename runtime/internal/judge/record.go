@@ -51,6 +51,7 @@ func record(site *callsite.Site, req *reqctx.Request, f Finding, m policy.Mode, 
 	if verdict == "allowlisted" {
 		level = slog.LevelInfo
 	}
+	announce() // a process that serves nothing says what is active before its first finding
 	events.Emit(level, event.MsgFinding, attrs...)
 }
 
