@@ -46,6 +46,13 @@ func wrapServer(srv *http.Server) {
 	}
 }
 
+// ServerStarting is called by the glue the build adds to servers other
+// than net/http's (gRPC's Serve, fasthttp's and so Fiber's) when one
+// starts to serve: the first server of the process, of any kind, writes
+// the "rasp active" record and prints the runtime's banner, as a net/http
+// server does.
+func ServerStarting() { judge.ServerStarting() }
+
 // serving is the handler a starting server serves: handler wrapped with
 // the middleware. The first server of the program prints the runtime's
 // banner.

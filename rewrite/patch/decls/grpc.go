@@ -18,6 +18,11 @@ import (
 	"google.golang.org/grpc/status"
 )
 
+// __rasp_serving is called when a server starts to serve: the first
+// server of the process prints the runtime's banner, as a net/http server
+// does.
+func __rasp_serving() { __rasp_httphook.ServerStarting() }
+
 // __rasp_begin makes the call known to the runtime; nil in mode off.
 func __rasp_begin(ctx context.Context, fullMethod string) *__rasp_httphook.RPC {
 	md, _ := metadata.FromIncomingContext(ctx)
