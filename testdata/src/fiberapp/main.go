@@ -114,6 +114,7 @@ func (a *app) routes() *fiber.App {
 	f.Get("/items", a.items)
 	f.Get("/items-safe", a.itemsSafe)
 	f.Get("/me", a.me)
+	f.Get("/account", a.account)
 	f.Post("/search", a.search)
 	f.Post("/ping", a.ping)
 	f.Post("/ping-safe", a.pingSafe)
@@ -140,6 +141,19 @@ func (a *app) itemsSafe(c *fiber.Ctx) error {
 // me is vulnerable: the "user" cookie is concatenated into the query.
 func (a *app) me(c *fiber.Ctx) error {
 	return a.list(c, "SELECT name, price FROM products WHERE owner = '"+c.Cookies("user")+"'")
+}
+
+// account is vulnerable as items is; first it sets a fresh session cookie
+// and a header of its own, as a page with a form does, and after a failure
+// a CSRF cookie: a refusal keeps the cookies, not the header.
+func (a *app) account(c *fiber.Ctx) error {
+	c.Cookie(&fiber.Cookie{Name: "session", Value: "s1", HTTPOnly: true})
+	c.Set("X-Account", "yes")
+	err := a.list(c, "SELECT name, price FROM products WHERE owner = '"+c.Query("owner")+"'")
+	if err != nil {
+		c.Cookie(&fiber.Cookie{Name: "csrf", Value: "c2"})
+	}
+	return err
 }
 
 // searchRequest is the XML body of /search: <search><name>ap</name></search>.
