@@ -65,11 +65,16 @@ const (
 	// as dir in dir+"/uploads/"+name) disregards it; Finding.End is the
 	// end of that part.
 	RuleAbsolute = "path-absolute-input"
+	// RuleSymlink: the path leads, through a symbolic link in or after its
+	// dynamic part, out of the directory written before that part (as
+	// "/srv/data/" + "link/secret" with link pointing to /etc). No ".." is
+	// needed, so the path looks inside as written.
+	RuleSymlink = "path-symlink-escape"
 )
 
 // Rules returns the names of the rules this package reports.
 func Rules() []string {
-	return []string{RuleTraversal, RuleOutsideBase, RuleSensitive, RuleNulByte, RuleAbsolute}
+	return []string{RuleTraversal, RuleOutsideBase, RuleSensitive, RuleNulByte, RuleAbsolute, RuleSymlink}
 }
 
 var cwd atomic.Pointer[string]
@@ -115,8 +120,27 @@ const bufSize = 512
 // absolute against the working directory (os.Getwd, cached; see
 // SetWorkingDir). Backslashes separate only when runtime.GOOS is
 // "windows".
+//
+// Where a dynamic part follows a directory written before it, the
+// symbolic links of the path's existing components are followed from that
+// directory on: a path that leads out of where that directory leads is
+// path-symlink-escape, and with bases, a path that leads out of every base
+// is path-outside-base. That costs one readlink per component of the
+// directory and of the rest, paid only by paths with a dynamic part.
 func Check(p string, dyn []Span, bases []string) (Finding, bool) {
-	return check(p, dyn, bases, runtime.GOOS == "windows")
+	return check(p, dyn, bases, runtime.GOOS == "windows", false)
+}
+
+// CheckNoFollow is Check for a call that acts on the path's last component
+// itself, not on what it links to (os.Remove, os.RemoveAll, os.Rename,
+// os.Lstat): the last component's symbolic link is not followed.
+func CheckNoFollow(p string, dyn []Span, bases []string) (Finding, bool) {
+	return check(p, dyn, bases, runtime.GOOS == "windows", true)
+}
+
+// CheckOSLink is CheckOS with noFollow as in CheckNoFollow.
+func CheckOSLink(p string, dyn []Span, bases []string, goos string, noFollow bool) (Finding, bool) {
+	return check(p, dyn, bases, goos == "windows", noFollow)
 }
 
 // CheckPrefix is Check with the static directory prefix given explicitly,
@@ -138,7 +162,7 @@ func checkPrefix(prefix, p string, dyn []Span, bases []string, win bool) (Findin
 		d = append(d, Span{Start: s.Start + off, End: s.End + off})
 	}
 	// Keep the spans of the caller's string in findings.
-	f, bad := check(string(joined), d, bases, win)
+	f, bad := check(string(joined), d, bases, win, false)
 	if bad {
 		f.Start -= off
 		f.End -= off
@@ -156,7 +180,7 @@ func checkPrefix(prefix, p string, dyn []Span, bases []string, win bool) (Findin
 // backslashes separators), for tests and tools that judge paths of another
 // system.
 func CheckOS(p string, dyn []Span, bases []string, goos string) (Finding, bool) {
-	return check(p, dyn, bases, goos == "windows")
+	return check(p, dyn, bases, goos == "windows", false)
 }
 
 // SamePath reports whether a and b name the same file once both are
@@ -206,7 +230,7 @@ func resolvedAbs(dst []byte, p string, win bool) string {
 	return resolveProc(dst, bytesString(j))
 }
 
-func check(p string, dyn []Span, bases []string, win bool) (Finding, bool) {
+func check(p string, dyn []Span, bases []string, win, noFollow bool) (Finding, bool) {
 	n := len(p)
 	if i := strings.IndexByte(p, 0); i >= 0 {
 		s, e := i, i+1
@@ -280,6 +304,28 @@ func check(p string, dyn []Span, bases []string, win bool) (Finding, bool) {
 
 	if len(bases) > 0 && !inBases(res, view, ds, de, bases, win) {
 		return Finding{Rule: RuleOutsideBase, Start: ds, End: de}, true
+	}
+
+	// Symbolic links: where the path leads from the directory written
+	// before its dynamic part, and from the bases.
+	var pbuf [bufSize + 1]byte
+	rp, resolved := "", false
+	if j := linkRef(view, dyn); j >= 0 {
+		var rbuf [bufSize]byte
+		ref := refDir(rbuf[:0], view, j, win)
+		r, esc, ok := linkEscape(ref, view[j+1:], noFollow, &pbuf)
+		if ok && esc {
+			return Finding{Rule: RuleSymlink, Start: ds, End: de}, true
+		}
+		rp, resolved = r, ok
+	}
+	if len(bases) > 0 {
+		if !resolved {
+			rp, resolved = resolveAll(view, noFollow, &pbuf)
+		}
+		if resolved && rp != res && !inResolvedBases(rp, bases, win) {
+			return Finding{Rule: RuleOutsideBase, Start: ds, End: de}, true
+		}
 	}
 	return Finding{}, false
 }

@@ -1,6 +1,11 @@
 package pathguard
 
-import "strings"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
 
 // isSensitive reports whether the clean absolute path p ('/' separated)
 // names a sensitive file.
@@ -40,44 +45,75 @@ func isSensitive(s string) bool {
 			}
 		}
 	}
-	// Credential files anywhere (home directories of any user).
-	prev := ""
-	i := 0
-	for i < len(s) {
-		for i < len(s) && s[i] == '/' {
-			i++
-		}
-		j := i
-		for j < len(s) && s[j] != '/' {
-			j++
-		}
-		seg := s[i:j]
-		i = j
-		if seg == "" {
-			continue
-		}
-		switch seg {
-		case ".ssh", ".gnupg", ".azure", ".netrc", ".git-credentials", ".pgpass", ".my.cnf", ".boto", ".s3cfg":
-			return true
-		case "credentials", "config":
-			if prev == ".aws" {
-				return true
-			}
-			if seg == "config" && (prev == ".kube") {
-				return true
-			}
-		case "config.json":
-			if prev == ".docker" {
-				return true
-			}
-		case "gcloud":
-			if prev == ".config" {
-				return true
-			}
-		}
-		prev = seg
+	// Credential files in a home directory: the process user's, root's,
+	// or one under /home. The same names inside a directory the program
+	// serves ("/srv/files/dotfiles/.ssh/authorized_keys") are its users'
+	// data, not the system's or the process's credentials.
+	rest, ok := homeRel(s)
+	if !ok {
+		return false
+	}
+	seg, next := firstSeg(rest)
+	switch seg {
+	case ".ssh", ".gnupg", ".azure", ".netrc", ".git-credentials", ".pgpass", ".my.cnf", ".boto", ".s3cfg":
+		return true
+	case ".aws":
+		sub, _ := firstSeg(next)
+		return sub == "credentials" || sub == "config"
+	case ".kube":
+		sub, _ := firstSeg(next)
+		return sub == "config"
+	case ".docker":
+		sub, _ := firstSeg(next)
+		return sub == "config.json"
+	case ".config":
+		sub, _ := firstSeg(next)
+		return sub == "gcloud"
 	}
 	return false
+}
+
+// homeRel returns the part of the clean absolute path s below a home
+// directory (after its separator): the process user's ($HOME), /root, or
+// /home/<user>.
+func homeRel(s string) (string, bool) {
+	if h := processHome(); len(h) > 1 && hasPrefix(s, h) && len(s) > len(h) && s[len(h)] == '/' {
+		return s[len(h)+1:], true
+	}
+	if hasPrefix(s, "/root/") {
+		return s[len("/root/"):], true
+	}
+	if hasPrefix(s, "/home/") {
+		rest := s[len("/home/"):]
+		if i := indexByte(rest, '/'); i > 0 {
+			return rest[i+1:], true
+		}
+	}
+	return "", false
+}
+
+// firstSeg returns the first segment of the relative path s and what
+// follows its separator.
+func firstSeg(s string) (seg, rest string) {
+	if i := indexByte(s, '/'); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
+}
+
+var (
+	homeOnce sync.Once
+	home     string
+)
+
+// processHome returns the process user's home directory, clean, or "".
+func processHome() string {
+	homeOnce.Do(func() {
+		if h, err := os.UserHomeDir(); err == nil && filepath.IsAbs(h) {
+			home = filepath.ToSlash(filepath.Clean(h))
+		}
+	})
+	return home
 }
 
 func hasPrefix(s, pre string) bool { return len(s) >= len(pre) && s[:len(pre)] == pre }
