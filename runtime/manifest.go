@@ -8,7 +8,7 @@ import (
 // buildManifest is the link record of the build (see the tool's package
 // rewrite/manifest): the tool's link step sets it (-X). The start banner
 // takes the entry points from it, which also keeps it linked, and the
-// start event carries it.
+// "rasp active" record carries it.
 var buildManifest string
 
 // packageRecords holds the records of the instrumented packages, as
