@@ -307,23 +307,33 @@ func check(p string, dyn []Span, bases []string, win, noFollow bool) (Finding, b
 	}
 
 	// Symbolic links: where the path leads from the directory written
-	// before its dynamic part, and from the bases.
+	// before its dynamic part, and from the bases. The rest is walked from
+	// the directory as written first; only a link met there makes the
+	// directory's own links worth reading.
 	var pbuf [bufSize + 1]byte
-	rp, resolved := "", false
+	linked := false // a link in the rest, or a walk that could not tell
 	if j := linkRef(view, dyn); j >= 0 {
 		var rbuf [bufSize]byte
 		ref := refDir(rbuf[:0], view, j, win)
-		r, esc, ok := linkEscape(ref, view[j+1:], noFollow, &pbuf)
-		if ok && esc {
-			return Finding{Rule: RuleSymlink, Start: ds, End: de}, true
+		_, links, ok := walk(append(pbuf[:0], ref...), view[j+1:], noFollow)
+		if linked = links > 0 || !ok; linked {
+			if _, esc, ok := linkEscape(ref, view[j+1:], noFollow, &pbuf); ok && esc {
+				return Finding{Rule: RuleSymlink, Start: ds, End: de}, true
+			}
 		}
-		rp, resolved = r, ok
+	} else if len(bases) > 0 {
+		linked = true
+		for _, b := range bases {
+			var bbuf [bufSize]byte
+			if cb := cleanAbs(bbuf[:0], workDir(), slashed(b, win), win); within(res, cb) {
+				_, links, ok := walk(append(pbuf[:0], cb...), res[len(cb):], noFollow)
+				linked = links > 0 || !ok
+				break
+			}
+		}
 	}
-	if len(bases) > 0 {
-		if !resolved {
-			rp, resolved = resolveAll(view, noFollow, &pbuf)
-		}
-		if resolved && rp != res && !inResolvedBases(rp, bases, win) {
+	if len(bases) > 0 && linked {
+		if rp, ok := resolveAll(view, noFollow, &pbuf); ok && !inResolvedBases(rp, bases, win) {
 			return Finding{Rule: RuleOutsideBase, Start: ds, End: de}, true
 		}
 	}
