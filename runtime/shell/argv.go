@@ -16,9 +16,10 @@ import (
 //     that dash comes from a dynamic part, so the program would parse it as
 //     an option (--upload-pack=..., -o). An argument is a value position
 //     when its dynamic part starts at its first byte (the call site passed
-//     a variable, not a literal option such as "--output="+name). Arguments
-//     after a static "--" and negative numbers ("-1", "-2.5") are not
-//     findings, nor are options given to other programs (echo --flag).
+//     a variable, not a literal option such as "--output="+name).
+//     Arguments after a static "--" or "--end-of-options" and negative
+//     numbers ("-1", "-2.5") are not findings, nor are options given to
+//     other programs (echo --flag).
 //   - cmdi-shell-dynamic: argv[0] is a Windows batch file (.bat, .cmd), which
 //     Windows runs through cmd.exe, and a dynamic argument holds one of
 //     cmd's metacharacters (& | < > ^ % " newline).
@@ -49,7 +50,7 @@ func CheckArgvValues(argv []string, dyn [][]Span, valueArg []bool, optionProgram
 	endOpts := false
 	for i := 1; i < len(argv); i++ {
 		a := argv[i]
-		if a == "--" && !argDynamic(dyn, i, len(a)) {
+		if EndOfOptions(a) && !argDynamic(dyn, i, len(a)) {
 			endOpts = true
 			continue
 		}
