@@ -3,6 +3,7 @@ package rasp
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
@@ -36,7 +37,7 @@ func TestCheckedSQLBatch(t *testing.T) {
 		if err := CheckedSQLBatch((*Site)(site), "postgres", send, ctx, safe); err != nil {
 			t.Errorf("a safe batch was refused: %v", err)
 		}
-		bad := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: "SELECT * FROM t WHERE id = 1; DROP TABLE users"}}}
+		bad := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: strings.Clone("SELECT * FROM t WHERE id = 1; DROP TABLE users")}}}
 		if err := CheckedSQLBatch((*Site)(site), "postgres", send, ctx, bad); !errors.Is(err, ErrBlocked) {
 			t.Errorf("an injected batch: err = %v, want the refusal as the context's cause", err)
 		}

@@ -83,7 +83,7 @@ func BenchmarkSprintfRewritten(b *testing.B) { benchSQL(b, sprintfQuery, sprintf
 func TestTemplateMismatchFallsBack(t *testing.T) {
 	s := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
 	withMode(t, policy.ModeBlock, func() {
-		if err := judgeCmd((*Site)(s), 0, exec.Command("sh", "-c", "ls; id")); err == nil {
+		if err := judgeCmd((*Site)(s), 0, exec.Command("sh", "-c", strings.Clone("ls; id"))); err == nil {
 			t.Fatal("a script that left its template was not judged")
 		}
 	})

@@ -2,10 +2,12 @@ package detect
 
 import (
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/literal"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -109,8 +111,10 @@ type dynamicParts struct {
 // template's holes that can carry text (a number cannot change a query,
 // choose an option or climb a directory), where the build knew how v was
 // built, not by a path join, and v fits the template; else the request's
-// inputs found in v (InputSpans). It reports whether either told: false
-// when there is no usable template and no input in v.
+// inputs found in v (InputSpans). A v that is one of the program's string
+// constants (package literal) has no dynamic part, whatever the template.
+// It reports whether either told: false when there is no usable template,
+// v is not a constant and no input is in v.
 func (p *dynamicParts) find(site *callsite.Site, arg int, v string, req *reqctx.Request) (known bool) {
 	p.req = req
 	if t := site.Template(arg); t != nil && !t.Join {
@@ -118,6 +122,10 @@ func (p *dynamicParts) find(site *callsite.Site, arg int, v string, req *reqctx.
 			p.n, p.fromInputs = n, false
 			return true // none: the programmer wrote all of v
 		}
+	}
+	if literal.Is(v) {
+		p.n, p.fromInputs = 0, false
+		return true // a string constant of the program: it wrote all of v
 	}
 	p.n, p.fromInputs = requestInputSpans(req, v, &p.spans, &p.which), true
 	return p.n > 0
@@ -228,8 +236,12 @@ func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.
 // the real-world suite showed libraries passing such paths (afero's tests).
 type basicPath struct{}
 
-func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request) (Finding, bool) {
-	if strings.IndexByte(p, 0) >= 0 {
+//
+// Outside a request nothing is reported: no input can be in the path, and
+// the call fails with the operating system's error on its own (a library's
+// test feeding a NUL path to check that error).
+func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, req *reqctx.Request) (Finding, bool) {
+	if req != nil && strings.IndexByte(p, 0) >= 0 {
 		return Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
 	}
 	return Finding{}, false
@@ -250,7 +262,28 @@ func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, re
 // a finding, and a script whose origin is unknown, or whose inputs the
 // rules found nothing in, is judged by basicExec. An entry point
 // (inputsOnly) judges only what the request's inputs prove dynamic.
+//
+// Whatever the request, an argument the program did not write that the
+// program run parses as a dangerous option (storedOptionFinding), and a
+// URL handed to a program that fetches it (childURLFinding), are judged
+// too; and so is a shell that a request input chose.
 func CommandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
+	if f, ok := argvFinding(site, off, argv, req, inputsOnly); ok {
+		return f, true
+	}
+	if _, isShell := shell.ShellScript(argv); isShell {
+		if f, ok := chosenProgramFinding(site, off, argv, req); ok {
+			return f, true
+		}
+	}
+	if f, ok := storedOptionFinding(site, off, argv, req); ok {
+		return f, true
+	}
+	return childURLFinding(argv, req)
+}
+
+// argvFinding is CommandFinding's judgement of the dynamic parts.
+func argvFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
 	unknown := func() (Finding, bool) {
 		if inputsOnly {
 			return Finding{}, false
@@ -299,8 +332,8 @@ func CommandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 				p.spans[0], p.which[0], p.n = span.Span{Start: 0, End: len(a)}, k, 1
 			}
 		}
-		if p.fromInputs && p.n == 0 {
-			continue
+		if p.n == 0 {
+			continue // static (a template or a constant says so), or no input in it
 		}
 		if dyn == nil {
 			dyn, parts = make([][]span.Span, len(argv)), make([]*dynamicParts, len(argv))
@@ -333,16 +366,26 @@ func CommandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 
 // templatePath judges paths with package pathguard where the call site's
 // template tells the dynamic parts, by the request's inputs where it does
-// not (PathInputFinding), and with basicPath when neither tells.
+// not (PathInputFinding), and with basicPath when neither tells. A
+// path-nul-byte finding outside a request is dropped (see basicPath).
 type templatePath struct{}
 
 func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqctx.Request) (Finding, bool) {
+	f, found := templatePathFinding(site, arg, p, req)
+	if found && req == nil && f.Rule == pathguard.RuleNulByte {
+		return Finding{}, false
+	}
+	return f, found
+}
+
+func templatePathFinding(site *callsite.Site, arg int, p string, req *reqctx.Request) (Finding, bool) {
 	t := site.Template(arg)
 	bases := judge.CurrentPolicy().PathBases()
+	nf := noFollow(site, arg)
 	if t == nil {
 		// No template: the request's inputs found in the path, or cleaned
 		// into it, are its dynamic parts (see PathInputFinding).
-		if f, found := PathInputFinding(req, p, bases); found {
+		if f, found := pathInputFindingOS(req, p, bases, runtime.GOOS, nf); found {
 			return f, true
 		}
 		return basicPath{}.CheckPath(site, arg, p, req)
@@ -358,7 +401,13 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 		prefix := strings.TrimSuffix(t.Segs[0], "/")
 		switch {
 		case prefix == "" || prefix == ".":
-			f, found = pathguard.Check(p, []span.Span{{Start: 0, End: len(p)}}, bases)
+			// filepath.Join(dir, name) with dir a variable: where the
+			// request's inputs are in the path, they are its dynamic part
+			// and what precedes them the directory written before it.
+			if f, found := pathInputFindingOS(req, p, bases, runtime.GOOS, nf); found {
+				return f, true
+			}
+			f, found = checkPath(p, []span.Span{{Start: 0, End: len(p)}}, bases, nf)
 			if found && f.Rule == pathguard.RuleAbsolute {
 				// filepath.Join("/", name): name chose the file if it came
 				// from the request.
@@ -371,12 +420,12 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 		case p == prefix:
 			return Finding{}, false
 		case strings.HasPrefix(p, prefix+"/"):
-			f, found = pathguard.Check(p, []span.Span{{Start: len(prefix) + 1, End: len(p)}}, bases)
+			f, found = checkPath(p, []span.Span{{Start: len(prefix) + 1, End: len(p)}}, bases, nf)
 		default:
 			return Finding{Rule: pathguard.RuleTraversal, Detail: "a dynamic part took the joined path out of " + prefix, Value: p}, true
 		}
 	case ok:
-		f, found = pathguard.Check(p, buf[:n], bases)
+		f, found = checkPath(p, buf[:n], bases, nf)
 		if found && f.Rule == pathguard.RuleAbsolute && !allDynamic(t) {
 			// A variable starts the path (dir+"/uploads/"+name, path+".tmp"):
 			// most often a configured directory. It chose the root only if a
@@ -393,7 +442,7 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 	if !found {
 		return Finding{}, false
 	}
-	return Finding{Rule: f.Rule, Detail: "a dynamic part of the path", Value: p, Start: f.Start, End: f.End,
+	return Finding{Rule: f.Rule, Detail: pathDetail(f.Rule, "a dynamic part of the path"), Value: p, Start: f.Start, End: f.End,
 		Input: inputIn(req, p, f.Start, f.End)}, true
 }
 

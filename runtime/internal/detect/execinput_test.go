@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
@@ -53,6 +54,7 @@ func TestCommandShapes(t *testing.T) {
 			[]string{"sh", "-c", "ls uploads"}, q("uploads"), ""},
 	}
 	for _, c := range cases {
+		c.argv = readAtRunTime(c.argv)
 		req := reqctx.NewRequest("r", "GET", "/run", "127.0.0.1", c.inputs)
 		f, found := templateExec{}.CheckCommand(c.site, 0, c.argv, req)
 		if found != (c.rule != "") || found && f.Rule != c.rule {
@@ -71,3 +73,14 @@ func TestCommandShapes(t *testing.T) {
 
 // entryExec is a site like the os.StartProcess entry point's.
 var entryExec = &callsite.Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
+
+// readAtRunTime copies each string of argv to the heap, as a value read at
+// run time is: a string constant of the program is never dynamic (package
+// literal), and a test's table is made of constants.
+func readAtRunTime(argv []string) []string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = strings.Clone(a)
+	}
+	return out
+}
