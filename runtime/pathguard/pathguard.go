@@ -295,6 +295,24 @@ func check(p string, dyn []Span, bases []string, win, noFollow bool) (Finding, b
 		return Finding{Rule: RuleSensitive, Start: ds, End: de}, true
 	}
 
+	// Symbolic links: where the path leads from the directory written
+	// before its dynamic part, and from the bases. The rest is walked from
+	// the directory as written first; only a link met there makes the
+	// directory's own links worth reading.
+	var pbuf [bufSize + 1]byte
+	linked := false // a link in the rest, or a walk that could not tell
+	jref := linkRef(view, dyn)
+	if j := jref; j >= 0 {
+		var rbuf [bufSize]byte
+		ref := refDir(rbuf[:0], view, j, win)
+		_, links, ok := walk(append(pbuf[:0], ref...), view[j+1:], noFollow)
+		if linked = links > 0 || !ok; linked {
+			if _, esc, ok := linkEscape(ref, view[j+1:], noFollow, &pbuf); ok && esc {
+				return Finding{Rule: RuleSymlink, Start: ds, End: de}, true
+			}
+		}
+	}
+
 	// A dynamic part at the first byte that makes the path absolute: the
 	// dynamic part chose the file system's root. With bases, the
 	// path-outside-base rule judges it.
@@ -306,22 +324,7 @@ func check(p string, dyn []Span, bases []string, win, noFollow bool) (Finding, b
 		return Finding{Rule: RuleOutsideBase, Start: ds, End: de}, true
 	}
 
-	// Symbolic links: where the path leads from the directory written
-	// before its dynamic part, and from the bases. The rest is walked from
-	// the directory as written first; only a link met there makes the
-	// directory's own links worth reading.
-	var pbuf [bufSize + 1]byte
-	linked := false // a link in the rest, or a walk that could not tell
-	if j := linkRef(view, dyn); j >= 0 {
-		var rbuf [bufSize]byte
-		ref := refDir(rbuf[:0], view, j, win)
-		_, links, ok := walk(append(pbuf[:0], ref...), view[j+1:], noFollow)
-		if linked = links > 0 || !ok; linked {
-			if _, esc, ok := linkEscape(ref, view[j+1:], noFollow, &pbuf); ok && esc {
-				return Finding{Rule: RuleSymlink, Start: ds, End: de}, true
-			}
-		}
-	} else if len(bases) > 0 {
+	if jref < 0 && len(bases) > 0 {
 		linked = true
 		for _, b := range bases {
 			var bbuf [bufSize]byte

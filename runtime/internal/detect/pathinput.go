@@ -3,6 +3,7 @@ package detect
 import (
 	"runtime"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -18,10 +19,13 @@ import (
 // before the file's name, so chose its directory at least. It never
 // reports outside a request or when no input is in p.
 func PathInputFinding(req *reqctx.Request, p string, bases []string) (Finding, bool) {
-	return pathInputFindingOS(req, p, bases, runtime.GOOS)
+	return pathInputFindingOS(req, p, bases, runtime.GOOS, false)
 }
 
-func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos string) (Finding, bool) {
+// pathInputFindingOS is PathInputFinding for the operating system goos;
+// with noFollow the path's last component is not followed (see
+// pathguard.CheckNoFollow).
+func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos string, noFollow bool) (Finding, bool) {
 	if req == nil {
 		return Finding{}, false
 	}
@@ -32,7 +36,7 @@ func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos stri
 	var buf [taint.MaxSpans]span.Span
 	var which [taint.MaxSpans]int
 	if n := taint.PathInputSpans(p, inputs, &buf, &which, goos); n > 0 {
-		f, found := pathguard.CheckOS(p, buf[:n], bases, goos)
+		f, found := pathguard.CheckOSLink(p, buf[:n], bases, goos, noFollow)
 		if !found || f.Rule == pathguard.RuleAbsolute && !taint.IntoLastSegment(p, f.End, goos) {
 			// An input that starts the path but ends before its last
 			// segment ("/app" in "/app/templates/x.html") may as well be a
@@ -42,10 +46,10 @@ func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos stri
 		// A copy: handing buf and which to input would move them to the
 		// heap on the clean path too.
 		parts := &dynamicParts{req: req, n: n, spans: buf, which: which, fromInputs: true}
-		return Finding{Rule: f.Rule, Detail: "a request input in the path", Value: p, Start: f.Start, End: f.End, Input: parts.input(p, f.Start, f.End)}, true
+		return Finding{Rule: f.Rule, Detail: pathDetail(f.Rule, "a request input in the path"), Value: p, Start: f.Start, End: f.End, Input: parts.input(p, f.Start, f.End)}, true
 	}
 	if i := taint.WholePathInput(inputs, p, goos); i >= 0 {
-		f, found := pathguard.CheckOS(p, []span.Span{{Start: 0, End: len(p)}}, bases, goos)
+		f, found := pathguard.CheckOSLink(p, []span.Span{{Start: 0, End: len(p)}}, bases, goos, noFollow)
 		if !found {
 			return Finding{}, false
 		}
@@ -83,4 +87,38 @@ func climbingInput(req *reqctx.Request, path string) *taint.Input {
 		return &inputs[i]
 	}
 	return nil
+}
+
+// checkPath is pathguard.Check, or CheckNoFollow with noFollow.
+func checkPath(p string, dyn []span.Span, bases []string, noFollow bool) (pathguard.Finding, bool) {
+	if noFollow {
+		return pathguard.CheckNoFollow(p, dyn, bases)
+	}
+	return pathguard.Check(p, dyn, bases)
+}
+
+// noFollow reports whether the sink at site acts on its path argument's
+// last component itself, not on what a symbolic link there leads to:
+// removing, renaming or lstat-ing a link leaves its target alone.
+func noFollow(site *callsite.Site, arg int) bool {
+	if site == nil {
+		return false
+	}
+	switch site.Sink {
+	case "os.Remove", "os.RemoveAll", "os.Lstat", "os.Rename":
+		return true
+	}
+	return false
+}
+
+// pathDetail is the event's detail for a path finding of rule: what is
+// special about the rule, after what made the part dynamic.
+func pathDetail(rule, what string) string {
+	switch rule {
+	case pathguard.RuleSymlink:
+		return what + " leads through a symbolic link out of the directory written before it"
+	case pathguard.RuleOutsideBase:
+		return what + " leads outside the policy's path_bases"
+	}
+	return what
 }

@@ -188,7 +188,7 @@ func TestPathBackslashByOS(t *testing.T) {
 		for i, v := range c.inputs {
 			ins[i] = taint.Input{Value: v}
 		}
-		f, found := pathInputFindingOS(reqctx.NewRequest("r", "GET", "/", "", ins), c.path, nil, c.goos)
+		f, found := pathInputFindingOS(reqctx.NewRequest("r", "GET", "/", "", ins), c.path, nil, c.goos, false)
 		if found != (c.rule != "") || found && f.Rule != c.rule {
 			t.Errorf("%s: %q = %+v, %v; want %q", c.name, c.path, f, found, c.rule)
 		}

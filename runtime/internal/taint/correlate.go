@@ -84,7 +84,7 @@ func findInputs(v string, inputs []Input, out *[MaxSpans]span.Span, which *[MaxS
 			}
 		case encoded(s):
 			var forms pathForms
-			for k, nf := 0, forms.of(s, goos); k < nf; k++ {
+			for k, nf := 0, forms.forms(s, goos, true); k < nf; k++ {
 				if d := forms.form(k); len(d) >= 3 && len(d) <= len(v) && significant(d) {
 					set.find(v, d, i, &budget)
 					did = true
@@ -398,15 +398,21 @@ func encoded(s string) bool {
 // pathForms holds the decoded forms of one input (at most maxDecoded
 // bytes), in buffers of its own: of finds them, form returns them.
 type pathForms struct {
-	once, twice, full [maxDecoded]byte
-	lens              [3]int // lengths of the forms in once, twice, full
-	kept              [3]int // indexes into lens of the distinct forms
+	once, twice, full, slash [maxDecoded]byte
+	lens                     [4]int // lengths of the forms in once, twice, full, slash
+	kept                     [4]int // indexes into lens of the distinct forms
 }
 
 // of finds the forms of s that differ from s and from each other:
-// URL-decoded once, twice, and by pathguard.AppendDecode. It returns how
-// many there are; form(i) is the i-th.
-func (f *pathForms) of(s, goos string) int {
+// URL-decoded once, twice, by pathguard.AppendDecode, and, on a system
+// where a backslash separates nothing, decoded with its backslashes turned
+// to '/' (an application that turns "link\\file" into "link/file"), that
+// last one only with slash: it finds an input in a path, but is no proof
+// that an input climbed (ClimbingInput) or is the whole path. It returns
+// how many there are; form(i) is the i-th.
+func (f *pathForms) of(s, goos string) int { return f.forms(s, goos, false) }
+
+func (f *pathForms) forms(s, goos string, slash bool) int {
 	n := 0
 	if k, changed := unescapeTo(s, &f.once); changed && k > 0 {
 		f.lens[0] = k
@@ -420,16 +426,24 @@ func (f *pathForms) of(s, goos string) int {
 		f.lens[2] = len(d)
 		n = f.keep(n, s, 2)
 	}
+	if slash && goos != "windows" && strings.IndexByte(s, '\\') >= 0 {
+		if d := pathguard.AppendDecode(f.slash[:0], s, "windows"); len(d) > 0 && len(d) <= maxDecoded {
+			f.lens[3] = len(d)
+			n = f.keep(n, s, 3)
+		}
+	}
 	return n
 }
 
-// raw returns form k (0 once, 1 twice, 2 full), pointing into f.
+// raw returns form k (0 once, 1 twice, 2 full, 3 slash), pointing into f.
 func (f *pathForms) raw(k int) string {
 	switch k {
 	case 0:
 		return unsafe.String(&f.once[0], f.lens[0])
 	case 1:
 		return unsafe.String(&f.twice[0], f.lens[1])
+	case 3:
+		return unsafe.String(&f.slash[0], f.lens[3])
 	}
 	return unsafe.String(&f.full[0], f.lens[2])
 }

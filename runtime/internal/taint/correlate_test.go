@@ -304,7 +304,9 @@ func TestPathInputSpansForms(t *testing.T) {
 		{"overlong", "/u/../x", "%c0%ae%c0%ae/x", true},
 		{"%u", "/u/../x", "%u002e%u002e/x", true},
 		{"fullwidth", "/u/../x", "．．／x", true},
-		{"backslash is not a slash on linux", "/u/../x", `..\x`, false},
+		{"backslash turned into a slash by the application", "/u/../x", `..\x`, true},
+		{"backslash kept", "/u/..\\x", `..\x`, true},
+		{"link, backslash turned", "/srv/data/link/secret.txt", `link\secret.txt`, true},
 		{"word", "/u/abc/x", "abc", false},
 	} {
 		var out [MaxSpans]span.Span
