@@ -8,10 +8,12 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
@@ -38,8 +40,14 @@ type dialMark struct {
 	hostDynamic   bool   // it came from a dynamic part
 	hostFromInput bool   // a request input chose it
 
+	// slots are the entries of the inflight table the call holds (see
+	// inflight.go); guarded by inflight.mu.
+	slots  [maxSlotsPerMark]int16
+	nslots int
+
 	mu        sync.Mutex
 	redirects []string // hosts an HTTP client was redirected to (see redirectPolicy)
+	reported  []string // redirect hosts already reported when the redirect was followed
 }
 
 // redirectedTo reports whether an HTTP redirect of the call led to host.
@@ -54,17 +62,43 @@ func (m *dialMark) redirectedTo(host string) bool {
 	return false
 }
 
+// wasReported reports whether a finding was already reported for a
+// redirect to host.
+func (m *dialMark) wasReported(host string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, h := range m.reported {
+		if h == host {
+			return true
+		}
+	}
+	return false
+}
+
 // redirectPolicy returns c's redirect policy (net/http's default when nil)
 // recording each redirect's host in the mark, so the dial it leads to is
 // judged as a host the code did not write. Dials to other hosts (the
 // resolver's name servers, a proxy, a custom DialContext's fixed address)
 // are not redirects.
+//
+// A redirect to another host that is an internal or metadata address as
+// written (a literal or numeric IP, localhost, a metadata name) is judged
+// here, before anything is dialed: whatever dialer the client's transport
+// has (one that drops the context, a SOCKS dialer), the redirect is
+// refused. A name is judged at the dial, on the address it resolves to.
 func (m *dialMark) redirectPolicy(c *http.Client) func(*http.Request, []*http.Request) error {
 	next := c.CheckRedirect
 	return func(req *http.Request, via []*http.Request) error {
+		host := strings.TrimSuffix(strings.ToLower(req.URL.Hostname()), ".")
 		m.mu.Lock()
-		m.redirects = append(m.redirects, strings.TrimSuffix(strings.ToLower(req.URL.Hostname()), "."))
+		m.redirects = append(m.redirects, host)
 		m.mu.Unlock()
+		m.enterRedirect(req.URL)
+		if host != m.host {
+			if err := m.judgeRedirect(req.Context(), host); err != nil {
+				return err
+			}
+		}
 		if next != nil {
 			return next(req, via)
 		}
@@ -73,6 +107,27 @@ func (m *dialMark) redirectPolicy(c *http.Client) func(*http.Request, []*http.Re
 		}
 		return nil
 	}
+}
+
+// judgeRedirect judges a redirect to host by what its text says.
+func (m *dialMark) judgeRedirect(ctx context.Context, host string) error {
+	c := ssrf.ClassifyHost(host)
+	if c == ssrf.Public || c == ssrf.Invalid {
+		return nil
+	}
+	return judge.JudgeValue((*callsite.Site)(m.site), reqctx.CurrentRequest(ctx), func() (Finding, bool) {
+		if ssrfAllowlist().Allowed(host, netip.Addr{}) {
+			return Finding{}, false
+		}
+		rule := ssrf.RuleInternal
+		if c == ssrf.Metadata {
+			rule = ssrf.RuleMetadata
+		}
+		m.mu.Lock()
+		m.reported = append(m.reported, host)
+		m.mu.Unlock()
+		return Finding{Rule: rule, Detail: "a redirect led to " + host + " (" + c.String() + ")", Value: host}, true
+	})
 }
 
 type markKey struct{}
@@ -123,13 +178,18 @@ func hostOf(raw string) string {
 	return strings.TrimSuffix(strings.ToLower(h), ".")
 }
 
-// dialCheck judges the address package net is about to connect to, for a
-// dial that one of the hooks started. address is the one given to the
-// dialer, resolved is what it resolved to.
+// dialCheck judges the address package net is about to connect to. address
+// is the one given to the dialer, resolved is what it resolved to. A dial
+// one of the hooks started (its context carries the mark), or that is part
+// of an HTTP client call in progress (see inflight.go), is judged with what
+// the hook knew; any other dial only for a name that resolves to a cloud
+// metadata address.
 func dialCheck(ctx context.Context, network, address string, resolved net.Addr) error {
 	m, _ := ctx.Value(markKey{}).(*dialMark)
 	if m == nil {
-		return nil
+		if m = inflightMark(address); m == nil {
+			return unmarkedCheck(ctx, address, resolved)
+		}
 	}
 	ip, ok := addrOf(resolved)
 	if !ok {
@@ -142,20 +202,92 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	// A host an HTTP redirect chose: the code did not write it, whatever
 	// the first URL was.
 	redirected := host != m.host && m.redirectedTo(host)
+	if redirected && m.wasReported(host) {
+		return nil // reported when the redirect was followed
+	}
 	dynamic := m.hostDynamic || redirected
-	return judge.JudgeValue((*callsite.Site)(m.site), reqctx.CurrentRequest(ctx), func() (Finding, bool) {
-		f, ok := ssrf.CheckResolved(ip, host, dynamic, ssrfAllowlist())
-		if !ok || f.Rule == ssrf.RuleInternal && !m.hostFromInput && !redirected {
-			// An internal address is a finding when a request input or a
-			// redirect chose the host (see templateNet.judge).
+	req := reqctx.CurrentRequest(ctx)
+	return judge.JudgeValue((*callsite.Site)(m.site), req, func() (Finding, bool) {
+		allow := ssrfAllowlist()
+		f, ok := ssrf.CheckResolved(ip, host, dynamic, allow)
+		if !ok {
 			return Finding{}, false
 		}
 		detail := "connecting to " + ip.String() + ", which " + host + " resolved to"
 		if redirected {
 			detail = "a redirect led to " + host + " (" + ip.String() + ")"
+		} else if f.Rule == ssrf.RuleInternal && !m.hostFromInput {
+			// An internal address is a finding when a request input or a
+			// redirect chose the host (see templateNet.judge), or, outside
+			// any request, when the host was stored at run time: written
+			// neither in the program nor in its configuration.
+			if req != nil || !m.hostDynamic || host != m.host || configured(host) {
+				return Finding{}, false
+			}
+			detail = "a destination stored at run time (in neither the program nor its configuration) leads to " +
+				ip.String() + "; allow.ssrf_hosts entry to allow it: " + strconv.Quote(allowEntry(host))
 		}
 		return Finding{Rule: f.Rule, Detail: detail, Value: address}, true
 	})
+}
+
+// allowEntry is the allow.ssrf_hosts entry that allows host: the host
+// itself, a name or an address without brackets.
+func allowEntry(host string) string { return strings.Trim(host, "[]") }
+
+// entryDialSite names dials no hook started in events.
+var entryDialSite = &callsite.Site{Package: "net", Sink: "net dial entry point", Family: event.FamilyNet, Entry: true}
+
+// unmarkedCheck judges a dial no hook started: a name that resolves to a
+// cloud metadata address is a finding whoever dials it; an address written
+// as an IP (a cloud SDK's 169.254.169.254) and the metadata names
+// (metadata.google.internal) are not.
+func unmarkedCheck(ctx context.Context, address string, resolved net.Addr) error {
+	if !maybeMetadata(resolved) {
+		return nil
+	}
+	ip, ok := addrOf(resolved)
+	if !ok || ssrf.ClassifyAddr(ip) != ssrf.Metadata {
+		return nil
+	}
+	host := hostOf(address)
+	if _, err := netip.ParseAddr(host); err == nil || ssrf.ClassifyHost(host) == ssrf.Metadata || isProxy(address) {
+		return nil
+	}
+	return judge.JudgeValue(entryDialSite, reqctx.CurrentRequest(ctx), func() (Finding, bool) {
+		if ssrfAllowlist().Allowed(host, ip) {
+			return Finding{}, false
+		}
+		return Finding{Rule: ssrf.RuleMetadata, Detail: "the name " + host + " resolved to the metadata address " + ip.String(), Value: address}, true
+	})
+}
+
+// maybeMetadata is a quick test, for the dials no hook started: false when
+// the address cannot be a cloud metadata address (169.254/16, 100/8,
+// 168.63/16 and their IPv4-in-IPv6 forms, fd00::/8).
+func maybeMetadata(a net.Addr) bool {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ip = a.IP
+	case *net.UDPAddr:
+		ip = a.IP
+	case *net.IPAddr:
+		ip = a.IP
+	default:
+		return false
+	}
+	if len(ip) == net.IPv6len && ip[0] == 0xfd {
+		return true
+	}
+	if len(ip) < 4 {
+		return false
+	}
+	switch ip[len(ip)-4] {
+	case 169, 100, 168:
+		return true
+	}
+	return false
 }
 
 // addrOf returns the IP address a dial connects to; ok is false for an

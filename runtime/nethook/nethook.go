@@ -15,6 +15,7 @@ import (
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/literal"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -41,36 +42,56 @@ func dialErr(network, address string, err error) error {
 
 // NetDial is the hook for net.Dial.
 func NetDial(site *Site, network, address string) (net.Conn, error) {
-	if err := checkAddr(nil, site, 1, network, address); err != nil {
-		return nil, dialErr(network, address, err)
+	ctx, err := dialContext(nil, site, 1, network, address)
+	if err != nil {
+		return nil, err
 	}
 	var d net.Dialer
-	return d.DialContext(markedContext(nil, site, 1, address), network, address)
+	return d.DialContext(ctx, network, address)
 }
 
 // NetDialTimeout is the hook for net.DialTimeout.
 func NetDialTimeout(site *Site, network, address string, timeout time.Duration) (net.Conn, error) {
-	if err := checkAddr(nil, site, 1, network, address); err != nil {
-		return nil, dialErr(network, address, err)
+	ctx, err := dialContext(nil, site, 1, network, address)
+	if err != nil {
+		return nil, err
 	}
 	d := net.Dialer{Timeout: timeout}
-	return d.DialContext(markedContext(nil, site, 1, address), network, address)
+	return d.DialContext(ctx, network, address)
 }
 
 // DialerDial is the hook for (*net.Dialer).Dial.
 func DialerDial(site *Site, d *net.Dialer, network, address string) (net.Conn, error) {
-	if err := checkAddr(nil, site, 1, network, address); err != nil {
-		return nil, dialErr(network, address, err)
+	ctx, err := dialContext(nil, site, 1, network, address)
+	if err != nil {
+		return nil, err
 	}
-	return d.DialContext(markedContext(nil, site, 1, address), network, address)
+	return d.DialContext(ctx, network, address)
 }
 
 // DialerDialContext is the hook for (*net.Dialer).DialContext.
 func DialerDialContext(site *Site, d *net.Dialer, ctx context.Context, network, address string) (net.Conn, error) {
-	if err := checkAddr(ctx, site, 2, network, address); err != nil {
+	dctx, err := dialContext(ctx, site, 2, network, address)
+	if err != nil {
+		return nil, err
+	}
+	return d.DialContext(dctx, network, address)
+}
+
+// dialContext judges a dial's address at its call site and returns the
+// context to dial with, carrying the mark. A dial that is part of an HTTP
+// client call a hook made (a transport's custom DialContext: its context
+// carries the call's mark, or it dropped the context and dials an address
+// the call leads to) is the call's: its site judged the URL, and the
+// mark's provenance and redirects judge the address connected to.
+func dialContext(ctx context.Context, site *Site, arg int, network, address string) (context.Context, error) {
+	if octx, ok := outerMark(ctx, address); ok {
+		return octx, nil
+	}
+	if err := checkAddr(ctx, site, arg, network, address); err != nil {
 		return nil, dialErr(network, address, err)
 	}
-	return d.DialContext(markedContext(ctx, site, 2, address), network, address)
+	return markedContext(ctx, site, arg, address), nil
 }
 
 func urlErr(method, rawURL string, err error) error {
@@ -110,6 +131,8 @@ func ClientDo(site *Site, c *http.Client, req *http.Request) (*http.Response, er
 		return nil, urlErr(urlOp(req.Method), u, err)
 	}
 	ctx, m := mark(req.Context(), site, -1, u)
+	m.enter(req.URL)
+	defer m.leave()
 	return markedClient(c, m).Do(req.WithContext(ctx))
 }
 
@@ -150,6 +173,8 @@ func clientSend(site *Site, c *http.Client, method, rawURL, contentType string, 
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	m.enter(req.URL)
+	defer m.leave()
 	return markedClient(c, m).Do(req)
 }
 
@@ -250,7 +275,7 @@ func (templateNet) judge(site *Site, arg int, raw string, req *reqctx.Request) (
 // the request's inputs does. known is false when neither a template nor an
 // input tells.
 func hostOrigin(site *Site, arg int, raw string, req *reqctx.Request) (dynamic, known bool, input *taint.Input) {
-	if site.Static {
+	if site.Static || programString(raw) {
 		return false, true, nil
 	}
 	hs, he := hostRange(raw)
@@ -415,6 +440,12 @@ type (
 )
 
 var detector NetDetector = templateNet{}
+
+// programString reports whether s is one of the program's string
+// constants (package literal): a URL or address written whole in the
+// program, such as a cloud SDK's metadata endpoint, even when it reaches
+// the call through a variable or a struct field. Tests replace it.
+var programString = literal.Is
 
 // SetDetector replaces the network detector; nil keeps the current one. It
 // is meant for tests and start-up, before sinks are called concurrently.
