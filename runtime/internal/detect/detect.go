@@ -236,7 +236,6 @@ func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.
 // the real-world suite showed libraries passing such paths (afero's tests).
 type basicPath struct{}
 
-//
 // Outside a request nothing is reported: no input can be in the path, and
 // the call fails with the operating system's error on its own (a library's
 // test feeding a NUL path to check that error).
