@@ -149,7 +149,14 @@ func (b *BodyTee) Captured() []byte {
 //     iterates over the parameters.
 //   - Path segments are cut from the escaped path and unescaped one by one,
 //     so that an encoded slash stays inside its segment; Name is the
-//     segment's index (0 for the first non-empty one).
+//     segment's index (0 for the first non-empty one). A route parameter
+//     may span segments (/raw/{path...}, /compare/{base}...{head} with a
+//     head holding '/'): the wildcards of net/http's pattern that matched
+//     (r.Pattern) are inputs with their whole value, named by the
+//     wildcard, and so is, for any router, the rest of the path from each
+//     segment after the first ("1..", "2..", at most 8, when it spans two
+//     segments at least); a value holding "..." (a revision range) also
+//     gives its parts.
 //   - Header inputs are named by the canonical header name (Source
 //     "header"); r.Host is not an input, and neither is any header that
 //     skipHeader excludes, Authorization among them.
@@ -196,6 +203,8 @@ func Inputs(r *http.Request, body *BodyTee) []taint.Input {
 
 	if r.URL != nil {
 		c.path(r.URL.EscapedPath())
+		c.params(r)
+		c.spans(r.URL.EscapedPath())
 	}
 	if len(r.Header["Cookie"]) > 0 {
 		for _, ck := range r.Cookies() {
@@ -322,6 +331,82 @@ func (c *collector) path(p string) {
 		}
 		c.add("path", strconv.Itoa(idx), v)
 		idx++
+	}
+}
+
+// maxSpanning bounds the rest-of-path inputs of one request.
+const maxSpanning = 8
+
+// params adds the values of the wildcards of r's net/http pattern that
+// hold a '/' (a {name...} wildcard, or an escaped slash), and their parts.
+func (c *collector) params(r *http.Request) {
+	pat := r.Pattern
+	for pat != "" && !c.full() {
+		i := strings.IndexByte(pat, '{')
+		if i < 0 {
+			return
+		}
+		j := strings.IndexByte(pat[i:], '}')
+		if j < 0 {
+			return
+		}
+		name := strings.TrimSuffix(pat[i+1:i+j], "...")
+		pat = pat[i+j+1:]
+		if v := r.PathValue(name); strings.IndexByte(v, '/') >= 0 {
+			c.spanning(name, v)
+		}
+	}
+}
+
+// spans adds the rest of the escaped path p from each segment after the
+// first, unescaped, when it spans two segments at least: the value of a
+// route parameter that takes the rest of the path, whatever the router.
+func (c *collector) spans(p string) {
+	idx, n := 0, 0
+	for p != "" && n < maxSpanning && !c.full() {
+		if p[0] == '/' {
+			p = p[1:]
+			continue
+		}
+		if idx > 0 {
+			if strings.IndexByte(strings.TrimRight(p, "/"), '/') < 0 {
+				return // one segment left: the segment inputs have it
+			}
+			v := p
+			if strings.IndexByte(v, '%') >= 0 {
+				if u, err := url.PathUnescape(v); err == nil {
+					v = u
+				}
+			}
+			c.spanning(strconv.Itoa(idx)+"..", v)
+			n++
+		}
+		k := strings.IndexByte(p, '/')
+		if k < 0 {
+			return
+		}
+		p = p[k:]
+		idx++
+	}
+}
+
+// spanning adds a path value that spans segments, and, when it holds
+// "...", its parts (a revision range base...head).
+func (c *collector) spanning(name, v string) {
+	c.add("path", name, v)
+	if !strings.Contains(v, "...") {
+		return
+	}
+	for v != "" && !c.full() {
+		part, rest, found := strings.Cut(v, "...")
+		if !found {
+			c.add("path", name, part)
+			return
+		}
+		if part != "" {
+			c.add("path", name, part)
+		}
+		v = rest
 	}
 }
 

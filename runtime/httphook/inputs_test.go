@@ -323,6 +323,8 @@ func TestInputs(t *testing.T) {
 				input("path", "1", "../../etc/passwd"),
 				input("path", "2", "a%2e"),
 				input("path", "2", "a."),
+				input("path", "1..", "../../etc/passwd/a%2e/"),
+				input("path", "1..", "../../etc/passwd/a./"),
 			},
 		},
 		{
