@@ -200,6 +200,9 @@ func Inputs(r *http.Request, body *BodyTee) []taint.Input {
 	if len(captured) > 0 && (ct == "application/xml" || ct == "text/xml" || strings.HasSuffix(ct, "+xml")) {
 		c.xml(captured)
 	}
+	if len(captured) > 0 {
+		c.archive(captured)
+	}
 
 	if r.URL != nil {
 		c.path(r.URL.EscapedPath())
@@ -332,6 +335,81 @@ func (c *collector) path(p string) {
 		c.add("path", strconv.Itoa(idx), v)
 		idx++
 	}
+}
+
+// maxArchiveNames bounds the archive entry names taken from one body.
+const maxArchiveNames = 16
+
+// archive adds the entry names of a zip or tar archive in the captured
+// body (sent raw or as a multipart file) that are not local paths: an
+// absolute name, or one with a ".." segment (zip slip, tar slip). The
+// names are read where they lie uncompressed: a zip's local file headers,
+// a tar's headers (found by their "ustar" magic).
+func (c *collector) archive(b []byte) {
+	n := 0
+	for off := 0; n < maxArchiveNames && !c.full(); {
+		i := bytes.Index(b[off:], []byte("PK\x03\x04"))
+		if i < 0 {
+			break
+		}
+		h := off + i
+		off = h + 4
+		if h+30 > len(b) {
+			break
+		}
+		l := int(b[h+26]) | int(b[h+27])<<8
+		if h+30+l > len(b) {
+			break
+		}
+		if name := string(b[h+30 : h+30+l]); !localName(name) {
+			c.add("archive", "zip", name)
+			n++
+		}
+	}
+	for off := 0; n < maxArchiveNames && !c.full(); {
+		i := bytes.Index(b[off:], []byte("ustar"))
+		if i < 0 {
+			break
+		}
+		m := off + i
+		off = m + 5
+		if m < 257 {
+			continue
+		}
+		hdr := b[m-257:]
+		name := hdr[:100]
+		if k := bytes.IndexByte(name, 0); k >= 0 {
+			name = name[:k]
+		}
+		if len(hdr) >= 345+155 && bytes.Equal(hdr[257:263], []byte("ustar\x00")) {
+			if prefix := hdr[345 : 345+155]; prefix[0] != 0 {
+				if k := bytes.IndexByte(prefix, 0); k >= 0 {
+					prefix = prefix[:k]
+				}
+				name = append(append(append([]byte(nil), prefix...), '/'), name...)
+			}
+		}
+		if s := string(name); s != "" && !localName(s) {
+			c.add("archive", "tar", s)
+			n++
+		}
+	}
+}
+
+// localName reports whether an archive entry name stays below the
+// directory it is extracted to: relative, without a ".." segment
+// (backslashes taken as separators too).
+func localName(name string) bool {
+	name = strings.ReplaceAll(name, "\\", "/")
+	if strings.HasPrefix(name, "/") || len(name) > 1 && name[1] == ':' {
+		return false
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // maxSpanning bounds the rest-of-path inputs of one request.
