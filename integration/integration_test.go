@@ -270,6 +270,13 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 			if method == "GET" {
 				method = "POST"
 			}
+		case "-f": // the body is the file's content
+			b, err := os.ReadFile(ts.MkAbs(args[1]))
+			ts.Check(err)
+			body = string(b)
+			if method == "GET" {
+				method = "POST"
+			}
 		case "-H":
 			k, v, _ := strings.Cut(args[1], ":")
 			header = append(header, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
@@ -279,7 +286,7 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 		args = args[2:]
 	}
 	if neg || len(args) != 3 {
-		ts.Fatalf("usage: http [-X METHOD] [-d BODY] [-H 'Name: value']... NAME PATH WANT-STATUS")
+		ts.Fatalf("usage: http [-X METHOD] [-d BODY | -f FILE] [-H 'Name: value']... NAME PATH WANT-STATUS")
 	}
 	s := lookupServer(ts, args[0])
 	if s == nil {

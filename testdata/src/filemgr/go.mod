@@ -1,0 +1,3 @@
+module example.com/filemgr
+
+go 1.22
