@@ -265,7 +265,9 @@ func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, re
 // Whatever the request, an argument the program did not write that the
 // program run parses as a dangerous option (storedOptionFinding), and a
 // URL handed to a program that fetches it (childURLFinding), are judged
-// too; and so is a shell that a request input chose.
+// too; and so are a shell that a request input chose, and a path in the
+// argv that a request input made climb out of its directory
+// (commandPathFinding).
 func CommandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
 	if f, ok := argvFinding(site, off, argv, req, inputsOnly); ok {
 		return f, true
@@ -276,6 +278,9 @@ func CommandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 		}
 	}
 	if f, ok := storedOptionFinding(site, off, argv, req); ok {
+		return f, true
+	}
+	if f, ok := commandPathFinding(argv, req); ok {
 		return f, true
 	}
 	return childURLFinding(argv, req)

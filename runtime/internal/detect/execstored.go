@@ -10,6 +10,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
+	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
@@ -195,4 +196,59 @@ func trimExe(s string) string {
 		return s[:len(s)-4]
 	}
 	return s
+}
+
+// commandPathFinding reports a program path or an argument that a
+// request input put in the argv and that climbs with ".." out of the
+// directory written before it, or out of the directory the command runs
+// in: judged as a path handed to os.Open is (a command allowlisted by a
+// pattern but given as <scope>/tools/../../bin/sh, "cat
+// ../../../outside/secret.txt" run in the user's folder). The input is
+// found in the argument, or the argument is one of an input's words
+// (strings.Fields(input) passed as program and arguments).
+func commandPathFinding(argv []string, req *reqctx.Request) (Finding, bool) {
+	if req == nil {
+		return Finding{}, false
+	}
+	for _, a := range argv {
+		if !strings.Contains(a, "..") || literal.Is(a) {
+			continue
+		}
+		var buf [taint.MaxSpans]span.Span
+		var which [taint.MaxSpans]int
+		n := requestInputSpans(req, a, &buf, &which)
+		var in *taint.Input
+		if n > 0 {
+			in = &req.Inputs()[which[0]]
+		} else if k := wordInput(req, a); k >= 0 {
+			buf[0], n, in = span.Span{Start: 0, End: len(a)}, 1, &req.Inputs()[k]
+		} else {
+			continue
+		}
+		if f, ok := pathguard.Check(a, buf[:n], nil); ok && f.Rule == pathguard.RuleTraversal {
+			return Finding{Rule: f.Rule, Detail: "a request input in the command climbs out of the directory it runs in", Value: a,
+				Start: f.Start, End: f.End, Input: in}, true
+		}
+	}
+	return Finding{}, false
+}
+
+// wordInput returns the index in req.Inputs() of an input one of whose
+// whitespace-separated words is w, or -1.
+func wordInput(req *reqctx.Request, w string) int {
+	inputs := req.Inputs()
+	for i := range inputs {
+		v := inputs[i].Value
+		for {
+			j := strings.Index(v, w)
+			if j < 0 {
+				break
+			}
+			if (j == 0 || isSpaceByte(v[j-1])) && (j+len(w) == len(v) || isSpaceByte(v[j+len(w)])) {
+				return i
+			}
+			v = v[j+1:]
+		}
+	}
+	return -1
 }

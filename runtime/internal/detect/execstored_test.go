@@ -68,6 +68,12 @@ func TestArgvByOrigin(t *testing.T) {
 		{"clone from a constant", opaque, []string{"git", "clone", "http://169.254.169.254/x"}, nil, ""},
 		{"clone from a public host", opaque, []string{"git", "clone", heap("https://198.51.100.7/r.git")}, query("url", "https://198.51.100.7/r.git"), ""},
 		{"git ext transport", opaque, []string{"git", "clone", heap("ext::sh -c touch% /tmp/x"), "dir"}, nil, shell.RuleArgumentInjection},
+		// Paths in the argv that climb out of where the command runs.
+		{"cat climbing out", opaque, []string{"cat", heap("../../../outside/secret.txt")}, query("cmd", "cat ../../../outside/secret.txt"), "path-traversal"},
+		{"a program path climbing out", opaque, []string{heap("tools/../../../bin/sh"), "-x"}, query("prog", "tools/../../../bin/sh"), shell.RuleArgv0Dynamic},
+		{"under a written directory", opaque, []string{"cat", heap("uploads/" + "../../etc/passwd")}, query("name", "../../etc/passwd"), "path-traversal"},
+		{"a relative path that stays", opaque, []string{"cat", heap("docs/../README.md")}, query("cmd", "cat docs/../README.md"), ""},
+		{"dots not from the request", opaque, []string{"cat", heap("../shared/notes.txt")}, query("q", "notes"), ""},
 		{"a name resolving to loopback", opaque, []string{"git", "ls-remote", heap("http://internal.test/r.git")}, query("url", "http://internal.test/r.git"), ssrf.RuleInternal},
 	}
 	old := ResolveHost
