@@ -58,6 +58,19 @@ func pathInputFindingOS(req *reqctx.Request, p string, bases []string, goos stri
 	if i := taint.ClimbingInput(inputs, p, goos); i >= 0 {
 		return Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: p, Input: &inputs[i]}, true
 	}
+	// An input too plain to be searched ("dangle", a word) may still name
+	// the link the path ends with: only the symbolic-link rule judges it.
+	for i := range inputs {
+		v := inputs[i].Value
+		if v == "" || len(v) >= len(p) || p[len(p)-len(v)-1] != '/' || p[len(p)-len(v):] != v {
+			continue
+		}
+		f, found := pathguard.CheckOSLink(p, []span.Span{{Start: len(p) - len(v), End: len(p)}}, nil, goos, noFollow)
+		if found && f.Rule == pathguard.RuleSymlink {
+			return Finding{Rule: f.Rule, Detail: pathDetail(f.Rule, "a request input in the path"), Value: p, Start: f.Start, End: f.End, Input: &inputs[i]}, true
+		}
+		break
+	}
 	return Finding{}, false
 }
 

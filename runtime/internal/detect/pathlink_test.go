@@ -62,6 +62,8 @@ func TestPathThroughSymlink(t *testing.T) {
 		{"join, a user's dotfiles", join, "dotfiles/.ssh/authorized_keys", "dotfiles/.ssh/authorized_keys", ""},
 		{"opaque, a user's dotfiles", opaque, "dotfiles/.ssh/authorized_keys", "dotfiles/.ssh/authorized_keys", ""},
 		{"remove the link itself", remove, "link", "link", ""},
+		{"a word names the link", join, "link", "link", pathguard.RuleSymlink},
+		{"a word names a file", join, "docs", "docs", ""},
 		{"remove below the link", remove, "link/secret.txt", "link/secret.txt", pathguard.RuleSymlink},
 	}
 	for _, c := range cases {
