@@ -31,7 +31,10 @@ func loadConfigHosts() map[string]bool {
 	set := map[string]bool{}
 	var files []string
 	for _, kv := range os.Environ() {
-		_, v, _ := strings.Cut(kv, "=")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.EqualFold(k, "NO_PROXY") {
+			continue // the hosts reached without the proxy, not destinations
+		}
 		addHostWords(set, v)
 		files = appendConfigFile(files, v)
 	}

@@ -39,6 +39,7 @@ type dialMark struct {
 	host          string // the host the call site passed, without port
 	hostDynamic   bool   // it came from a dynamic part
 	hostFromInput bool   // a request input chose it
+	program       bool   // the program wrote it: a static site, a template's static host, a string constant
 
 	// slots are the entries of the inflight table the call holds (see
 	// inflight.go); guarded by inflight.mu.
@@ -144,8 +145,9 @@ func mark(ctx context.Context, site *Site, arg int, raw string) (context.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	dyn, _, input := hostOrigin(site, arg, raw, reqctx.CurrentRequest(ctx))
-	m := &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn || input != nil, hostFromInput: input != nil}
+	dyn, known, input := hostOrigin(site, arg, raw, reqctx.CurrentRequest(ctx))
+	m := &dialMark{site: site, host: hostOf(raw), hostDynamic: dyn || input != nil, hostFromInput: input != nil,
+		program: known && !dyn && input == nil}
 	return context.WithValue(ctx, markKey{}, m), m
 }
 
@@ -209,7 +211,15 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	req := reqctx.CurrentRequest(ctx)
 	return judge.JudgeValue((*callsite.Site)(m.site), req, func() (Finding, bool) {
 		allow := ssrfAllowlist()
+		// Outside a request, a host the program did not write may have
+		// been stored at run time (below); whatever the template said.
+		stored := req == nil && !m.program && !m.hostFromInput && !redirected && host == m.host
 		f, ok := ssrf.CheckResolved(ip, host, dynamic, allow)
+		if !ok && stored {
+			if f, ok = ssrf.CheckResolved(ip, host, true, allow); f.Rule != ssrf.RuleInternal {
+				ok = false // metadata: the first judgement's
+			}
+		}
 		if !ok {
 			return Finding{}, false
 		}
@@ -221,7 +231,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 			// redirect chose the host (see templateNet.judge), or, outside
 			// any request, when the host was stored at run time: written
 			// neither in the program nor in its configuration.
-			if req != nil || !m.hostDynamic || host != m.host || configured(host) {
+			if !stored || configured(host) {
 				return Finding{}, false
 			}
 			detail = "a destination stored at run time (in neither the program nor its configuration) leads to " +

@@ -10,6 +10,8 @@ import (
 // them. TestProgramStringIsTheProgramsHost restores package literal.
 func TestMain(m *testing.M) {
 	programString = func(string) bool { return false }
-	configHosts = func() map[string]bool { return map[string]bool{"upstream.internal": true, "10.0.0.7": true} }
+	configHosts = func() map[string]bool {
+		return map[string]bool{"upstream.internal": true, "10.0.0.7": true, "db.internal": true}
+	}
 	os.Exit(m.Run())
 }

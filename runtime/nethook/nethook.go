@@ -131,6 +131,9 @@ func ClientDo(site *Site, c *http.Client, req *http.Request) (*http.Response, er
 		return nil, urlErr(urlOp(req.Method), u, err)
 	}
 	ctx, m := mark(req.Context(), site, -1, u)
+	if programString(req.URL.Host) {
+		m.program = true // url.Parse keeps the host of a constant URL as a part of it
+	}
 	m.enter(req.URL)
 	defer m.leave()
 	return markedClient(c, m).Do(req.WithContext(ctx))

@@ -28,6 +28,7 @@ import (
 func TestStoredDestination(t *testing.T) {
 	dyn := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(-1, false, "", "")}}
 	static := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Static: true}
+	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
 	cases := []struct {
 		name          string
 		site          *rasp.Site
@@ -42,11 +43,13 @@ func TestStoredDestination(t *testing.T) {
 		{"configured upstream name", dyn, false, "http://upstream.internal:80/x", "10.0.0.5:80", false},
 		{"configured upstream address", dyn, false, "http://10.0.0.7:80/x", "10.0.0.7:80", false},
 		{"written in the program", static, false, "http://127.0.0.1:9999/hook", "127.0.0.1:9999", false},
+		{"opaque call (Client.Do), stored", opaque, false, "http://127.0.0.1:9999/hook", "127.0.0.1:9999", true},
+		{"opaque call, configured", opaque, false, "http://upstream.internal:80/x", "10.0.0.5:80", false},
 		{"in a request, no input chose it", dyn, true, "http://127.0.0.1:9999/hook", "127.0.0.1:9999", false},
 	}
 	for i, c := range cases {
-		if c.site == dyn {
-			c.site = &rasp.Site{File: "stored.go", Line: i + 1, Sink: dyn.Sink, Family: dyn.Family, Tmpls: dyn.Tmpls} // events are limited per site
+		if !c.site.Static {
+			c.site = &rasp.Site{File: "stored.go", Line: i + 1, Sink: c.site.Sink, Family: c.site.Family, Tmpls: c.site.Tmpls} // events are limited per site
 		}
 		events := inBlockMode(t, func() {
 			ctx := context.Background()

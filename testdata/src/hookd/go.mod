@@ -1,0 +1,3 @@
+module example.com/hookd
+
+go 1.22
