@@ -15,6 +15,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/configured"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -231,7 +232,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 			// redirect chose the host (see templateNet.judge), or, outside
 			// any request, when the host was stored at run time: written
 			// neither in the program nor in its configuration.
-			if !stored || configured(host) {
+			if !stored || configured.Host(host) {
 				return Finding{}, false
 			}
 			detail = "a destination stored at run time (in neither the program nor its configuration) leads to " +

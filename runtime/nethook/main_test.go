@@ -3,6 +3,8 @@ package nethook
 import (
 	"os"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/configured"
 )
 
 // TestMain makes every string of the tests a value read at run time: the
@@ -10,7 +12,7 @@ import (
 // them. TestProgramStringIsTheProgramsHost restores package literal.
 func TestMain(m *testing.M) {
 	programString = func(string) bool { return false }
-	configHosts = func() map[string]bool {
+	configured.Hosts = func() map[string]bool {
 		return map[string]bool{"upstream.internal": true, "10.0.0.7": true, "db.internal": true}
 	}
 	os.Exit(m.Run())

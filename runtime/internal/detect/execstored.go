@@ -2,9 +2,11 @@ package detect
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/configured"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/literal"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -104,7 +106,9 @@ var fetchPrograms = map[string]bool{"git": true, "curl": true, "wget": true}
 // childURLFinding judges the URL arguments of a program that fetches
 // (git clone/fetch/ls-remote, curl, wget) as the HTTP client's URL is
 // judged: a host chosen by a request input that is, or resolves to, an
-// internal address (ssrf-internal); a metadata endpoint (ssrf-metadata)
+// internal address (ssrf-internal), and outside any request one stored at
+// run time (named neither by the program nor by its configuration: package
+// configured); a metadata endpoint (ssrf-metadata)
 // whatever chose the URL, unless the program wrote it. Hosts in the
 // policy's allow.ssrf_hosts are never findings. git's ext:: transport, which runs a command, is
 // argument injection when the program did not write it.
@@ -148,6 +152,13 @@ func urlArgFinding(a string, req *reqctx.Request) (Finding, bool) {
 			return urlFinding(ssrf.RuleMetadata, a, host, in), true
 		case c.Internal() && in != nil && !allowedHost(host, ip):
 			return urlFinding(ssrf.RuleInternal, a, host, in), true
+		case c.Internal() && req == nil && !configured.Host(host) && !allowedHost(host, ip):
+			// Outside any request, a URL the program did not write and
+			// its configuration does not name was stored at run time (a
+			// mirror saved by a user) and fetched by a background job.
+			f := urlFinding(ssrf.RuleInternal, a, host, nil)
+			f.Detail = "a URL stored at run time (in neither the program nor its configuration) and handed to a program that fetches it reaches an internal address; allow.ssrf_hosts entry to allow it: " + strconv.Quote(strings.Trim(host, "[]"))
+			return f, true
 		}
 		return Finding{}, false
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/configured"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -54,7 +55,7 @@ func TestArgvByOrigin(t *testing.T) {
 		{"not a program with such options", opaque, []string{"echo", heap("--output=/tmp/x")}, nil, ""},
 		// The program's name: an input equal to it did not choose it.
 		{"git, a repository named git", opaque, []string{"git", "log", "--oneline"}, query("repo", "git"), ""},
-		{"git, from a struct field", opaque, []string{configured.name, "log"}, query("msg", "git"), ""},
+		{"git, from a struct field", opaque, []string{fromField.name, "log"}, query("msg", "git"), ""},
 		{"git read at run time", opaque, []string{heap("git"), "log"}, query("repo", "git"), shell.RuleArgv0Dynamic},
 		// The shell chosen by the input, its script in later words.
 		{"sh -c id", opaque, fields(`sh -c id`), query("cmd", `sh -c id`), shell.RuleArgv0Dynamic},
@@ -64,7 +65,7 @@ func TestArgvByOrigin(t *testing.T) {
 		{"clone from metadata, stored", opaque, []string{"git", "clone", heap("http://169.254.169.254/latest/meta-data/"), "dir"}, nil, ssrf.RuleMetadata},
 		{"clone from loopback, from the request", opaque, []string{"git", "clone", "--", heap("http://127.0.0.1:8080/r.git"), "dir"}, query("url", "http://127.0.0.1:8080/r.git"), ssrf.RuleInternal},
 		{"curl a loopback host in the request", opaque, []string{"curl", "-sS", heap("http://localhost:9/x")}, query("host", "localhost:9"), ssrf.RuleInternal},
-		{"clone from loopback, configured", opaque, []string{"git", "clone", heap("http://127.0.0.1:8080/r.git")}, nil, ""},
+		{"clone from loopback, configured (127.0.0.1 in the environment)", opaque, []string{"git", "clone", heap("http://127.0.0.1:8080/r.git")}, nil, ""},
 		{"clone from a constant", opaque, []string{"git", "clone", "http://169.254.169.254/x"}, nil, ""},
 		{"clone from a public host", opaque, []string{"git", "clone", heap("https://198.51.100.7/r.git")}, query("url", "https://198.51.100.7/r.git"), ""},
 		{"git ext transport", opaque, []string{"git", "clone", heap("ext::sh -c touch% /tmp/x"), "dir"}, nil, shell.RuleArgumentInjection},
@@ -76,6 +77,9 @@ func TestArgvByOrigin(t *testing.T) {
 		{"dots not from the request", opaque, []string{"cat", heap("../shared/notes.txt")}, query("q", "notes"), ""},
 		{"a name resolving to loopback", opaque, []string{"git", "ls-remote", heap("http://internal.test/r.git")}, query("url", "http://internal.test/r.git"), ssrf.RuleInternal},
 	}
+	oldHosts := configured.Hosts
+	configured.Hosts = func() map[string]bool { return map[string]bool{"127.0.0.1": true} }
+	defer func() { configured.Hosts = oldHosts }()
 	old := ResolveHost
 	ResolveHost = func(host string) []netip.Addr {
 		if host == "internal.test" {
@@ -110,7 +114,7 @@ func TestChildURLAllowlisted(t *testing.T) {
 
 type wrapperCmd struct{ name string }
 
-var configured = wrapperCmd{name: "git"}
+var fromField = wrapperCmd{name: "git"}
 
 func fields(s string) []string { return strings.Fields(heap(s)) }
 
@@ -125,5 +129,28 @@ func BenchmarkCommandClean(b *testing.B) {
 		if _, ok := CommandFinding(site, 1, argv, nil, false); ok {
 			b.Fatal("a finding")
 		}
+	}
+}
+
+// TestChildURLStored: outside any request, a URL stored at run time (its
+// host named neither by the program nor by its configuration) that leads
+// to an internal address is refused; a configured one is not, nor a
+// stored one fetched inside a request that did not choose it.
+func TestChildURLStored(t *testing.T) {
+	old := configured.Hosts
+	defer func() { configured.Hosts = old }()
+	configured.Hosts = func() map[string]bool { return map[string]bool{"10.0.0.7": true} }
+	stored := []string{"git", "fetch", heap("http://127.0.0.1:8080/mirror.git")}
+	f, ok := CommandFinding(entryExec, 0, stored, nil, false)
+	if !ok || f.Rule != ssrf.RuleInternal || !strings.Contains(f.Detail, `allow.ssrf_hosts entry to allow it: "127.0.0.1"`) {
+		t.Errorf("a stored mirror: %+v %v", f, ok)
+	}
+	configuredURL := []string{"git", "fetch", heap("http://10.0.0.7/mirror.git")}
+	if f, ok := CommandFinding(entryExec, 0, configuredURL, nil, false); ok {
+		t.Errorf("a configured mirror: %+v", f)
+	}
+	req := reqctx.NewRequest("r", "POST", "/sync", "127.0.0.1", reqctx.Fixed{{Source: "query", Name: "repo", Value: "demo"}})
+	if f, ok := CommandFinding(entryExec, 0, stored, req, false); ok {
+		t.Errorf("in a request that did not choose it: %+v", f)
 	}
 }

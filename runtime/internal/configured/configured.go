@@ -1,4 +1,13 @@
-package nethook
+// Package configured tells whether the program's configuration names a
+// host. A destination reached outside any request whose host is neither
+// written in the program (package literal) nor named by its configuration
+// was stored at run time: by users (a webhook or mirror URL saved by an
+// earlier request), never by the operator. The configuration is what the
+// process was started with: the values of its environment, its arguments
+// (flags), and the text of the configuration files they name. It is read
+// once, the first time a check needs it (a destination at an internal
+// address outside a request).
+package configured
 
 import (
 	"bytes"
@@ -9,23 +18,15 @@ import (
 	"sync"
 )
 
-// A destination dialed outside any request whose host is neither written
-// in the program nor named by its configuration was stored at run time:
-// by users (a webhook or mirror URL saved by an earlier request), never by
-// the operator. The configuration is what the process was started with:
-// the values of its environment, its arguments (flags), and the text of
-// the configuration files they name. It is read once, the first time a
-// dial needs it (a dial to an internal address outside a request).
-
 const (
 	maxConfigFiles    = 32
 	maxConfigFileSize = 1 << 20
 	maxConfigHosts    = 1 << 16
 )
 
-// configHosts returns the host-like words of the configuration, lower
-// case. Tests replace it.
-var configHosts = sync.OnceValue(loadConfigHosts)
+// Hosts returns the host-like words of the configuration, lower case,
+// read the first time it is called. Tests replace it.
+var Hosts = sync.OnceValue(loadConfigHosts)
 
 func loadConfigHosts() map[string]bool {
 	set := map[string]bool{}
@@ -53,10 +54,10 @@ func loadConfigHosts() map[string]bool {
 	return set
 }
 
-// configured reports whether host (lower case, without port or brackets)
-// is named by the configuration.
-func configured(host string) bool {
-	return host != "" && configHosts()[strings.TrimSuffix(host, ".")]
+// Host reports whether the configuration names host (a name or an
+// address, without port or brackets; any case).
+func Host(host string) bool {
+	return host != "" && Hosts()[strings.ToLower(strings.TrimSuffix(host, "."))]
 }
 
 // configExts are the extensions of files that hold configuration. A data
