@@ -8,6 +8,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/literal"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/pathjoin"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/span"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -371,7 +372,9 @@ func argvFinding(site *callsite.Site, off int, argv []string, req *reqctx.Reques
 // templatePath judges paths with package pathguard where the call site's
 // template tells the dynamic parts, by the request's inputs where it does
 // not (PathInputFinding), and with basicPath when neither tells. A
-// path-nul-byte finding outside a request is dropped (see basicPath).
+// path-nul-byte finding outside a request is dropped (see basicPath). A
+// path that none of these explains but that a join made climb is a
+// traversal (JoinFinding).
 type templatePath struct{}
 
 func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqctx.Request) (Finding, bool) {
@@ -379,7 +382,23 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 	if found && req == nil && f.Rule == pathguard.RuleNulByte {
 		return Finding{}, false
 	}
+	if !found {
+		return JoinFinding(p)
+	}
 	return f, found
+}
+
+// JoinFinding reports a path-traversal when p is the result of a
+// filepath.Join or path.Join (or a directory of it, still outside) in
+// which a dynamic element climbed above the elements joined before it:
+// the ".." is cleaned away, and whatever its source (an archive's entry
+// name, a file, a database, a request) it left the directory the program
+// joined it under. See package pathjoin.
+func JoinFinding(p string) (Finding, bool) {
+	if !pathjoin.Lookup(p) {
+		return Finding{}, false
+	}
+	return Finding{Rule: pathguard.RuleTraversal, Detail: "a part joined to the path climbed above the part before it", Value: p}, true
 }
 
 func templatePathFinding(site *callsite.Site, arg int, p string, req *reqctx.Request) (Finding, bool) {

@@ -67,17 +67,25 @@ func EntrySQL(ctx context.Context, drv driver.Driver, query string) (err error) 
 }
 
 // EntryOpen is the hook of os.OpenFile: it judges a path about to be
-// opened (whatever the flags), for the goroutine's request.
+// opened (whatever the flags), for the goroutine's request; in a request
+// or not, a path that a join made climb (see detect.JoinFinding).
 func EntryOpen(name string, _ int) error {
 	if reqctx.TakeEntryJudged(reqctx.StringData(name)) {
 		return nil
 	}
 	req := reqctx.CurrentRequest(nil)
 	if req == nil {
-		return nil
+		if _, found := detect.JoinFinding(name); !found {
+			return nil
+		}
 	}
 	return judge.JudgePath(entryFileSite, req, func() (judge.Finding, bool) {
-		return detect.PathInputFinding(req, name, judge.CurrentPolicy().PathBases())
+		if req != nil {
+			if f, found := detect.PathInputFinding(req, name, judge.CurrentPolicy().PathBases()); found {
+				return f, true
+			}
+		}
+		return detect.JoinFinding(name)
 	})
 }
 
