@@ -696,8 +696,9 @@ var runtimeLines struct {
 	lines []string
 }
 
-// eventLines returns lines the runtime itself writes: a finding, and the
-// event of a policy reload that failed. They are made by the runtime's
+// eventLines returns lines the runtime itself writes: the record of what
+// is active (written before a process's first finding), a finding, and
+// the event of a policy reload that failed. They are made by the runtime's
 // own hooks, with RASP_EVENTS naming a file, so they are what the
 // container's log holds (the same lines go to standard error when
 // RASP_EVENTS is not set).
@@ -726,7 +727,7 @@ func eventLines(t *testing.T) []string {
 			t.Fatal("a bad policy file reloaded")
 		}
 
-		want := []string{event.MsgFinding, "rasp policy reload failed"}
+		want := []string{"rasp active", event.MsgFinding, "rasp policy reload failed"}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			data, _ := os.ReadFile(file)
