@@ -180,6 +180,9 @@ func (fr *fileRewriter) run() {
 			if kind == types.MethodExpr {
 				return true // a call of a method expression: rewritten as a value below
 			}
+			if s.Advice == spec.Propagate && fr.constantAfterFirst(n) {
+				return true // filepath.Join(dir, "..", "x"): nothing dynamic to remember
+			}
 			if err := fr.rewriteCall(n, fun, sel, fn, s); err != nil {
 				fr.notCovered(n.Lparen, s, err)
 			}
@@ -458,7 +461,12 @@ func (fr *fileRewriter) rewriteCall(call *ast.CallExpr, fun ast.Expr, sel *types
 			return err
 		}
 	}
-	site := fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call, fn), fr.templates(call, fn))
+	var site string
+	if s.Advice == spec.Propagate {
+		site = fr.newSite(call.Lparen, s, MechanismCall, false, nil) // judges nothing: no template
+	} else {
+		site = fr.newSite(call.Lparen, s, MechanismCall, fr.staticArgs(call, fn), fr.templates(call, fn))
+	}
 	sep := ""
 	if len(call.Args) > 0 {
 		sep = ", "
@@ -472,6 +480,21 @@ func (fr *fileRewriter) rewriteCall(call *ast.CallExpr, fun ast.Expr, sel *types
 	fr.add(call.Pos(), x.Pos(), fr.hook(s)+"("+site+", "+pre)
 	fr.add(x.End(), call.Lparen+1, post+sep)
 	return nil
+}
+
+// constantAfterFirst reports whether every argument of call after the
+// first is a constant: a join whose later elements the programmer wrote
+// cannot climb by a dynamic part, and a propagate call is left as written.
+func (fr *fileRewriter) constantAfterFirst(call *ast.CallExpr) bool {
+	if call.Ellipsis.IsValid() {
+		return false
+	}
+	for _, a := range call.Args[min(1, len(call.Args)):] {
+		if tv, ok := fr.pkg.Info.Types[a]; !ok || tv.Value == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // rewriteValue replaces a function value, method value or method expression

@@ -33,7 +33,15 @@ const (
 	Check     = "check"      // the call is wrapped in the runtime's SQL check in Dialect
 	Wrap      = "wrap"       // a server start goes to Hook, which wraps the handler
 	CoveredBy = "covered_by" // nothing is rewritten: the entry point Entry judges it
+	// Propagate: the call goes to Hook, which judges nothing and returns
+	// the call's results, remembering what the sinks need to know of them
+	// (a path that a join made climb). Its family is Join.
+	Propagate = "propagate"
 )
+
+// Join is the family of the propagate join points: path joins, whose
+// results the file sinks judge.
+const Join = "join"
 
 // Call is a call join point: every call, function value or method
 // expression of one function or method, in the packages the build
@@ -43,9 +51,9 @@ type Call struct {
 	Receiver string // receiver type for methods, e.g. "*DB"; empty for functions
 	Name     string // function or method name
 	Family   string // one of Families
-	Advice   string // Reroute, Check, Wrap or CoveredBy
-	Hook     string // Reroute, Wrap: the hook's name in HookPkg
-	HookPkg  string // Reroute, Wrap: import path of the runtime package that holds Hook
+	Advice   string // Reroute, Check, Wrap, CoveredBy or Propagate
+	Hook     string // Reroute, Wrap, Propagate: the hook's name in HookPkg
+	HookPkg  string // Reroute, Wrap, Propagate: import path of the runtime package that holds Hook
 	Dialect  string // Check: the SQL dialect
 	Entry    string // CoveredBy: the entry join point that judges the call
 	Pos      string // file:line of the entry, for error messages
@@ -283,6 +291,7 @@ type entry struct {
 	Check     string `yaml:"check"`
 	Wrap      string `yaml:"wrap"`
 	CoveredBy string `yaml:"covered_by"`
+	Propagate string `yaml:"propagate"`
 	Prologue  string `yaml:"prologue"`
 	After     string `yaml:"after"`
 	Fields    string `yaml:"fields"`
@@ -290,7 +299,7 @@ type entry struct {
 	Optional  bool   `yaml:"optional"`
 }
 
-const knownFields = "call, server, entry, struct, package, family, reroute, check, wrap, covered_by, prologue, after, fields, decls, optional"
+const knownFields = "call, server, entry, struct, package, family, reroute, check, wrap, covered_by, propagate, prologue, after, fields, decls, optional"
 
 type document struct {
 	Sinks   []yaml.Node `yaml:"sinks"`
@@ -420,7 +429,7 @@ func (e *entry) fieldsSet() map[string]bool {
 	return map[string]bool{
 		"call": e.Call != "", "server": e.Server != "", "entry": e.Entry != "", "struct": e.Struct != "", "package": e.Package != "",
 		"family": e.Family != "", "reroute": e.Reroute != "", "check": e.Check != "", "wrap": e.Wrap != "",
-		"covered_by": e.CoveredBy != "", "prologue": e.Prologue != "", "after": e.After != "", "fields": e.Fields != "",
+		"covered_by": e.CoveredBy != "", "propagate": e.Propagate != "", "prologue": e.Prologue != "", "after": e.After != "", "fields": e.Fields != "",
 		"decls": e.Decls != "", "optional": e.Optional,
 	}
 }
@@ -440,6 +449,14 @@ func (s *Spec) addCall(e *entry, at func(string) string) error {
 		c.Family, c.Advice = "server", Wrap
 		if err := c.setHook(e.Wrap); err != nil {
 			return fmt.Errorf("%s: wrap: %v", at("wrap"), err)
+		}
+	} else if e.Propagate != "" {
+		if err := only(at, jp, set, "call", "propagate"); err != nil {
+			return err
+		}
+		c.Family, c.Advice = Join, Propagate
+		if err := c.setHook(e.Propagate); err != nil {
+			return fmt.Errorf("%s: propagate: %v", at("propagate"), err)
 		}
 	} else {
 		if err := only(at, jp, set, "call", "family", "reroute", "check", "covered_by"); err != nil {

@@ -36,6 +36,11 @@ func TestDefaultSpecParses(t *testing.T) {
 	if got := sp.PatchesFor("database/sql"); len(got) != 9 {
 		t.Errorf("database/sql has %d patches, want 9", len(got))
 	}
+	for key, hook := range map[string]string{"path/filepath.Join": "FilepathJoin", "path.Join": "PathJoin"} {
+		if c := sp.Lookup(key); c == nil || c.Advice != Propagate || c.Family != Join || c.Hook != hook || c.HookPkg != raspinstrument.RuntimePath || !c.Rewrites() {
+			t.Errorf("%s = %+v, want a propagate join point to rasp.%s", key, c, hook)
+		}
+	}
 	if got := sp.EntrySummary("file"); got != "os.OpenFile" {
 		t.Errorf("file entry points = %s", got)
 	}
@@ -58,6 +63,9 @@ func TestParseErrors(t *testing.T) {
 		{"no advice", "sinks:\n  - call: os.Open\n    family: file\n", "t.yaml:2: a call takes exactly one advice"},
 		{"hook without package", "sinks:\n  - call: os.Open\n    family: file\n    reroute: OSOpen\n", "t.yaml:4: reroute: \"OSOpen\" is not a hook name"},
 		{"unexported hook", "sinks:\n  - call: os.Open\n    family: file\n    reroute: rasp.osOpen\n", "t.yaml:4: reroute: \"rasp.osOpen\" is not a hook name"},
+		{"propagate with a family", "sinks:\n  - call: path.Join\n    family: file\n    propagate: rasp.PathJoin\n", "t.yaml:3: family: not an advice of a call join point (it takes call, propagate)"},
+		{"propagate and reroute", "sinks:\n  - call: path.Join\n    propagate: rasp.PathJoin\n    reroute: rasp.PathJoin\n", "t.yaml:4: reroute: not an advice"},
+		{"propagate without hook package", "sinks:\n  - call: path.Join\n    propagate: PathJoin\n", "t.yaml:3: propagate: \"PathJoin\" is not a hook name"},
 		{"check outside sql", "sinks:\n  - call: os.Open\n    family: file\n    check: postgres\n", "t.yaml:4: check: in-place checks are for the sql family"},
 		{"bad dialect", "sinks:\n  - call: x.Q\n    family: sql\n    check: oracle\n", "t.yaml:4: check: \"oracle\" is not a SQL dialect"},
 		{"wrap on a call", "sinks:\n  - call: os.Open\n    family: file\n    wrap: httphook.X\n", "t.yaml:4: wrap: not an advice of a call join point"},

@@ -116,7 +116,7 @@ func runDiff(sp *spec.Spec, patterns []string, tests bool) (*diffReport, error) 
 		return nil, err
 	}
 	rep := &diffReport{Summary: map[string]*summary{}}
-	for _, f := range spec.Families {
+	for _, f := range append(spec.Families, spec.Join) {
 		rep.Summary[f] = &summary{}
 	}
 	// With tests, a package's files come twice: in the package and in its
@@ -209,6 +209,10 @@ func printDiff(w io.Writer, rep *diffReport) {
 	for _, f := range spec.Families {
 		s := rep.Summary[f]
 		fmt.Fprintf(w, "%-6s rewritten %d, covered by an entry point %d, not covered %d\n", f, s.Rewritten, s.Entry, s.Skipped)
+	}
+	if s := rep.Summary[spec.Join]; s.Rewritten+s.Skipped > 0 {
+		// Not sinks: the path joins whose climbing results the file sinks judge.
+		fmt.Fprintf(w, "%-6s rewritten %d (path joins, not sinks), not covered %d\n", spec.Join, s.Rewritten, s.Skipped)
 	}
 	fmt.Fprintln(w, "\n# covered by a standard-library entry point (judged with the request's inputs, no template)")
 	for _, p := range rep.Packages {
