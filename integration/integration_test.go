@@ -9,6 +9,10 @@ import (
 
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -117,6 +121,7 @@ func scriptParams(dir string) testscript.Params {
 			"copysrc":  cmdCopySrc,
 			"serve":    cmdServe,
 			"http":     cmdHTTP,
+			"ws":       cmdWS,
 			"shutdown": cmdShutdown,
 			"sleep":    cmdSleep,
 			"sighup":   cmdSighup,
@@ -320,6 +325,181 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if resp.StatusCode != want {
 		ts.Fatalf("%s %s: status %d, want %d; body: %s", method, args[1], resp.StatusCode, want, got)
+	}
+}
+
+// ws [-H 'Name: value']... [-p PROMPT] NAME PATH MESSAGE... opens a
+// WebSocket to server NAME (the client's handshake and framing, written
+// here with the standard library), sends each MESSAGE as a text message
+// and, after each, prints the messages the server sends (one a line) until
+// one is PROMPT ("$ " by default; not printed), the server closes the
+// connection or 20s pass. A close frame prints "close CODE REASON"; a
+// connection cut without one, "closed without a close frame". The
+// handshake's response header goes to stderr, one "Name: value" a line.
+func cmdWS(ts *testscript.TestScript, neg bool, args []string) {
+	prompt := "$ "
+	var header [][2]string
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-H":
+			k, v, _ := strings.Cut(args[1], ":")
+			header = append(header, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
+		case "-p":
+			prompt = args[1]
+		default:
+			ts.Fatalf("ws: unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: ws [-H 'Name: value']... [-p PROMPT] NAME PATH MESSAGE...")
+	}
+	s := lookupServer(ts, args[0])
+	if s == nil {
+		ts.Fatalf("ws: no server %s", args[0])
+	}
+	conn, err := net.DialTimeout("tcp", s.addr, 10*time.Second)
+	ts.Check(err)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	key := make([]byte, 16)
+	rand.Read(key)
+	var req strings.Builder
+	fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", args[1], s.addr)
+	fmt.Fprintf(&req, "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nOrigin: http://%s\r\n", base64.StdEncoding.EncodeToString(key), s.addr)
+	for _, h := range header {
+		fmt.Fprintf(&req, "%s: %s\r\n", h[0], h[1])
+	}
+	req.WriteString("\r\n")
+	_, err = io.WriteString(conn, req.String())
+	ts.Check(err)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	ts.Check(err)
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			fmt.Fprintf(ts.Stderr(), "%s: %s\n", k, v)
+		}
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		body, _ := io.ReadAll(resp.Body)
+		ts.Fatalf("ws %s: status %d, want 101; body: %s", args[1], resp.StatusCode, body)
+	}
+	for _, msg := range args[2:] {
+		if err := wsWrite(conn, 1, []byte(msg)); err != nil {
+			fmt.Fprintf(ts.Stdout(), "closed without a close frame\n")
+			return
+		}
+		for {
+			op, data, err := wsRead(br)
+			if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					ts.Fatalf("ws %s: no prompt %q within 20s", args[1], prompt)
+				}
+				fmt.Fprintf(ts.Stdout(), "closed without a close frame\n")
+				return
+			}
+			switch op {
+			case 1, 2:
+				if string(data) == prompt {
+					break
+				}
+				fmt.Fprintf(ts.Stdout(), "%s\n", strings.TrimSuffix(string(data), "\n"))
+				continue
+			case 8:
+				code := 1005
+				if len(data) >= 2 {
+					code = int(binary.BigEndian.Uint16(data))
+					data = data[2:]
+				}
+				fmt.Fprintf(ts.Stdout(), "close %d %s\n", code, data)
+				wsWrite(conn, 8, nil)
+				return
+			case 9:
+				wsWrite(conn, 10, data)
+				continue
+			default:
+				continue
+			}
+			break
+		}
+	}
+	wsWrite(conn, 8, []byte{0x03, 0xe8}) // 1000, normal closure
+}
+
+// wsWrite writes one final frame of a client: masked, as RFC 6455 wants.
+func wsWrite(w io.Writer, op byte, payload []byte) error {
+	hdr := []byte{0x80 | op}
+	switch n := len(payload); {
+	case n < 126:
+		hdr = append(hdr, 0x80|byte(n))
+	case n <= 0xffff:
+		hdr = append(hdr, 0x80|126, byte(n>>8), byte(n))
+	default:
+		hdr = append(hdr, 0x80|127)
+		hdr = binary.BigEndian.AppendUint64(hdr, uint64(n))
+	}
+	var mask [4]byte
+	rand.Read(mask[:])
+	hdr = append(hdr, mask[:]...)
+	masked := make([]byte, len(payload))
+	for i, b := range payload {
+		masked[i] = b ^ mask[i%4]
+	}
+	_, err := w.Write(append(hdr, masked...))
+	return err
+}
+
+// wsRead reads one message of a server (unmasked frames), joining a
+// fragmented one; a control frame comes as it is.
+func wsRead(r *bufio.Reader) (op byte, payload []byte, err error) {
+	for {
+		var h [2]byte
+		if _, err := io.ReadFull(r, h[:]); err != nil {
+			return 0, nil, err
+		}
+		n := uint64(h[1] & 0x7f)
+		switch n {
+		case 126:
+			var b [2]byte
+			if _, err := io.ReadFull(r, b[:]); err != nil {
+				return 0, nil, err
+			}
+			n = uint64(binary.BigEndian.Uint16(b[:]))
+		case 127:
+			var b [8]byte
+			if _, err := io.ReadFull(r, b[:]); err != nil {
+				return 0, nil, err
+			}
+			n = binary.BigEndian.Uint64(b[:])
+		}
+		if n > 16<<20 {
+			return 0, nil, fmt.Errorf("frame of %d bytes", n)
+		}
+		var mask [4]byte
+		if h[1]&0x80 != 0 {
+			if _, err := io.ReadFull(r, mask[:]); err != nil {
+				return 0, nil, err
+			}
+		}
+		data := make([]byte, n)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return 0, nil, err
+		}
+		if h[1]&0x80 != 0 {
+			for i := range data {
+				data[i] ^= mask[i%4]
+			}
+		}
+		if o := h[0] & 0x0f; o >= 8 || o != 0 && op == 0 && h[0]&0x80 != 0 {
+			return o, data, nil // a control frame, or a whole message
+		} else if o != 0 {
+			op = o
+		}
+		payload = append(payload, data...)
+		if h[0]&0x80 != 0 {
+			return op, payload, nil
+		}
 	}
 }
 

@@ -36,7 +36,48 @@ type Request struct {
 	stale  atomic.Bool // the inputs must be (re)loaded
 	inputs atomic.Pointer[[]taint.Input]
 
-	blocked atomic.Pointer[callsite.BlockedError]
+	blocked  atomic.Pointer[callsite.BlockedError]
+	attached atomic.Pointer[attachment]
+}
+
+// Attachment is what a hook keeps with a request beyond the request
+// itself: the messages of a connection upgraded from it (a WebSocket),
+// whose inputs follow the request's own, and what to do when one of the
+// request's sink calls is refused (close that connection).
+type Attachment interface {
+	InputSource
+	// Refused is called with the request's first refusal, on the
+	// goroutine of the refused call, or by Attach when the request was
+	// refused before; a refusal racing with Attach may call it twice.
+	Refused(e *callsite.BlockedError)
+}
+
+type attachment struct{ a Attachment }
+
+// Attach attaches a to the request, unless an attachment is there
+// already; it returns the request's attachment. When the request was
+// refused already, the new attachment's Refused runs before Attach
+// returns.
+func (r *Request) Attach(a Attachment) Attachment {
+	if p := r.attached.Load(); p != nil {
+		return p.a
+	}
+	if !r.attached.CompareAndSwap(nil, &attachment{a}) {
+		return r.attached.Load().a
+	}
+	r.InputsChanged()
+	if b := r.blocked.Load(); b != nil {
+		a.Refused(b)
+	}
+	return a
+}
+
+// Attached returns the request's attachment, or nil.
+func (r *Request) Attached() Attachment {
+	if p := r.attached.Load(); p != nil {
+		return p.a
+	}
+	return nil
 }
 
 // NewRequest returns a Request whose inputs src reads on first use (src
@@ -78,7 +119,7 @@ func newRequestID() string {
 // InputsChanged tells the request that its inputs grew (the handler read
 // more of the body): the next Inputs loads them again.
 func (r *Request) InputsChanged() {
-	if r.load != nil && !r.stale.Load() {
+	if (r.load != nil || r.attached.Load() != nil) && !r.stale.Load() {
 		r.stale.Store(true)
 	}
 }
@@ -110,7 +151,13 @@ func (r *Request) reload() {
 			events.Logf("internal error reading the inputs of request %s: %v", r.RequestID(), p)
 		}
 	}()
-	in := r.load.Inputs()
+	var in []taint.Input
+	if r.load != nil {
+		in = r.load.Inputs()
+	}
+	if a := r.attached.Load(); a != nil {
+		in = append(in[:len(in):len(in)], a.a.Inputs()...)
+	}
 	r.inputs.Store(&in)
 }
 
@@ -119,8 +166,17 @@ func (r *Request) reload() {
 func (r *Request) Blocked() *callsite.BlockedError { return r.blocked.Load() }
 
 // NoteBlocked records the request's first refusal; it reports whether e
-// was the first.
-func (r *Request) NoteBlocked(e *callsite.BlockedError) bool { return r.blocked.CompareAndSwap(nil, e) }
+// was the first. The first refusal is passed on to the request's
+// attachment (a connection upgraded from it closes), if any.
+func (r *Request) NoteBlocked(e *callsite.BlockedError) bool {
+	if !r.blocked.CompareAndSwap(nil, e) {
+		return false
+	}
+	if p := r.attached.Load(); p != nil {
+		p.a.Refused(e)
+	}
+	return true
+}
 
 type requestKey struct{}
 
