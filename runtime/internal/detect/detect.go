@@ -383,7 +383,7 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 		return Finding{}, false
 	}
 	if !found {
-		return JoinFinding(p)
+		return JoinFinding(p, req)
 	}
 	return f, found
 }
@@ -393,10 +393,21 @@ func (templatePath) CheckPath(site *callsite.Site, arg int, p string, req *reqct
 // which a dynamic element climbed above the elements joined before it:
 // the ".." is cleaned away, and whatever its source (an archive's entry
 // name, a file, a database, a request) it left the directory the program
-// joined it under. See package pathjoin.
-func JoinFinding(p string) (Finding, bool) {
-	if !pathjoin.Lookup(p) {
+// joined it under. See package pathjoin. Within a request, the input that
+// is the element that climbed (an archive's entry name, a parameter) is
+// named.
+func JoinFinding(p string, req *reqctx.Request) (Finding, bool) {
+	elem, found := pathjoin.Lookup(p)
+	if !found {
 		return Finding{}, false
+	}
+	if req != nil {
+		inputs := req.Inputs()
+		for i := range inputs {
+			if inputs[i].Value == elem {
+				return Finding{Rule: pathguard.RuleTraversal, Detail: "a request input climbed out of its directory with ..", Value: p, Input: &inputs[i]}, true
+			}
+		}
 	}
 	return Finding{Rule: pathguard.RuleTraversal, Detail: "a part joined to the path climbed above the part before it", Value: p}, true
 }

@@ -61,6 +61,12 @@ func TestJoinedClimbInRequestNamesTheInput(t *testing.T) {
 	if !found || f.Rule != pathguard.RuleTraversal || f.Input == nil || f.Input.Source != "archive" {
 		t.Errorf("zip slip in a request = %+v, %v; want the archive input", f, found)
 	}
+	// os.MkdirAll(filepath.Dir(target)) comes first: the input that
+	// climbed is named there too.
+	f, found = (templatePath{}).CheckPath(site, 0, filepath.Dir(slip), req)
+	if !found || f.Detail != "a request input climbed out of its directory with .." || f.Input == nil || f.Input.Value != name {
+		t.Errorf("the slip's directory in a request = %+v, %v; want the archive input", f, found)
+	}
 }
 
 func TestJoinFindingZeroAlloc(t *testing.T) {

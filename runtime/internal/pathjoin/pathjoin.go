@@ -37,6 +37,7 @@ type record struct {
 	data uintptr // address of the result's bytes
 	path string  // a copy of the result
 	keep int     // prefixes of path no longer than keep are the base directory or its parents
+	elem string  // a copy of the element that climbed
 	sep  byte    // the separator of the join
 }
 
@@ -104,7 +105,7 @@ func note(p string, elem []string, slash bool) {
 		if inside(upto, base, sep, slash) || inside(p, base, sep, slash) {
 			continue
 		}
-		Record(p, keep(p, base, sep, slash), sep)
+		Record(p, e, keep(p, base, sep, slash), sep)
 		return
 	}
 }
@@ -156,14 +157,14 @@ func isAbs(p string, slash bool) bool {
 	return filepath.IsAbs(p)
 }
 
-// Record remembers p as a path that a join made climb; prefixes of p no
-// longer than keep (and ending before a separator) are not outside the
-// directory it was joined under.
-func Record(p string, keep int, sep byte) {
+// Record remembers p as a path that the element elem of a join made climb;
+// prefixes of p no longer than keep (and ending before a separator) are
+// not outside the directory it was joined under.
+func Record(p, elem string, keep int, sep byte) {
 	if p == "" {
 		return
 	}
-	r := &record{data: uintptr(unsafe.Pointer(unsafe.StringData(p))), path: strings.Clone(p), keep: keep, sep: sep}
+	r := &record{data: uintptr(unsafe.Pointer(unsafe.StringData(p))), path: strings.Clone(p), keep: keep, sep: sep, elem: strings.Clone(elem)}
 	i := next.Add(1) - 1
 	ring[i%Slots].Store(r)
 	flag.Store(true)
@@ -172,11 +173,12 @@ func Record(p string, keep int, sep byte) {
 // Lookup reports whether p is a path that a recent join made climb: the
 // very string the join returned (same bytes at the same address), or a
 // prefix of it (filepath.Dir of it) that is still outside the directory it
-// was joined under. It costs an atomic load when no join ever climbed, and
-// a scan of the ring otherwise; it does not allocate.
-func Lookup(p string) bool {
+// was joined under; elem is the element that climbed. It costs an atomic
+// load when no join ever climbed, and a scan of the ring otherwise; it does
+// not allocate.
+func Lookup(p string) (elem string, found bool) {
 	if !flag.Load() || p == "" {
-		return false
+		return "", false
 	}
 	data := uintptr(unsafe.Pointer(unsafe.StringData(p)))
 	for i := range ring {
@@ -186,15 +188,15 @@ func Lookup(p string) bool {
 		}
 		if len(p) == len(r.path) {
 			if p == r.path {
-				return true
+				return r.elem, true
 			}
 			continue
 		}
 		if len(p) > r.keep && r.path[len(p)] == r.sep && p == r.path[:len(p)] {
-			return true
+			return r.elem, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // Reset forgets every recorded join; for tests.

@@ -14,6 +14,12 @@ import (
 // constants, as an entry name read from an archive is not.
 func dyn(s string) string { return strings.Clone(s) }
 
+// found is Lookup's second result.
+func found(p string) bool {
+	_, ok := Lookup(p)
+	return ok
+}
+
 func TestClimbingJoinsAreFound(t *testing.T) {
 	for _, tc := range []struct {
 		elem  []string
@@ -41,16 +47,16 @@ func TestClimbingJoinsAreFound(t *testing.T) {
 		if p != filepath.Join(tc.elem...) {
 			t.Errorf("Filepath(%q) = %q, want %q", tc.elem, p, filepath.Join(tc.elem...))
 		}
-		if got := Lookup(p); got != tc.climb {
-			t.Errorf("Lookup(Filepath(%q) = %q) = %v, want %v", tc.elem, p, got, tc.climb)
+		if got := found(p); got != tc.climb {
+			t.Errorf("found(Filepath(%q) = %q) = %v, want %v", tc.elem, p, got, tc.climb)
 		}
 		Reset()
 		p = Slash(elem...)
 		if p != path.Join(tc.elem...) {
 			t.Errorf("Slash(%q) = %q", tc.elem, p)
 		}
-		if got := Lookup(p); got != tc.climb {
-			t.Errorf("Lookup(Slash(%q) = %q) = %v, want %v", tc.elem, p, got, tc.climb)
+		if got := found(p); got != tc.climb {
+			t.Errorf("found(Slash(%q) = %q) = %v, want %v", tc.elem, p, got, tc.climb)
 		}
 	}
 }
@@ -58,22 +64,22 @@ func TestClimbingJoinsAreFound(t *testing.T) {
 func TestOnlyTheResultIsFound(t *testing.T) {
 	Reset()
 	p := Filepath("/srv/data", dyn("../outside/x.txt"))
-	if !Lookup(p) {
-		t.Fatal("the result is not found")
+	if e, ok := Lookup(p); !ok || e != "../outside/x.txt" {
+		t.Fatalf("Lookup(%q) = %q, %v; want the element that climbed", p, e, ok)
 	}
-	if Lookup(strings.Clone(p)) {
+	if found(strings.Clone(p)) {
 		t.Error("an equal string at another address is found")
 	}
 	// filepath.Dir of the result shares its bytes: still outside /srv/data.
-	if d := filepath.Dir(p); unsafe.StringData(d) != unsafe.StringData(p) || !Lookup(d) {
+	if d := filepath.Dir(p); unsafe.StringData(d) != unsafe.StringData(p) || !found(d) {
 		t.Errorf("filepath.Dir(%q) = %q is not found", p, d)
 	}
 	// A parent of the base directory is not outside it.
-	if Lookup(p[:4]) { // "/srv"
+	if found(p[:4]) { // "/srv"
 		t.Errorf("%q, a parent of the base, is found", p[:4])
 	}
 	// A prefix that does not end before a separator is not a directory of it.
-	if Lookup(p[:len(p)-2]) {
+	if found(p[:len(p)-2]) {
 		t.Errorf("%q is found", p[:len(p)-2])
 	}
 }
@@ -82,18 +88,18 @@ func TestReusedPointerOfAnotherLength(t *testing.T) {
 	Reset()
 	buf := []byte("/srv/outside/x.txt and more")
 	p := unsafe.String(&buf[0], len("/srv/outside/x.txt"))
-	Record(p, len("/srv"), '/')
-	if !Lookup(p) {
+	Record(p, "../outside/x.txt", len("/srv"), '/')
+	if !found(p) {
 		t.Fatal("recorded path not found")
 	}
 	longer := unsafe.String(&buf[0], len(buf))
-	if Lookup(longer) {
+	if found(longer) {
 		t.Error("a longer string at the same address is found")
 	}
 	// The same address, the same length, other bytes: the address was
 	// reused by another string.
 	copy(buf, "/srv/elsewhere/abc")
-	if Lookup(p) {
+	if found(p) {
 		t.Error("other bytes at the recorded address are found")
 	}
 }
@@ -101,13 +107,13 @@ func TestReusedPointerOfAnotherLength(t *testing.T) {
 func TestStaleSlot(t *testing.T) {
 	Reset()
 	first := Filepath("/srv/data", dyn("../first"))
-	if !Lookup(first) {
+	if !found(first) {
 		t.Fatal("not found")
 	}
 	for i := 0; i < Slots; i++ {
 		Filepath("/srv/data", dyn("../other"+strconv.Itoa(i)))
 	}
-	if Lookup(first) {
+	if found(first) {
 		t.Error("a path overwritten in the ring is still found")
 	}
 }
@@ -116,7 +122,7 @@ func TestConstantsAreNotDynamic(t *testing.T) {
 	Reset()
 	dir := dyn("/usr/local/bin")
 	p := Filepath(dir, "..", "share") // the program's own ".."
-	if Lookup(p) {
+	if found(p) {
 		t.Errorf("%q is found", p)
 	}
 }
@@ -128,14 +134,14 @@ func TestConfiguredValuesAreNotDynamic(t *testing.T) {
 	v["../shared/app.yaml"] = true
 	defer delete(v, "../shared/app.yaml")
 	p := Filepath(dyn("/srv/app"), dyn("../shared/app.yaml"))
-	if Lookup(p) {
+	if found(p) {
 		t.Errorf("%q, from the configuration, is found", p)
 	}
 }
 
 func TestEmptyRing(t *testing.T) {
 	Reset()
-	if Lookup("/srv/data/x") || Lookup("") {
+	if found("/srv/data/x") || found("") {
 		t.Error("found in an empty ring")
 	}
 }
@@ -151,7 +157,7 @@ func TestConcurrent(t *testing.T) {
 				p := Filepath("/srv/data", dyn("../g"+strconv.Itoa(g)+"/"+strconv.Itoa(i)))
 				Lookup(p)
 				q := Filepath("/srv/data", dyn("ok/"+strconv.Itoa(i)))
-				if Lookup(q) {
+				if found(q) {
 					t.Errorf("clean join %q found", q)
 					return
 				}
@@ -162,7 +168,7 @@ func TestConcurrent(t *testing.T) {
 	// Each goroutine finds its own result right after the join, unless 64
 	// other joins overwrote it meanwhile: at least the last one is found.
 	p := Filepath("/srv/data", dyn("../last"))
-	if !Lookup(p) {
+	if !found(p) {
 		t.Error("the last join is not found")
 	}
 }

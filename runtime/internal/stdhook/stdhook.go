@@ -75,7 +75,7 @@ func EntryOpen(name string, _ int) error {
 	}
 	req := reqctx.CurrentRequest(nil)
 	if req == nil {
-		if _, found := detect.JoinFinding(name); !found {
+		if _, found := detect.JoinFinding(name, nil); !found {
 			return nil
 		}
 	}
@@ -85,7 +85,7 @@ func EntryOpen(name string, _ int) error {
 				return f, true
 			}
 		}
-		return detect.JoinFinding(name)
+		return detect.JoinFinding(name, req)
 	})
 }
 
