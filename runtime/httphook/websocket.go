@@ -36,16 +36,18 @@ const (
 // close frame (1008) whose reason names the rule and the request ID.
 //
 // The most recent 8 messages are kept, 8 KiB of each, in buffers reused
-// from one message to the next; the inputs are read when a detector asks.
+// from one message to the next; the inputs of a message are read when a
+// detector first asks, once, and at most 64 inputs come from the messages.
 type WebSocket struct {
 	req *reqctx.Request
 
 	mu      sync.Mutex
-	msgs    [maxMessages][]byte // a ring: msgs[(next-1)%maxMessages] is the latest
-	next    int                 // the slot of the next message
-	kept    int                 // messages kept, at most maxMessages
-	cur     int                 // the slot of the message being read, or -1
-	closer  func(reason string) // closes the connection; nil until the patch sets it
+	msgs    [maxMessages][]byte        // a ring: msgs[(next-1)%maxMessages] is the latest
+	ins     [maxMessages][]taint.Input // the inputs of each message, once read; nil: to read
+	next    int                        // the slot of the next message
+	kept    int                        // messages kept, at most maxMessages
+	cur     int                        // the slot of the message being read, or -1
+	closer  func(reason string)        // closes the connection; nil until the patch sets it
 	refusal *callsite.BlockedError
 	rd      messageReader
 }
@@ -153,6 +155,7 @@ func (w *WebSocket) Received(next bool, b []byte) {
 		w.kept = min(w.kept+1, maxMessages)
 		w.msgs[w.cur] = w.msgs[w.cur][:0]
 	}
+	w.ins[w.cur] = nil
 	m := w.msgs[w.cur]
 	if room := maxMessageBytes - len(m); room > 0 && len(b) > 0 {
 		if cap(m) == 0 {
@@ -196,27 +199,38 @@ func (m *messageReader) Read(p []byte) (int, error) {
 func (w *WebSocket) Inputs() []taint.Input {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	c := collector{ins: make([]taint.Input, 0, 2*w.kept)}
-	for i := 0; i < w.kept && len(c.ins) < maxMessageInputs; i++ {
-		b := w.msgs[(w.next-1-i+2*maxMessages)%maxMessages]
-		if len(b) == 0 {
-			continue
+	var all []taint.Input
+	for i := 0; i < w.kept && len(all) < maxMessageInputs; i++ {
+		k := (w.next - 1 - i + 2*maxMessages) % maxMessages
+		if w.ins[k] == nil {
+			w.ins[k] = messageInputs(w.msgs[k])
 		}
-		c.add(WebSocketSource, "message", string(b))
-		if t := strings.TrimSpace(string(b)); t != string(b) && t != "" {
-			c.add(WebSocketSource, "message", t)
-		}
-		if looksJSON(b) {
-			j := collector{ins: make([]taint.Input, 0, 8)}
-			j.json(b)
-			for _, in := range j.ins {
-				in.Source = WebSocketSource
-				c.ins = append(c.ins, in)
-			}
-		}
+		all = append(all, w.ins[k]...)
 	}
-	if len(c.ins) > maxMessageInputs {
-		c.ins = c.ins[:maxMessageInputs]
+	if len(all) > maxMessageInputs {
+		all = all[:maxMessageInputs]
+	}
+	return all
+}
+
+// messageInputs returns the inputs of one message: the message, trimmed
+// of white space too, and, when it is JSON, its strings and numbers by
+// path. Never nil.
+func messageInputs(b []byte) []taint.Input {
+	c := collector{ins: make([]taint.Input, 0, 4)}
+	if len(b) == 0 {
+		return c.ins
+	}
+	c.add(WebSocketSource, "message", string(b))
+	if t := strings.TrimSpace(string(b)); t != string(b) && t != "" {
+		c.add(WebSocketSource, "message", t)
+	}
+	if looksJSON(b) {
+		n := len(c.ins)
+		c.json(b)
+		for i := n; i < len(c.ins); i++ {
+			c.ins[i].Source = WebSocketSource
+		}
 	}
 	return c.ins
 }
