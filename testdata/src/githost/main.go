@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"example.com/githost/gitcmd"
 	"example.com/githost/store"
@@ -77,7 +78,18 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Println("listening on", l.Addr())
-	log.Fatal(http.Serve(l, mux))
+	log.Fatal(http.Serve(l, withCSRF(mux)))
+}
+
+// withCSRF gives every page a fresh CSRF token cookie before it is
+// served, as the hosting services' middleware does: a form the user posts
+// next must carry it.
+func withCSRF(next http.Handler) http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "_csrf", Value: "token-" + strconv.FormatInt(n.Add(1), 10), Path: "/", HttpOnly: true})
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *server) repoDir(name string) string { return filepath.Join(s.data, "repos", name) }
