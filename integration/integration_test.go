@@ -328,18 +328,22 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// ws [-H 'Name: value']... [-p PROMPT] NAME PATH MESSAGE... opens a
+// ws [-H 'Name: value']... [-p PROMPT] [-n] NAME PATH MESSAGE... opens a
 // WebSocket to server NAME (the client's handshake and framing, written
 // here with the standard library), sends each MESSAGE as a text message
-// and, after each, prints the messages the server sends (one a line) until
+// (ending in a newline with -n) and, after each, prints the messages the server sends (one a line) until
 // one is PROMPT ("$ " by default; not printed), the server closes the
 // connection or 20s pass. A close frame prints "close CODE REASON"; a
 // connection cut without one, "closed without a close frame". The
 // handshake's response header goes to stderr, one "Name: value" a line.
 func cmdWS(ts *testscript.TestScript, neg bool, args []string) {
-	prompt := "$ "
+	prompt, nl := "$ ", ""
 	var header [][2]string
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		if args[0] == "-n" {
+			nl, args = "\n", args[1:]
+			continue
+		}
 		switch args[0] {
 		case "-H":
 			k, v, _ := strings.Cut(args[1], ":")
@@ -352,7 +356,7 @@ func cmdWS(ts *testscript.TestScript, neg bool, args []string) {
 		args = args[2:]
 	}
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: ws [-H 'Name: value']... [-p PROMPT] NAME PATH MESSAGE...")
+		ts.Fatalf("usage: ws [-H 'Name: value']... [-p PROMPT] [-n] NAME PATH MESSAGE...")
 	}
 	s := lookupServer(ts, args[0])
 	if s == nil {
@@ -386,7 +390,7 @@ func cmdWS(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("ws %s: status %d, want 101; body: %s", args[1], resp.StatusCode, body)
 	}
 	for _, msg := range args[2:] {
-		if err := wsWrite(conn, 1, []byte(msg)); err != nil {
+		if err := wsWrite(conn, 1, []byte(msg+nl)); err != nil {
 			fmt.Fprintf(ts.Stdout(), "closed without a close frame\n")
 			return
 		}

@@ -6,7 +6,10 @@
 //
 //	/shell  github.com/gorilla/websocket: a line as text, or {"cmd": line}
 //	/term   github.com/coder/websocket: {"cmd": line} (wsjson)
-//	/run    golang.org/x/net/websocket: a line as text
+//	/run    golang.org/x/net/websocket: a line as text (Message)
+//	/job    golang.org/x/net/websocket: {"cmd": line} (JSON)
+//	/tty    golang.org/x/net/websocket: lines read from the connection as
+//	        a stream (a terminal's input)
 //	/view   github.com/gorilla/websocket: {"path": name}, the file's content
 //
 // Only the programs of the user's command list (-allow) run, each by the
@@ -16,6 +19,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -147,6 +151,39 @@ func runWS(conn *xws.Conn) {
 	}
 }
 
+func job(conn *xws.Conn) {
+	defer conn.Close()
+	for {
+		var c command
+		if err := xws.JSON.Receive(conn, &c); err != nil {
+			return
+		}
+		if out := run(c.Cmd); out != "" {
+			if xws.Message.Send(conn, out) != nil {
+				return
+			}
+		}
+		if xws.Message.Send(conn, prompt) != nil {
+			return
+		}
+	}
+}
+
+func tty(conn *xws.Conn) {
+	defer conn.Close()
+	sc := bufio.NewScanner(conn)
+	for sc.Scan() {
+		if out := run(sc.Text()); out != "" {
+			if xws.Message.Send(conn, out) != nil {
+				return
+			}
+		}
+		if xws.Message.Send(conn, prompt) != nil {
+			return
+		}
+	}
+}
+
 func view(w http.ResponseWriter, r *http.Request) {
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -184,6 +221,8 @@ func main() {
 	mux.HandleFunc("/shell", shell)
 	mux.HandleFunc("/term", term)
 	mux.Handle("/run", xws.Server{Handler: runWS})
+	mux.Handle("/job", xws.Server{Handler: job})
+	mux.Handle("/tty", xws.Server{Handler: tty})
 	mux.HandleFunc("/view", view)
 
 	ln, err := net.Listen("tcp", *addr)
