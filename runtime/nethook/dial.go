@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,12 +57,7 @@ type dialMark struct {
 func (m *dialMark) redirectedTo(host string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, h := range m.redirects {
-		if h == host {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(m.redirects, host)
 }
 
 // wasReported reports whether a finding was already reported for a
@@ -69,12 +65,7 @@ func (m *dialMark) redirectedTo(host string) bool {
 func (m *dialMark) wasReported(host string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, h := range m.reported {
-		if h == host {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(m.reported, host)
 }
 
 // redirectPolicy returns c's redirect policy (net/http's default when nil)
