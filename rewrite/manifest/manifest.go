@@ -42,6 +42,9 @@ type Link struct {
 	// packages they matched: built without instrumentation, on purpose.
 	Exclude  []string `json:"exclude,omitempty"`
 	Excluded []string `json:"excluded,omitempty"`
+	// Disabled are the built-in call join points the spec removed on
+	// purpose (a user's disable: list).
+	Disabled []string `json:"disabled,omitempty"`
 }
 
 // Package is the record of one instrumented package.

@@ -57,6 +57,8 @@ type Call struct {
 	Dialect  string // Check: the SQL dialect
 	Entry    string // CoveredBy: the entry join point that judges the call
 	Pos      string // file:line of the entry, for error messages
+
+	override bool // a user's entry that replaces the built-in one (override: true)
 }
 
 // Key is the function's name as go/types spells a function's full name:
@@ -95,6 +97,9 @@ type Spec struct {
 	// points itself, as the built-in one does; a spec that declares none
 	// has the built-in ones, and may leave hooks of the runtime unused.
 	Complete bool
+	// Disabled are the built-in call join points a user's spec removed on
+	// purpose (its disable: list), as keys ("os/exec.Command").
+	Disabled []string
 
 	byKey   map[string]*Call
 	markers []marker
@@ -270,14 +275,17 @@ func Load(path string) (*Spec, error) {
 		path = os.Getenv("RASP_SINKS")
 	}
 	if path == "" {
-		return Parse("sinks.yaml (built in)", raspinstrument.DefaultSinks)
+		return Parse(builtinName, raspinstrument.DefaultSinks)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the sink spec: %w", err)
 	}
-	return Parse(path, data)
+	return ParseUser(path, data)
 }
+
+// builtinName is how the built-in spec is named in messages and records.
+const builtinName = "sinks.yaml (built in)"
 
 // entry is one item of sinks: in the file.
 type entry struct {
@@ -297,9 +305,10 @@ type entry struct {
 	Fields    string `yaml:"fields"`
 	Decls     string `yaml:"decls"`
 	Optional  bool   `yaml:"optional"`
+	Override  bool   `yaml:"override"`
 }
 
-const knownFields = "call, server, entry, struct, package, family, reroute, check, wrap, covered_by, propagate, prologue, after, fields, decls, optional"
+const knownFields = "call, server, entry, struct, package, family, reroute, check, wrap, covered_by, propagate, prologue, after, fields, decls, optional, override"
 
 type document struct {
 	Sinks   []yaml.Node `yaml:"sinks"`
@@ -343,6 +352,11 @@ func Parse(file string, data []byte) (*Spec, error) {
 			return nil, err
 		}
 	}
+	for _, c := range s.Calls {
+		if c.override {
+			return nil, fmt.Errorf("%s: override: only a user's spec (--sinks, RASP_SINKS) overrides a built-in join point", c.Pos)
+		}
+	}
 	s.Complete = len(s.Patches) > 0
 	if !s.Complete {
 		// The standard library's join points are tied to the runtime built
@@ -358,6 +372,15 @@ func Parse(file string, data []byte) (*Spec, error) {
 			}
 		}
 	}
+	s.Exclude = doc.Exclude
+	return s.finish(entries)
+}
+
+// finish checks what the spec's entries say together and indexes its
+// calls: every runtime declarations file added, every covered_by naming an
+// entry of the spec; the markers a file must hold to reference a call.
+func (s *Spec) finish(entries map[string]string) (*Spec, error) {
+	file := s.File
 	named := map[string]bool{}
 	for _, p := range s.Patches {
 		named[p.Decls] = true
@@ -373,7 +396,6 @@ func Parse(file string, data []byte) (*Spec, error) {
 			return nil, fmt.Errorf("%s: covered_by: %s is not an entry of this spec", c.Pos, c.Entry)
 		}
 	}
-	s.Exclude = doc.Exclude
 	index := map[string]int{}
 	s.pkgs = map[string]bool{}
 	spelled := map[string]bool{}
@@ -430,13 +452,14 @@ func (e *entry) fieldsSet() map[string]bool {
 		"call": e.Call != "", "server": e.Server != "", "entry": e.Entry != "", "struct": e.Struct != "", "package": e.Package != "",
 		"family": e.Family != "", "reroute": e.Reroute != "", "check": e.Check != "", "wrap": e.Wrap != "",
 		"covered_by": e.CoveredBy != "", "propagate": e.Propagate != "", "prologue": e.Prologue != "", "after": e.After != "", "fields": e.Fields != "",
-		"decls": e.Decls != "", "optional": e.Optional,
+		"decls": e.Decls != "", "optional": e.Optional, "override": e.Override,
 	}
 }
 
 func (s *Spec) addCall(e *entry, at func(string) string) error {
 	set := e.fieldsSet()
-	c := &Call{Pos: at("")}
+	delete(set, "override") // a call's or server's, whatever its advice
+	c := &Call{Pos: at(""), override: e.Override}
 	jp, fn := "call", e.Call
 	if e.Server != "" {
 		jp, fn = "server", e.Server

@@ -97,6 +97,7 @@ func (x *Toolexec) linkRecord(sp *spec.Spec, cfg *importCfg) (string, error) {
 		EntryPoints: sp.EntrySummary(""),
 		Exclude:     sp.Exclude,
 		Excluded:    excluded,
+		Disabled:    sp.Disabled,
 	})
 }
 

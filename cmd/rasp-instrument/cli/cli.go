@@ -95,6 +95,9 @@ library applies), and lists every join point with its advice.`,
 // printSpec lists a spec: one line per join point, with its advice.
 func printSpec(w io.Writer, sp *spec.Spec) {
 	fmt.Fprintf(w, "# %s: %d calls, %d patches\n", sp.File, len(sp.Calls), len(sp.Patches))
+	if len(sp.Disabled) > 0 {
+		fmt.Fprintf(w, "# disabled: %s\n", strings.Join(sp.Disabled, ", "))
+	}
 	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
 	for _, c := range sp.Calls {
 		jp := "call"

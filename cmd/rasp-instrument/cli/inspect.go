@@ -101,6 +101,9 @@ func printInspect(w io.Writer, rep *inspectReport) {
 	fmt.Fprintf(w, "call sites    %s, in %d packages\n", familyCounts(rep.Sites, true), len(rep.Packages))
 	fmt.Fprintf(w, "entry points  %s\n", l.EntryPoints)
 	fmt.Fprintf(w, "excluded      %s\n", orNone(strings.Join(l.Excluded, ", ")))
+	if len(l.Disabled) > 0 {
+		fmt.Fprintf(w, "disabled      %s\n", strings.Join(l.Disabled, ", "))
+	}
 	for _, p := range rep.Packages {
 		fmt.Fprintf(w, "  %s: %s\n", p.Path, orNone(familyCounts(p.Sites, false)))
 	}
