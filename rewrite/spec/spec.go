@@ -333,13 +333,10 @@ func Parse(file string, data []byte) (*Spec, error) {
 	}
 	entries := map[string]string{} // entry join point -> position
 	for i := range doc.Sinks {
-		n := &doc.Sinks[i]
-		var e entry
-		if err := decodeStrict(n, &e); err != nil {
-			return nil, fmt.Errorf("%s:%s", file, yamlMessage(err))
+		e, at, err := decodeEntry(file, &doc.Sinks[i])
+		if err != nil {
+			return nil, err
 		}
-		at := func(field string) string { return fmt.Sprintf("%s:%d", file, fieldLine(n, field)) }
-		var err error
 		switch {
 		case e.Call != "" || e.Server != "":
 			err = s.addCall(&e, at)
@@ -425,6 +422,16 @@ func (s *Spec) finish(entries map[string]string) (*Spec, error) {
 		}
 	}
 	return s, nil
+}
+
+// decodeEntry decodes one item of sinks: and returns it with the function
+// that names the position of one of its fields ("" for the item's own).
+func decodeEntry(file string, n *yaml.Node) (entry, func(string) string, error) {
+	var e entry
+	if err := decodeStrict(n, &e); err != nil {
+		return e, nil, fmt.Errorf("%s:%s", file, yamlMessage(err))
+	}
+	return e, func(field string) string { return fmt.Sprintf("%s:%d", file, fieldLine(n, field)) }, nil
 }
 
 // only returns an error naming the first field set among names, for a join

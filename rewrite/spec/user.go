@@ -48,12 +48,10 @@ func ParseUser(file string, data []byte) (*Spec, error) {
 	// The user's calls, parsed on their own.
 	user := &Spec{File: file, byKey: map[string]*Call{}}
 	for i := range doc.Sinks {
-		n := &doc.Sinks[i]
-		var e entry
-		if err := decodeStrict(n, &e); err != nil {
-			return nil, fmt.Errorf("%s:%s", file, yamlMessage(err))
+		e, at, err := decodeEntry(file, &doc.Sinks[i])
+		if err != nil {
+			return nil, err
 		}
-		at := func(field string) string { return fmt.Sprintf("%s:%d", file, fieldLine(n, field)) }
 		switch {
 		case e.Call != "" || e.Server != "":
 			if err := user.addCall(&e, at); err != nil {
