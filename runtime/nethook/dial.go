@@ -12,15 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/configured"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
-	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
 
@@ -227,15 +224,11 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 				return Finding{}, false
 			}
 			detail = "a destination stored at run time (in neither the program nor its configuration) leads to " +
-				ip.String() + "; allow.ssrf_hosts entry to allow it: " + strconv.Quote(allowEntry(host))
+				ip.String() + "; allow.ssrf_hosts entry to allow it: " + strconv.Quote(ssrf.AllowEntry(host))
 		}
 		return Finding{Rule: f.Rule, Detail: detail, Value: address}, true
 	})
 }
-
-// allowEntry is the allow.ssrf_hosts entry that allows host: the host
-// itself, a name or an address without brackets.
-func allowEntry(host string) string { return strings.Trim(host, "[]") }
 
 // entryDialSite names dials no hook started in events.
 var entryDialSite = &callsite.Site{Package: "net", Sink: "net dial entry point", Family: event.FamilyNet, Entry: true}
@@ -268,15 +261,8 @@ func unmarkedCheck(ctx context.Context, address string, resolved net.Addr) error
 // the address cannot be a cloud metadata address (169.254/16, 100/8,
 // 168.63/16 and their IPv4-in-IPv6 forms, fd00::/8).
 func maybeMetadata(a net.Addr) bool {
-	var ip net.IP
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		ip = a.IP
-	case *net.UDPAddr:
-		ip = a.IP
-	case *net.IPAddr:
-		ip = a.IP
-	default:
+	ip, ok := rawIP(a)
+	if !ok {
 		return false
 	}
 	if len(ip) == net.IPv6len && ip[0] == 0xfd {
@@ -292,19 +278,26 @@ func maybeMetadata(a net.Addr) bool {
 	return false
 }
 
+// rawIP returns the IP of a TCP, UDP or IP address, as the dial holds it;
+// ok is false for an address of another kind (a Unix socket).
+func rawIP(a net.Addr) (ip net.IP, ok bool) {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP, true
+	case *net.UDPAddr:
+		return a.IP, true
+	case *net.IPAddr:
+		return a.IP, true
+	}
+	return nil, false
+}
+
 // addrOf returns the IP address a dial connects to; ok is false for an
 // address that has none (a Unix socket). A TCP or UDP address without an
 // IP (":8080") reaches the local system, as 0.0.0.0 does.
 func addrOf(a net.Addr) (ip netip.Addr, ok bool) {
-	var raw net.IP
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		raw = a.IP
-	case *net.UDPAddr:
-		raw = a.IP
-	case *net.IPAddr:
-		raw = a.IP
-	default:
+	raw, ok := rawIP(a)
+	if !ok {
 		return netip.Addr{}, false
 	}
 	if len(raw) == 0 {
@@ -368,32 +361,6 @@ func isProxy(address string) bool {
 	return p[net.JoinHostPort(strings.TrimSuffix(strings.ToLower(h), "."), port)]
 }
 
-// allowCache holds the SSRF allowlist compiled from the policy in force.
-var allowCache atomic.Pointer[struct {
-	from  *policy.Compiled
-	allow *ssrf.Allowlist
-}]
-
-// ssrfAllowlist returns the policy's SSRF allowlist, compiled once per
-// policy; nil allows nothing.
-func ssrfAllowlist() *ssrf.Allowlist {
-	p := judge.CurrentPolicy()
-	if c := allowCache.Load(); c != nil && c.from == p {
-		return c.allow
-	}
-	var a *ssrf.Allowlist
-	if len(p.Allow.SSRFHosts) > 0 {
-		var err error
-		if a, err = ssrf.NewAllowlist(p.Allow.SSRFHosts); err != nil {
-			a = nil
-			logOnce.Do(func() { events.Logf("policy %s: allow.ssrf_hosts: %v; the SSRF allowlist is empty", p.Source, err) })
-		}
-	}
-	allowCache.Store(&struct {
-		from  *policy.Compiled
-		allow *ssrf.Allowlist
-	}{p, a})
-	return a
-}
-
-var logOnce sync.Once
+// ssrfAllowlist returns the SSRF allowlist of the policy in force; nil
+// allows nothing.
+func ssrfAllowlist() *ssrf.Allowlist { return judge.CurrentPolicy().SSRFAllowlist() }

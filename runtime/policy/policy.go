@@ -13,6 +13,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
+	"github.com/rasp-instrument/rasp-instrument/runtime/ssrf"
 )
 
 // Policy is the operator's configuration of the runtime, read from the JSON
@@ -223,6 +224,7 @@ type Compiled struct {
 	ruleModes map[string]Mode  // Policy.Rules parsed, and the overrides
 	pathBases []string         // absolute and clean
 	shell     *shell.Allowlist // nil: no shell allowlist
+	ssrf      *ssrf.Allowlist  // nil: no SSRF allowlist
 }
 
 // Compile checks p and prepares it for the detectors; errors name source
@@ -251,6 +253,12 @@ func Compile(p Policy, source string) (*Compiled, error) {
 		var err error
 		if c.shell, err = shell.NewAllowlist(p.Allow.ShellCommands); err != nil {
 			return nil, fmt.Errorf("%s: allow.shell_commands: %v", source, err)
+		}
+	}
+	if len(p.Allow.SSRFHosts) > 0 {
+		var err error
+		if c.ssrf, err = ssrf.NewAllowlist(p.Allow.SSRFHosts); err != nil {
+			return nil, fmt.Errorf("%s: allow.ssrf_hosts: %v", source, err)
 		}
 	}
 	return c, nil
@@ -288,6 +296,10 @@ func (c *Compiled) PathBases() []string { return c.pathBases }
 // ShellAllowlist returns the allowlist of shell scripts, or nil when the
 // policy has none.
 func (c *Compiled) ShellAllowlist() *shell.Allowlist { return c.shell }
+
+// SSRFAllowlist returns the hosts and networks the program may reach
+// (allow.ssrf_hosts), or nil, which allows nothing.
+func (c *Compiled) SSRFAllowlist() *ssrf.Allowlist { return c.ssrf }
 
 // AllowlistEntries counts the policy's allowlist entries per rule that
 // allow findings (SQL entries, route exemptions), for the

@@ -260,6 +260,10 @@ type Allowlist struct {
 	suffixes []string // ".example.com"
 }
 
+// AllowEntry returns the allowlist entry that allows host (a name or an
+// address, bracketed or not): what an event tells an operator to add.
+func AllowEntry(host string) string { return strings.Trim(host, "[]") }
+
 // NewAllowlist builds an allowlist from hosts and CIDRs.
 func NewAllowlist(hostsOrCIDRs []string) (*Allowlist, error) {
 	a := &Allowlist{}
