@@ -13,6 +13,7 @@ type programOptions struct {
 	long    []string
 	short   string
 	oneDash []string
+	fetches bool // the program reaches a URL given as an argument
 }
 
 var optionTable = map[string]programOptions{
@@ -21,16 +22,19 @@ var optionTable = map[string]programOptions{
 	// commands (-c core.sshCommand=..., --config, --template hooks), the
 	// pager of grep -O, rebase's --exec and -x, --exec-path.
 	"git": {
-		long:  []string{"upload-pack", "receive-pack", "exec", "exec-path", "output", "output-directory", "config", "template", "open-files-in-pager", "remote", "separate-git-dir"},
-		short: "uxoOc",
+		fetches: true,
+		long:    []string{"upload-pack", "receive-pack", "exec", "exec-path", "output", "output-directory", "config", "template", "open-files-in-pager", "remote", "separate-git-dir"},
+		short:   "uxoOc",
 	},
 	"curl": {
-		long:  []string{"output", "output-dir", "config", "upload-file", "dump-header", "trace", "trace-ascii", "cookie-jar", "data", "data-binary", "data-urlencode", "form", "proxy", "netrc-file", "libcurl", "engine", "unix-socket", "abstract-unix-socket", "connect-to", "resolve"},
-		short: "oOKTDcdFx",
+		fetches: true,
+		long:    []string{"output", "output-dir", "config", "upload-file", "dump-header", "trace", "trace-ascii", "cookie-jar", "data", "data-binary", "data-urlencode", "form", "proxy", "netrc-file", "libcurl", "engine", "unix-socket", "abstract-unix-socket", "connect-to", "resolve"},
+		short:   "oOKTDcdFx",
 	},
 	"wget": {
-		long:  []string{"output-document", "output-file", "append-output", "directory-prefix", "execute", "input-file", "post-file", "body-file", "config", "use-askpass", "load-cookies", "save-cookies"},
-		short: "OoaPei",
+		fetches: true,
+		long:    []string{"output-document", "output-file", "append-output", "directory-prefix", "execute", "input-file", "post-file", "body-file", "config", "use-askpass", "load-cookies", "save-cookies"},
+		short:   "OoaPei",
 	},
 	"tar": {
 		long:  []string{"checkpoint-action", "to-command", "use-compress-program", "rsh-command", "info-script", "new-volume-script", "file", "directory"},
@@ -138,6 +142,18 @@ func programTable(program string) (programOptions, bool) {
 	opts, ok := optionTable[string(buf[:len(name)])]
 	return opts, ok
 }
+
+// FetchesURLs reports whether program (a path or a name) reaches a URL
+// given as an argument: git (clone, fetch, ls-remote), curl, wget. The
+// child, not the program, dials it. It does not allocate.
+func FetchesURLs(program string) bool {
+	opts, ok := programTable(program)
+	return ok && opts.fetches
+}
+
+// ProgramName returns the name of a program path: its base name, without
+// ".exe".
+func ProgramName(program string) string { return trimExe(baseName(program)) }
 
 // EndOfOptions reports whether arg ends a program's options: "--", or
 // git's "--end-of-options". What follows is an operand, never an option.

@@ -237,12 +237,9 @@ func (basicExec) CheckCommand(_ *callsite.Site, _ int, argv []string, _ *reqctx.
 // the real-world suite showed libraries passing such paths (afero's tests).
 type basicPath struct{}
 
-// Outside a request nothing is reported: no input can be in the path, and
-// the call fails with the operating system's error on its own (a library's
-// test feeding a NUL path to check that error).
-func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, req *reqctx.Request) (Finding, bool) {
-	if req != nil && strings.IndexByte(p, 0) >= 0 {
-		return Finding{Rule: "path-nul-byte", Detail: "NUL byte in path"}, true
+func (basicPath) CheckPath(_ *callsite.Site, _ int, p string, _ *reqctx.Request) (Finding, bool) {
+	if strings.IndexByte(p, 0) >= 0 {
+		return Finding{Rule: pathguard.RuleNulByte, Detail: "NUL byte in path"}, true
 	}
 	return Finding{}, false
 }
@@ -270,10 +267,11 @@ func (templateExec) CheckCommand(site *callsite.Site, off int, argv []string, re
 // argv that a request input made climb out of its directory
 // (commandPathFinding).
 func CommandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
-	if f, ok := argvFinding(site, off, argv, req, inputsOnly); ok {
+	idx, isShell := shell.ShellScript(argv)
+	if f, ok := argvFinding(site, off, argv, req, inputsOnly, idx, isShell); ok {
 		return f, true
 	}
-	if _, isShell := shell.ShellScript(argv); isShell {
+	if isShell {
 		if f, ok := chosenProgramFinding(site, off, argv, req); ok {
 			return f, true
 		}
@@ -287,15 +285,16 @@ func CommandFinding(site *callsite.Site, off int, argv []string, req *reqctx.Req
 	return childURLFinding(argv, req)
 }
 
-// argvFinding is CommandFinding's judgement of the dynamic parts.
-func argvFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool) (Finding, bool) {
+// argvFinding is CommandFinding's judgement of the dynamic parts; when
+// isShell, argv[idx] is the script a shell runs (shell.ShellScript).
+func argvFinding(site *callsite.Site, off int, argv []string, req *reqctx.Request, inputsOnly bool, idx int, isShell bool) (Finding, bool) {
 	unknown := func() (Finding, bool) {
 		if inputsOnly {
 			return Finding{}, false
 		}
 		return basicExec{}.CheckCommand(site, off, argv, req)
 	}
-	if idx, isShell := shell.ShellScript(argv); isShell {
+	if isShell {
 		script := argv[idx]
 		if a := judge.CurrentPolicy().ShellAllowlist(); !inputsOnly && a != nil && !a.Allowed(script) {
 			return Finding{Rule: shell.RuleShellNotAllowlisted, Detail: "the shell script is not in the policy's shell_commands", Start: 0, End: len(script)}, true
@@ -372,7 +371,9 @@ func argvFinding(site *callsite.Site, off int, argv []string, req *reqctx.Reques
 // templatePath judges paths with package pathguard where the call site's
 // template tells the dynamic parts, by the request's inputs where it does
 // not (PathInputFinding), and with basicPath when neither tells. A
-// path-nul-byte finding outside a request is dropped (see basicPath). A
+// path-nul-byte finding outside a request is dropped: no input can be in
+// the path, and the call fails with the operating system's error on its
+// own (a library's test feeding a NUL path to check that error). A
 // path that none of these explains but that a join made climb is a
 // traversal (JoinFinding).
 type templatePath struct{}

@@ -40,7 +40,7 @@ func storedOptionFinding(site *callsite.Site, off int, argv []string, req *reqct
 		}
 		if shell.DangerousOption(argv[0], a) {
 			return Finding{Rule: shell.RuleArgumentInjection,
-				Detail: "an argument the program did not write is one of " + programName(argv[0]) + "'s dangerous options",
+				Detail: "an argument the program did not write is one of " + shell.ProgramName(argv[0]) + "'s dangerous options",
 				Start:  0, End: optionEnd(a), Input: inputIn(req, a, 0, len(a))}, true
 		}
 	}
@@ -68,14 +68,6 @@ func optionEnd(a string) int {
 	return len(a)
 }
 
-// programName is the base name of a program path, for an event's detail.
-func programName(p string) string {
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		return p[i+1:]
-	}
-	return p
-}
-
 // chosenProgramFinding reports a program (argv[0]) that a request input
 // chose: one the program did not write (no template tells, not a constant)
 // that equals an input, or whose input's words are the argv's first words
@@ -99,10 +91,6 @@ func chosenProgramFinding(site *callsite.Site, off int, argv []string, req *reqc
 // by name only (localhost, metadata names).
 var ResolveHost func(host string) []netip.Addr
 
-// fetchPrograms are programs that reach the URL given as an argument:
-// the child, not the program, dials it.
-var fetchPrograms = map[string]bool{"git": true, "curl": true, "wget": true}
-
 // childURLFinding judges the URL arguments of a program that fetches
 // (git clone/fetch/ls-remote, curl, wget) as the HTTP client's URL is
 // judged: a host chosen by a request input that is, or resolves to, an
@@ -113,7 +101,7 @@ var fetchPrograms = map[string]bool{"git": true, "curl": true, "wget": true}
 // policy's allow.ssrf_hosts are never findings. git's ext:: transport, which runs a command, is
 // argument injection when the program did not write it.
 func childURLFinding(argv []string, req *reqctx.Request) (Finding, bool) {
-	if len(argv) < 2 || !fetchPrograms[strings.ToLower(trimExe(programName(argv[0])))] {
+	if len(argv) < 2 || !shell.FetchesURLs(argv[0]) {
 		return Finding{}, false
 	}
 	for i := 1; i < len(argv); i++ {
@@ -146,18 +134,19 @@ func urlArgFinding(a string, req *reqctx.Request) (Finding, bool) {
 			in = &req.Inputs()[i]
 		}
 	}
+	allow := judge.CurrentPolicy().SSRFAllowlist()
 	judgeAddr := func(c ssrf.Class, ip netip.Addr) (Finding, bool) {
 		switch {
-		case c == ssrf.Metadata && !allowedHost(host, ip):
+		case c == ssrf.Metadata && !allow.Allowed(host, ip):
 			return urlFinding(ssrf.RuleMetadata, a, host, in), true
-		case c.Internal() && in != nil && !allowedHost(host, ip):
+		case c.Internal() && in != nil && !allow.Allowed(host, ip):
 			return urlFinding(ssrf.RuleInternal, a, host, in), true
-		case c.Internal() && req == nil && !configured.Host(host) && !allowedHost(host, ip):
+		case c.Internal() && req == nil && !configured.Host(host) && !allow.Allowed(host, ip):
 			// Outside any request, a URL the program did not write and
 			// its configuration does not name was stored at run time (a
 			// mirror saved by a user) and fetched by a background job.
 			f := urlFinding(ssrf.RuleInternal, a, host, nil)
-			f.Detail = "a URL stored at run time (in neither the program nor its configuration) and handed to a program that fetches it reaches an internal address; allow.ssrf_hosts entry to allow it: " + strconv.Quote(strings.Trim(host, "[]"))
+			f.Detail = "a URL stored at run time (in neither the program nor its configuration) and handed to a program that fetches it reaches an internal address; allow.ssrf_hosts entry to allow it: " + strconv.Quote(ssrf.AllowEntry(host))
 			return f, true
 		}
 		return Finding{}, false
@@ -189,24 +178,6 @@ func urlFinding(rule, a, host string, in *taint.Input) Finding {
 		start = 0
 	}
 	return Finding{Rule: rule, Detail: detail, Start: start, End: start + len(host), Input: in}
-}
-
-// allowedHost reports whether the policy's allow.ssrf_hosts allows host or
-// ip. It compiles the list on the finding path only.
-func allowedHost(host string, ip netip.Addr) bool {
-	hosts := judge.CurrentPolicy().Allow.SSRFHosts
-	if len(hosts) == 0 {
-		return false
-	}
-	a, err := ssrf.NewAllowlist(hosts)
-	return err == nil && a.Allowed(host, ip)
-}
-
-func trimExe(s string) string {
-	if len(s) > 4 && strings.EqualFold(s[len(s)-4:], ".exe") {
-		return s[:len(s)-4]
-	}
-	return s
 }
 
 // commandPathFinding reports a program path or an argument that a
