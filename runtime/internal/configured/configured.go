@@ -54,6 +54,29 @@ func loadConfigHosts() map[string]bool {
 	return set
 }
 
+// Value reports whether v is one of the values the process was started
+// with: an argument (or the part of one after "="), or the value of an
+// environment variable.
+func Value(v string) bool { return Values()[v] }
+
+// Values returns the set of the values Value looks in, read the first
+// time it is called. Tests add to it.
+var Values = sync.OnceValue(func() map[string]bool {
+	set := map[string]bool{}
+	for _, a := range os.Args[1:] {
+		set[a] = true
+		if _, v, ok := strings.Cut(a, "="); ok {
+			set[v] = true
+		}
+	}
+	for _, kv := range os.Environ() {
+		if _, v, ok := strings.Cut(kv, "="); ok {
+			set[v] = true
+		}
+	}
+	return set
+})
+
 // Host reports whether the configuration names host (a name or an
 // address, without port or brackets; any case).
 func Host(host string) bool {

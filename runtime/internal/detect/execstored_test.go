@@ -74,7 +74,7 @@ func TestArgvByOrigin(t *testing.T) {
 		{"a program path climbing out", opaque, []string{heap("tools/../../../bin/sh"), "-x"}, query("prog", "tools/../../../bin/sh"), shell.RuleArgv0Dynamic},
 		{"under a written directory", opaque, []string{"cat", heap("uploads/" + "../../etc/passwd")}, query("name", "../../etc/passwd"), "path-traversal"},
 		{"a relative path that stays", opaque, []string{"cat", heap("docs/../README.md")}, query("cmd", "cat docs/../README.md"), ""},
-		{"dots not from the request", opaque, []string{"cat", heap("../shared/notes.txt")}, query("q", "notes"), ""},
+		{"dots not from the request", opaque, []string{"cat", heap("../common/notes.txt")}, query("q", "notes"), ""},
 		{"a name resolving to loopback", opaque, []string{"git", "ls-remote", heap("http://internal.test/r.git")}, query("url", "http://internal.test/r.git"), ssrf.RuleInternal},
 	}
 	oldHosts := configured.Hosts

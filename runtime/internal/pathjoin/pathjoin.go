@@ -13,14 +13,13 @@
 package pathjoin
 
 import (
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/configured"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/literal"
 )
 
@@ -82,7 +81,8 @@ func mayClimb(elem []string) bool {
 // elements up to it is not inside the join of the elements before it, nor
 // is p. An element written in the program (a string constant, such as
 // filepath.Join(dir, "..", name)'s "..") or given to the process by its
-// operator (an argument, an environment variable) is not dynamic.
+// operator (an argument, an environment variable: package configured;
+// "-config ../common/app.yaml" is theirs to climb) is not dynamic.
 // With slash the join is path.Join's, else filepath.Join's. No function
 // values here: they would make elem's strings escape to the heap, and so
 // the arguments of every call of the join.
@@ -93,7 +93,7 @@ func note(p string, elem []string, slash bool) {
 	}
 	for i := 1; i < len(elem); i++ {
 		e := elem[i]
-		if !strings.Contains(e, "..") || literal.Is(e) || configured(e) {
+		if !strings.Contains(e, "..") || literal.Is(e) || configured.Value(e) {
 			continue
 		}
 		var base, upto string
@@ -206,25 +206,3 @@ func Reset() {
 	}
 	flag.Store(false)
 }
-
-// configured reports whether e is one of the values the process was given
-// by its operator: an argument (or its value after "="), or the value of
-// an environment variable. A path the operator passes ("-config
-// ../shared/app.yaml") is theirs to climb.
-func configured(e string) bool { return configValues()[e] }
-
-var configValues = sync.OnceValue(func() map[string]bool {
-	set := map[string]bool{}
-	for _, a := range os.Args[1:] {
-		set[a] = true
-		if _, v, ok := strings.Cut(a, "="); ok {
-			set[v] = true
-		}
-	}
-	for _, kv := range os.Environ() {
-		if _, v, ok := strings.Cut(kv, "="); ok {
-			set[v] = true
-		}
-	}
-	return set
-})

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"unsafe"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/configured"
 )
 
 // dyn returns a copy of s built at run time: not one of the program's
@@ -129,11 +131,10 @@ func TestConstantsAreNotDynamic(t *testing.T) {
 
 func TestConfiguredValuesAreNotDynamic(t *testing.T) {
 	Reset()
-	configValues() // read before the test adds its value
-	v := configValues()
-	v["../shared/app.yaml"] = true
-	defer delete(v, "../shared/app.yaml")
-	p := Filepath(dyn("/srv/app"), dyn("../shared/app.yaml"))
+	v := configured.Values() // read before the test adds its value
+	v["../common/app.yaml"] = true
+	defer delete(v, "../common/app.yaml")
+	p := Filepath(dyn("/srv/app"), dyn("../common/app.yaml"))
 	if found(p) {
 		t.Errorf("%q, from the configuration, is found", p)
 	}
