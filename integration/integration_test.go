@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -31,6 +32,11 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
+
+// update makes a failing cmp of a script against a file of its own
+// archive rewrite that file (testscript's UpdateScripts):
+// go test ./integration -run 'TestScripts/NAME$' -update.
+var update = flag.Bool("update", false, "rewrite the files of the scripts' archives that a failing cmp compares with")
 
 var (
 	tmpDir   string // the run's temporary directory
@@ -138,6 +144,7 @@ func scriptParams(dir string) testscript.Params {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		RequireExplicitExec: true,
+		UpdateScripts:       *update,
 	}
 }
 
