@@ -20,5 +20,11 @@ var RuntimeSource embed.FS
 // under it as ModulePath + "/runtime".
 const ModulePath = "github.com/rasp-instrument/rasp-instrument"
 
-// RuntimePath is the import path of the runtime package.
+// RuntimePath is the import path of package rasp, the runtime's API for
+// the programs it protects; every other runtime package is under it.
 const RuntimePath = ModulePath + "/runtime"
+
+// ImplPath is the import path of package raspimpl, what generated code
+// calls: the hooks of the standard library's calls, NewSite, Start. Every
+// instrumented program links it.
+const ImplPath = RuntimePath + "/raspimpl"

@@ -1,31 +1,22 @@
-// Package rasp is the runtime that rasp-instrument links into every program
-// it builds. The rewriter reroutes each call to a configured sink (a SQL
-// query, a command, a file path, a network address) to a hook in this
-// package; the hook asks a detector whether the call is an attack, records an
-// event, and in block mode refuses the call with an error that matches
-// errors.Is(err, ErrBlocked).
+// Package rasp is what a program protected by rasp-instrument may name:
+// the error a refused call returns, and a way to reload the policy.
 //
-// The package lives in the directory runtime/ of the rasp-instrument module
-// and is named rasp; import it as
+// A program built with
+//
+//	go build -toolexec=rasp-instrument ./...
+//
+// needs no change and never has to import this package: the build links
+// the runtime. A call the runtime refuses (block mode) returns an error
+// that matches errors.Is(err, ErrBlocked); errors.As gives its
+// *BlockedError, which names the rule and the request. Import the package
+// as
 //
 //	import rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 //
-// when a program wants to test for ErrBlocked. Programs built with the tool
-// never need to import it: the build adds it.
+// Importing it links only this small package: in a program built without
+// the tool nothing is refused, and ReloadPolicy says there is no policy.
 //
-// The package holds only what generated code and users name: the hooks,
-// the CheckedSQL helpers, NewSite, T and Tn, Instrumented, Site, Start,
-// ErrBlocked and BlockedError, and ReloadPolicy. The rest of the runtime is in
-// runtime/internal, in layers that import only the layers before them:
-// span; taint (templates and the correlation of request inputs); metrics;
-// events (the event queue, the rate limiter, the log); callsite (Site and
-// BlockedError); reqctx (the request and the goroutine-local state);
-// judge (modes, policy, allowlists, a finding to an event); detect (the
-// detector adapters); stdhook (the standard library's entry points). The
-// hook packages httphook and nethook use them too.
-//
-// Constraints: the package is compiled by the user's toolchain inside the
-// user's build, so it imports the standard library only and compiles with
-// Go 1.22. Hooks fail open: a detector that panics is recovered, counted and
-// logged, and the call goes ahead.
+// What generated code calls (the hooks, the call sites, the start of the
+// runtime) is in package raspimpl, which only the build imports; the
+// detectors and their layers are under runtime/internal.
 package rasp

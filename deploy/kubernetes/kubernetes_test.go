@@ -36,6 +36,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/httphook"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
+	"github.com/rasp-instrument/rasp-instrument/runtime/raspimpl"
 )
 
 // The files of the directory that are not Kubernetes objects. Any other
@@ -718,8 +719,8 @@ func eventLines(t *testing.T) []string {
 		t.Setenv("RASP_POLICY", "")
 		t.Setenv("RASP_MODE", "detect")
 
-		site := rasp.NewSite("example.com/webapp", "files.go", 42, 9, "os.ReadFile", event.FamilyFile, false, rasp.T(0, false, "/nonexistent/", ""))
-		if _, err := rasp.OSReadFile(site, "/nonexistent/../etc/hostname-rasp-test"); errors.Is(err, rasp.ErrBlocked) {
+		site := raspimpl.NewSite("example.com/webapp", "files.go", 42, 9, "os.ReadFile", event.FamilyFile, false, raspimpl.T(0, false, "/nonexistent/", ""))
+		if _, err := raspimpl.OSReadFile(site, "/nonexistent/../etc/hostname-rasp-test"); errors.Is(err, rasp.ErrBlocked) {
 			t.Fatalf("the finding was blocked in detect mode: %v", err)
 		}
 		t.Setenv("RASP_POLICY", bad)

@@ -44,7 +44,7 @@ func rewriteWith(t *testing.T, sp *spec.Spec, src string) FileResult {
 		t.Fatal(err)
 	}
 	pkg := &Package{Path: "example.com/p", Fset: fset, Files: []*ast.File{f}, Srcs: [][]byte{[]byte(src)}, Names: []string{"/src/p/a.go"}, Info: info, Types: tp}
-	res, err := Rewrite(pkg, sp, raspinstrument.RuntimePath)
+	res, err := Rewrite(pkg, sp, raspinstrument.ImplPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -535,17 +535,16 @@ func (s *Spec) addCall(e *entry, at func(string) string) error {
 	return nil
 }
 
-// setHook reads "pkg.Name": rasp for the runtime package, else the name of
-// a package under runtime/.
+// setHook reads "pkg.Name", pkg the name of a package under runtime/.
 func (c *Call) setHook(h string) error {
 	pkg, name, ok := strings.Cut(h, ".")
 	if !ok || !token.IsIdentifier(pkg) || !token.IsExported(name) || !token.IsIdentifier(name) {
-		return fmt.Errorf("%q is not a hook name (runtimepkg.Name: rasp.DBQuery, nethook.NetDial)", h)
+		return fmt.Errorf("%q is not a hook name (runtimepkg.Name: raspimpl.DBQuery, nethook.NetDial)", h)
 	}
-	c.Hook, c.HookPkg = name, raspinstrument.RuntimePath
-	if pkg != "rasp" {
-		c.HookPkg += "/" + pkg
+	if pkg == "rasp" {
+		return fmt.Errorf("%q: package rasp holds no hooks (it is the API programs name); the hooks of the standard library's calls are in raspimpl: write raspimpl.%s", h, name)
 	}
+	c.Hook, c.HookPkg = name, raspinstrument.RuntimePath+"/"+pkg
 	return nil
 }
 

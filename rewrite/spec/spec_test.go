@@ -27,7 +27,7 @@ func TestDefaultSpecParses(t *testing.T) {
 	if c := sp.Lookup("net.(*Resolver).LookupHost"); c == nil || c.Advice != CoveredBy {
 		t.Errorf("net.(*Resolver).LookupHost = %+v, want a covered_by join point", c)
 	}
-	if got := sp.Lookup("database/sql.(*DB).Query"); got.Hook != "DBQuery" || got.HookPkg != raspinstrument.RuntimePath {
+	if got := sp.Lookup("database/sql.(*DB).Query"); got.Hook != "DBQuery" || got.HookPkg != raspinstrument.ImplPath {
 		t.Errorf("DB.Query hook = %s.%s", got.HookPkg, got.Hook)
 	}
 	if got := sp.Lookup("net.Dial"); got.HookPkg != raspinstrument.RuntimePath+"/nethook" {
@@ -37,7 +37,7 @@ func TestDefaultSpecParses(t *testing.T) {
 		t.Errorf("database/sql has %d patches, want 9", len(got))
 	}
 	for key, hook := range map[string]string{"path/filepath.Join": "FilepathJoin", "path.Join": "PathJoin"} {
-		if c := sp.Lookup(key); c == nil || c.Advice != Propagate || c.Family != Join || c.Hook != hook || c.HookPkg != raspinstrument.RuntimePath || !c.Rewrites() {
+		if c := sp.Lookup(key); c == nil || c.Advice != Propagate || c.Family != Join || c.Hook != hook || c.HookPkg != raspinstrument.ImplPath || !c.Rewrites() {
 			t.Errorf("%s = %+v, want a propagate join point to rasp.%s", key, c, hook)
 		}
 	}
@@ -51,20 +51,20 @@ func TestDefaultSpecParses(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
-		{"unknown field", "sinks:\n  - call: os.Open\n    family: file\n    hook: rasp.OSOpen\n", "t.yaml:4: hook: unknown field"},
-		{"bad family", "sinks:\n  - call: os.Open\n    family: disk\n    reroute: rasp.OSOpen\n", "t.yaml:3: family: \"disk\" is not one of"},
-		{"bad function", "sinks:\n  - call: \"os.Op en\"\n    family: file\n    reroute: rasp.OSOpen\n", "t.yaml:2: call: \"os.Op en\" is not a function name"},
-		{"no package", "sinks:\n  - call: Open\n    family: file\n    reroute: rasp.OSOpen\n", "t.yaml:2: call: \"Open\" is not a function name"},
-		{"duplicate", "sinks:\n  - {call: os.Open, family: file, reroute: rasp.OSOpen}\n  - {call: os.Open, family: file, reroute: rasp.OSOpen}\n", "t.yaml:3: call: os.Open is already listed at t.yaml:2"},
+		{"unknown field", "sinks:\n  - call: os.Open\n    family: file\n    hook: raspimpl.OSOpen\n", "t.yaml:4: hook: unknown field"},
+		{"bad family", "sinks:\n  - call: os.Open\n    family: disk\n    reroute: raspimpl.OSOpen\n", "t.yaml:3: family: \"disk\" is not one of"},
+		{"bad function", "sinks:\n  - call: \"os.Op en\"\n    family: file\n    reroute: raspimpl.OSOpen\n", "t.yaml:2: call: \"os.Op en\" is not a function name"},
+		{"no package", "sinks:\n  - call: Open\n    family: file\n    reroute: raspimpl.OSOpen\n", "t.yaml:2: call: \"Open\" is not a function name"},
+		{"duplicate", "sinks:\n  - {call: os.Open, family: file, reroute: raspimpl.OSOpen}\n  - {call: os.Open, family: file, reroute: raspimpl.OSOpen}\n", "t.yaml:3: call: os.Open is already listed at t.yaml:2"},
 		{"syntax", "sinks:\n  - call: os\n   family: [\n", "t.yaml:1: did not find"},
 		{"empty", "exclude: []\n", "t.yaml:1: sinks: the spec lists no join points"},
-		{"no join point", "sinks:\n  - family: file\n    reroute: rasp.OSOpen\n", "t.yaml:2: the entry names no join point"},
-		{"two advices", "sinks:\n  - call: os.Open\n    family: file\n    reroute: rasp.OSOpen\n    check: postgres\n", "t.yaml:2: a call takes exactly one advice"},
+		{"no join point", "sinks:\n  - family: file\n    reroute: raspimpl.OSOpen\n", "t.yaml:2: the entry names no join point"},
+		{"two advices", "sinks:\n  - call: os.Open\n    family: file\n    reroute: raspimpl.OSOpen\n    check: postgres\n", "t.yaml:2: a call takes exactly one advice"},
 		{"no advice", "sinks:\n  - call: os.Open\n    family: file\n", "t.yaml:2: a call takes exactly one advice"},
 		{"hook without package", "sinks:\n  - call: os.Open\n    family: file\n    reroute: OSOpen\n", "t.yaml:4: reroute: \"OSOpen\" is not a hook name"},
-		{"unexported hook", "sinks:\n  - call: os.Open\n    family: file\n    reroute: rasp.osOpen\n", "t.yaml:4: reroute: \"rasp.osOpen\" is not a hook name"},
-		{"propagate with a family", "sinks:\n  - call: path.Join\n    family: file\n    propagate: rasp.PathJoin\n", "t.yaml:3: family: not an advice of a call join point (it takes call, propagate)"},
-		{"propagate and reroute", "sinks:\n  - call: path.Join\n    propagate: rasp.PathJoin\n    reroute: rasp.PathJoin\n", "t.yaml:4: reroute: not an advice"},
+		{"unexported hook", "sinks:\n  - call: os.Open\n    family: file\n    reroute: raspimpl.osOpen\n", "t.yaml:4: reroute: \"raspimpl.osOpen\" is not a hook name"},
+		{"propagate with a family", "sinks:\n  - call: path.Join\n    family: file\n    propagate: raspimpl.PathJoin\n", "t.yaml:3: family: not an advice of a call join point (it takes call, propagate)"},
+		{"propagate and reroute", "sinks:\n  - call: path.Join\n    propagate: raspimpl.PathJoin\n    reroute: raspimpl.PathJoin\n", "t.yaml:4: reroute: not an advice"},
 		{"propagate without hook package", "sinks:\n  - call: path.Join\n    propagate: PathJoin\n", "t.yaml:3: propagate: \"PathJoin\" is not a hook name"},
 		{"check outside sql", "sinks:\n  - call: os.Open\n    family: file\n    check: postgres\n", "t.yaml:4: check: in-place checks are for the sql family"},
 		{"bad dialect", "sinks:\n  - call: x.Q\n    family: sql\n    check: oracle\n", "t.yaml:4: check: \"oracle\" is not a SQL dialect"},
@@ -73,7 +73,7 @@ func TestParseErrors(t *testing.T) {
 		{"covered by nothing", "sinks:\n  - call: os.DirFS\n    family: file\n    covered_by: os.OpenGone\n", "t.yaml:2: covered_by: os.OpenGone is not an entry of this spec"},
 		{"some patches but not the runtime's", "sinks:\n  - entry: os.OpenFile\n    prologue: x\n    decls: os.go\n", "t.yaml:1: sinks: no entry adds the declarations database_sql.go, which the runtime needs"},
 		{"entry without prologue", "sinks:\n  - entry: os.OpenFile\n    family: file\n", "t.yaml:2: prologue: missing"},
-		{"prologue on a call", "sinks:\n  - call: os.Open\n    family: file\n    reroute: rasp.OSOpen\n    prologue: x\n", "t.yaml:5: prologue: not an advice of a call join point"},
+		{"prologue on a call", "sinks:\n  - call: os.Open\n    family: file\n    reroute: raspimpl.OSOpen\n    prologue: x\n", "t.yaml:5: prologue: not an advice of a call join point"},
 		{"missing decls file", "sinks:\n  - package: internal/runtime/exithook\n    decls: nope.go\n", "t.yaml:3: decls: no declarations file nope.go"},
 		{"two-line prologue", "sinks:\n  - entry: os.OpenFile\n    prologue: \"a\\nb\"\n", "t.yaml:2: the inserted line has a line break"},
 	} {
@@ -89,7 +89,7 @@ func TestParseErrors(t *testing.T) {
 // TestBuiltinPatches: a spec that declares no join point of the standard
 // library has the built-in ones, which the runtime needs.
 func TestBuiltinPatches(t *testing.T) {
-	sp, err := Parse("t.yaml", []byte("sinks:\n  - {call: os.ReadFile, family: file, reroute: rasp.OSReadFile}\n  - {call: os.DirFS, family: file, covered_by: os.OpenFile}\n"))
+	sp, err := Parse("t.yaml", []byte("sinks:\n  - {call: os.ReadFile, family: file, reroute: raspimpl.OSReadFile}\n  - {call: os.DirFS, family: file, covered_by: os.OpenFile}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestMentions(t *testing.T) {
 // panic.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(raspinstrument.DefaultSinks))
-	f.Add([]byte("sinks:\n  - {call: os.Open, family: file, reroute: rasp.OSOpen}\n"))
+	f.Add([]byte("sinks:\n  - {call: os.Open, family: file, reroute: raspimpl.OSOpen}\n"))
 	f.Add([]byte("sinks:\n  - entry: os.OpenFile\n    prologue: x\n    decls: os.go\n"))
 	f.Add([]byte("sinks:\n  - call: os\n    family: nope\n"))
 	f.Add([]byte("sinks: [\n"))

@@ -61,9 +61,9 @@ exclude: [example.com/legacy/...]
 
 func TestUserSpecErrors(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
-		{"a built-in call again", "sinks:\n  - {call: os.Open, family: file, reroute: rasp.OSOpen}\n",
+		{"a built-in call again", "sinks:\n  - {call: os.Open, family: file, reroute: raspimpl.OSOpen}\n",
 			"my.yaml:2: os.Open is a built-in join point (sinks.yaml (built in):"},
-		{"override of no built-in", "sinks:\n  - call: example.com/x.Run\n    family: exec\n    reroute: rasp.ExecCommand\n    override: true\n",
+		{"override of no built-in", "sinks:\n  - call: example.com/x.Run\n    family: exec\n    reroute: raspimpl.ExecCommand\n    override: true\n",
 			"my.yaml:2: override: example.com/x.Run is not a built-in join point"},
 		{"a patch", "sinks:\n  - entry: os.OpenFile\n    family: file\n    prologue: x\n",
 			"my.yaml:2: entry: patches of the standard library and of framework packages come with the tool"},
@@ -71,10 +71,10 @@ func TestUserSpecErrors(t *testing.T) {
 			"my.yaml:2: disable: os.OpenSesame is not a call of the built-in spec"},
 		{"disable not a list", "disable: os/exec.Command\n",
 			"my.yaml:1: disable: want a list"},
-		{"disable and override", "sinks:\n  - {call: os.Open, family: file, reroute: rasp.OSOpen, override: true}\ndisable: [os.Open]\n",
+		{"disable and override", "sinks:\n  - {call: os.Open, family: file, reroute: raspimpl.OSOpen, override: true}\ndisable: [os.Open]\n",
 			"my.yaml:3: disable: os.Open is also overridden at my.yaml:2"},
 		{"nothing", "exclude: []\n", "my.yaml:1: the spec adds nothing to the built-in one"},
-		{"an unknown field", "sinks:\n  - {call: os.Open, family: file, reroute: rasp.OSOpen, overide: true}\n", "my.yaml:2"},
+		{"an unknown field", "sinks:\n  - {call: os.Open, family: file, reroute: raspimpl.OSOpen, overide: true}\n", "my.yaml:2"},
 	} {
 		_, err := ParseUser("my.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -82,7 +82,7 @@ func TestUserSpecErrors(t *testing.T) {
 		}
 	}
 	// The built-in spec takes no override.
-	if _, err := Parse("t.yaml", []byte("sinks:\n  - {call: os.Open, family: file, reroute: rasp.OSOpen, override: true}\n")); err == nil || !strings.Contains(err.Error(), "t.yaml:2: override: only a user's spec") {
+	if _, err := Parse("t.yaml", []byte("sinks:\n  - {call: os.Open, family: file, reroute: raspimpl.OSOpen, override: true}\n")); err == nil || !strings.Contains(err.Error(), "t.yaml:2: override: only a user's spec") {
 		t.Errorf("override in a full spec: %v", err)
 	}
 }

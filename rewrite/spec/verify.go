@@ -85,19 +85,20 @@ func checkHook(rt *types.Package, c *Call, fn *types.Func) error {
 		ok = types.Identical(hp.At(i+1).Type(), want[i])
 	}
 	if !ok {
-		return fmt.Errorf("%s: %s: hook %s has signature %s; want (*rasp.Site, %s) with the call's results", c.Pos, c.Key(), c.Hook, hsig, sig)
+		return fmt.Errorf("%s: %s: hook %s has signature %s; want (*raspimpl.Site, %s) with the call's results", c.Pos, c.Key(), c.Hook, hsig, sig)
 	}
 	return nil
 }
 
-// isSite reports whether t is *rasp.Site.
+// isSite reports whether t is *raspimpl.Site (an alias of the runtime's
+// internal callsite.Site).
 func isSite(t types.Type) bool {
 	p, ok := t.(*types.Pointer)
 	if !ok {
 		return false
 	}
 	n, ok := types.Unalias(p.Elem()).(*types.Named)
-	return ok && n.Obj().Name() == "Site" && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == raspinstrument.RuntimePath
+	return ok && n.Obj().Name() == "Site" && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == raspinstrument.RuntimePath+"/internal/callsite"
 }
 
 // Verify checks the spec against this Go release and the runtime built
@@ -118,8 +119,8 @@ func Verify(s *Spec) error {
 		return err
 	}
 	patterns := s.HookPackages()
-	if !contains(patterns, raspinstrument.RuntimePath) {
-		patterns = append(patterns, raspinstrument.RuntimePath)
+	if !contains(patterns, raspinstrument.ImplPath) {
+		patterns = append(patterns, raspinstrument.ImplPath)
 	}
 	for _, c := range s.Calls {
 		if stdlib.IsPackage(goroot, c.Package) && !contains(patterns, c.Package) {
@@ -187,12 +188,12 @@ func Verify(s *Spec) error {
 }
 
 // unnamedHooks returns the exported functions of a runtime package that
-// take a *rasp.Site first, as hooks do, and that the spec does not name.
+// take a *raspimpl.Site first, as hooks do, and that the spec does not name.
 func unnamedHooks(rt *types.Package, named map[string]bool) []string {
 	var out []string
 	for _, name := range rt.Scope().Names() {
 		fn, ok := rt.Scope().Lookup(name).(*types.Func)
-		if !ok || !fn.Exported() || checkHelpers[name] && rt.Path() == raspinstrument.RuntimePath {
+		if !ok || !fn.Exported() || checkHelpers[name] && rt.Path() == raspinstrument.ImplPath {
 			continue
 		}
 		sig := fn.Type().(*types.Signature)

@@ -51,9 +51,9 @@ func TestVerifyFindsDrift(t *testing.T) {
 	t.Setenv("RASP_CACHE", t.TempDir())
 	base := string(raspinstrument.DefaultSinks)
 	for _, tc := range []struct{ name, from, to, want string }{
-		{"missing hook", "reroute: rasp.OSOpen}", "reroute: rasp.OSOpenX}", "the runtime has no hook OSOpenX"},
-		{"wrong signature", "reroute: rasp.OSCreate}", "reroute: rasp.OSRemove}", "hook OSRemove has signature"},
-		{"unnamed hook", `  - {call: "os.Chmod", family: file, reroute: rasp.OSChmod}` + "\n", "", "the runtime has hooks the spec does not name: rasp.OSChmod"},
+		{"missing hook", "reroute: raspimpl.OSOpen}", "reroute: raspimpl.OSOpenX}", "the runtime has no hook OSOpenX"},
+		{"wrong signature", "reroute: raspimpl.OSCreate}", "reroute: raspimpl.OSRemove}", "hook OSRemove has signature"},
+		{"unnamed hook", `  - {call: "os.Chmod", family: file, reroute: raspimpl.OSChmod}` + "\n", "", "the runtime has hooks the spec does not name: raspimpl.OSChmod"},
 		{"moved function", `entry: "net.(*Resolver).dial"`, `entry: "net.(*Resolver).dialGone"`, "cannot hook net.(*Resolver).dialGone"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,7 +32,7 @@ func (x *Toolexec) link(sp *spec.Spec) error {
 	// their export data is searched for the hook packages' paths.
 	var need []string
 	for _, hp := range sp.HookPackages() {
-		if hp != raspinstrument.RuntimePath && linkedByUserCode(x.goroot, cfg, hp) {
+		if hp != raspinstrument.ImplPath && linkedByUserCode(x.goroot, cfg, hp) {
 			need = append(need, hp)
 		}
 	}
@@ -57,7 +57,7 @@ func (x *Toolexec) link(sp *spec.Spec) error {
 	if err != nil {
 		return fmt.Errorf("linking %s: %w", importPath(), err)
 	}
-	args = append(args[:len(args)-1], "-X="+raspinstrument.RuntimePath+".buildManifest="+record, args[len(args)-1])
+	args = append(args[:len(args)-1], "-X="+raspinstrument.ImplPath+".buildManifest="+record, args[len(args)-1])
 	return x.passThrough(args)
 }
 

@@ -30,7 +30,7 @@ type runtimeArchives map[string]string
 // pkgs are the runtime packages needed (the runtime itself is always
 // built); each set is built and recorded once.
 func (x *Toolexec) ensureRuntime(toolArgs []string, pkgs ...string) (runtimeArchives, error) {
-	pkgs = append([]string{raspinstrument.RuntimePath}, pkgs...)
+	pkgs = append([]string{raspinstrument.ImplPath}, pkgs...)
 	sort.Strings(pkgs)
 	pkgs = slices.Compact(pkgs)
 	dir, err := runtimesrc.CacheDir()
@@ -80,7 +80,7 @@ func readRecord(file string) (runtimeArchives, bool) {
 		return nil, false
 	}
 	var rt runtimeArchives
-	if json.Unmarshal(data, &rt) != nil || rt[raspinstrument.RuntimePath] == "" {
+	if json.Unmarshal(data, &rt) != nil || rt[raspinstrument.ImplPath] == "" {
 		return nil, false
 	}
 	for _, a := range rt {
@@ -109,8 +109,8 @@ func (x *Toolexec) listRuntime(mod string, flags buildFlags, pkgs []string) (run
 			rt[p] = a
 		}
 	}
-	if rt[raspinstrument.RuntimePath] == "" {
-		return nil, fmt.Errorf("building the runtime: go list gave no archive for %s", raspinstrument.RuntimePath)
+	if rt[raspinstrument.ImplPath] == "" {
+		return nil, fmt.Errorf("building the runtime: go list gave no archive for %s", raspinstrument.ImplPath)
 	}
 	return rt, nil
 }

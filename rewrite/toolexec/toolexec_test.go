@@ -29,7 +29,7 @@ func TestCheckToolchain(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
-	sp, err := spec.Parse("t.yaml", []byte("sinks:\n  - {call: os.Open, family: file, reroute: rasp.OSOpen}\nexclude: [example.com/skip/...]\n"))
+	sp, err := spec.Parse("t.yaml", []byte("sinks:\n  - {call: os.Open, family: file, reroute: raspimpl.OSOpen}\nexclude: [example.com/skip/...]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

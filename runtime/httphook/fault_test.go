@@ -17,6 +17,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -39,7 +40,7 @@ func TestFaultsFailOpen(t *testing.T) {
 	file := filepath.Join(dir, "doc.txt")
 	os.WriteFile(file, []byte("the document"), 0o644)
 	site := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 1, Sink: "os.ReadFile", Family: event.FamilyFile,
-		Tmpls: []rasp.Tmpl{rasp.T(0, false, dir+"/", "")}}
+		Tmpls: []taint.Tmpl{taint.T(0, false, dir+"/", "")}}
 	// The handler calls the file detector as the os.ReadFile hook does, with
 	// the request from the context (a plain build has no goroutine field).
 	det := detect.DefaultDetectors().File

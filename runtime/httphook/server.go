@@ -10,12 +10,12 @@ import (
 	"net"
 	"net/http"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 )
 
-// Site is the runtime's.
-type Site = rasp.Site
+// Site is a rewritten call site, the first parameter of every hook.
+type Site = callsite.Site
 
 // HTTPListenAndServe is the hook for http.ListenAndServe.
 func HTTPListenAndServe(_ *Site, addr string, handler http.Handler) error {

@@ -7,8 +7,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 )
 
 // BenchmarkDialCheckUnmarked is a dial no hook started (a library's own
@@ -30,7 +31,7 @@ func BenchmarkDialCheckUnmarked(b *testing.B) {
 func BenchmarkClientDo(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	defer srv.Close()
-	site := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(-1, false, "", "")}}
+	site := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(-1, false, "", "")}}
 	c := srv.Client()
 	req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
 	b.ReportAllocs()
@@ -49,7 +50,7 @@ func BenchmarkClientDo(b *testing.B) {
 // around the client's own work, outside a request: judge the URL, mark the
 // call.
 func BenchmarkClientHookOverhead(b *testing.B) {
-	site := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(-1, false, "", "")}}
+	site := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(-1, false, "", "")}}
 	const u = "http://hooks.example.com:8080/deliver"
 	raw := string([]byte(u)) // read at run time, as a stored URL is
 	b.ReportAllocs()

@@ -5,16 +5,17 @@ import (
 	"strings"
 	"testing"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 )
 
 // TestSSRFBypassTable judges alternative notations of internal addresses in
 // a host that a request input chose, and prints the table (go test -v -run
 // SSRFBypassTable).
 func TestSSRFBypassTable(t *testing.T) {
-	site := &rasp.Site{Package: "example.com/app", File: "n.go", Line: 1, Sink: "net/http.Get", Family: event.FamilyNet,
-		Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	site := &callsite.Site{Package: "example.com/app", File: "n.go", Line: 1, Sink: "net/http.Get", Family: event.FamilyNet,
+		Tmpls: []taint.Tmpl{taint.T(0, false, "http://", "/status")}}
 	cases := []struct {
 		technique, host string
 		internal        bool

@@ -105,7 +105,7 @@ func (m *dialMark) judgeRedirect(ctx context.Context, host string) error {
 	if c == ssrf.Public || c == ssrf.Invalid {
 		return nil
 	}
-	return judge.JudgeValue((*callsite.Site)(m.site), reqctx.CurrentRequest(ctx), func() (Finding, bool) {
+	return judge.JudgeValue(m.site, reqctx.CurrentRequest(ctx), func() (Finding, bool) {
 		if ssrfAllowlist().Allowed(host, netip.Addr{}) {
 			return Finding{}, false
 		}
@@ -198,7 +198,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 	}
 	dynamic := m.hostDynamic || redirected
 	req := reqctx.CurrentRequest(ctx)
-	return judge.JudgeValue((*callsite.Site)(m.site), req, func() (Finding, bool) {
+	return judge.JudgeValue(m.site, req, func() (Finding, bool) {
 		allow := ssrfAllowlist()
 		// Outside a request, a host the program did not write may have
 		// been stored at run time (below); whatever the template said.

@@ -17,8 +17,8 @@ import (
 // grpcTargetSite is the site of gRPC clients' targets: they are judged at
 // the entry of grpc.NewClient (which grpc.Dial and DialContext call), a
 // patch of the sink spec, with the request's inputs.
-var grpcTargetSite = (*Site)(&callsite.Site{Package: "google.golang.org/grpc", Sink: "google.golang.org/grpc.NewClient entry point",
-	Family: event.FamilyNet, Entry: true})
+var grpcTargetSite = &callsite.Site{Package: "google.golang.org/grpc", Sink: "google.golang.org/grpc.NewClient entry point",
+	Family: event.FamilyNet, Entry: true}
 
 // JudgeTarget judges the target of a gRPC client about to be created
 // ("host:port", "dns:///host:port", "passthrough:///addr"...) as an address
@@ -37,7 +37,7 @@ func JudgeTarget(ctx context.Context, target string) error {
 	if req == nil {
 		return nil
 	}
-	return judge.JudgeCall((*callsite.Site)(grpcTargetSite), req, func() (Finding, bool) {
+	return judge.JudgeCall(grpcTargetSite, req, func() (Finding, bool) {
 		// The input that chose the host: one whose occurrence in the
 		// target covers the host's bytes.
 		all := req.Inputs()

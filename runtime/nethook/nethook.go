@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/literal"
@@ -26,14 +25,14 @@ import (
 // parameters. ctx (may be nil) or the goroutine tells the request.
 func checkAddr(ctx context.Context, site *Site, arg int, network, address string) error {
 	req := reqctx.CurrentRequest(ctx)
-	return judge.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
+	return judge.JudgeCall(site, req, func() (Finding, bool) { return detector.CheckAddr(site, arg, network, address, req) })
 }
 
 // checkURL judges a URL; arg is its index among the sink's parameters (< 0:
 // not one of them). ctx (may be nil) or the goroutine tells the request.
 func checkURL(ctx context.Context, site *Site, arg int, rawURL string) error {
 	req := reqctx.CurrentRequest(ctx)
-	return judge.JudgeCall((*callsite.Site)(site), req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
+	return judge.JudgeCall(site, req, func() (Finding, bool) { return detector.CheckURL(site, arg, rawURL, req) })
 }
 
 func dialErr(network, address string, err error) error {
@@ -284,7 +283,7 @@ func hostOrigin(site *Site, arg int, raw string, req *reqctx.Request) (dynamic, 
 	hs, he := hostRange(raw)
 	var dyn [taint.MaxSpans]span.Span
 	nd := -1 // dynamic spans of the template; -1: no template
-	if t := (*callsite.Site)(site).Template(arg); t != nil {
+	if t := site.Template(arg); t != nil {
 		known = true
 		n, ok := t.Spans(raw, &dyn)
 		dynamic, nd = !ok, n
@@ -438,7 +437,7 @@ func hostPortOf(raw string) string {
 
 // Site and Finding are the runtime's.
 type (
-	Site    = rasp.Site
+	Site    = callsite.Site
 	Finding = judge.Finding
 )
 

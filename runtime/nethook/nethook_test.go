@@ -12,6 +12,7 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -45,7 +46,7 @@ func inBlockMode(t *testing.T, f func()) string {
 }
 
 func TestOpaqueMetadataBlocked(t *testing.T) {
-	site := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet}
+	site := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet}
 	events := inBlockMode(t, func() {
 		_, err := HTTPGet(site, "http://169.254.169.254/latest/meta-data/")
 		var ue *url.Error
@@ -62,8 +63,8 @@ func TestOpaqueMetadataBlocked(t *testing.T) {
 }
 
 func TestTemplateHost(t *testing.T) {
-	dynHost := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
-	staticHost := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:8080/items/", "")}}
+	dynHost := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://", "/status")}}
+	staticHost := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://127.0.0.1:8080/items/", "")}}
 	inBlockMode(t, func() {
 		for _, u := range []string{"http://example.com/status", "http://169.254.169.254/status", "http://127.0.0.1/status", "http://0x7f.1/status"} {
 			err := checkURL(reqCtx(hostOf(u)), dynHost, 0, u)
@@ -81,8 +82,8 @@ func TestTemplateHost(t *testing.T) {
 }
 
 func TestDynamicPortIsNotADynamicHost(t *testing.T) {
-	site := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://127.0.0.1:", "/items")}}
-	userinfo := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "@api.example.com/")}}
+	site := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://127.0.0.1:", "/items")}}
+	userinfo := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://", "@api.example.com/")}}
 	inBlockMode(t, func() {
 		if err := checkURL(nil, site, 0, "http://127.0.0.1:8080/items"); err != nil {
 			t.Errorf("a dynamic port made the written host dynamic: %v", err)
@@ -111,12 +112,12 @@ func tcpAddr(s string) net.Addr {
 // does: with the mark a hook put in the context, the address given to the
 // dialer and the address it resolved to.
 func TestDialCheck(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
-	static := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Static: true}
-	opaque := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet}
+	dyn := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://", "/status")}}
+	static := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Static: true}
+	opaque := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet}
 	cases := []struct {
 		name     string
-		site     *rasp.Site
+		site     *callsite.Site
 		url      string // what the call site passed
 		address  string // what the dialer was given (a redirect changes it)
 		resolved string
@@ -165,7 +166,7 @@ func TestDialCheck(t *testing.T) {
 }
 
 func TestDialCheckAllowlist(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	dyn := &callsite.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(1, false, "", "")}}
 	old := judge.CurrentPolicy().Policy
 	defer judge.SetPolicy(old, "")
 	if err := judge.SetPolicy(policy.Policy{Allow: policy.Allow{SSRFHosts: []string{"10.1.0.0/16", "*.svc.internal"}}}, "test"); err != nil {
@@ -189,7 +190,7 @@ func TestDialCheckAllowlist(t *testing.T) {
 }
 
 func BenchmarkDialCheckPublic(b *testing.B) {
-	dyn := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	dyn := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://", "/status")}}
 	ctx := markedContext(nil, dyn, 0, "http://example.com/status")
 	ra := tcpAddr("93.184.215.14:80")
 	b.ReportAllocs()
@@ -203,8 +204,8 @@ func BenchmarkDialCheckPublic(b *testing.B) {
 // TestLocalSystemAddresses: ":PORT" and "0:PORT" reach the local host, as
 // "127.0.0.1:PORT" does.
 func TestLocalSystemAddresses(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
-	hostOnly := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", ":8080")}}
+	dyn := &callsite.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(1, false, "", "")}}
+	hostOnly := &callsite.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(1, false, "", ":8080")}}
 	inBlockMode(t, func() {
 		for _, a := range []string{":8080", "0:8080", "127.0.0.1:8080", "[::]:8080"} {
 			if err := checkAddr(reqCtx(a), dyn, 1, "tcp", a); !errors.Is(err, rasp.ErrBlocked) {
@@ -226,11 +227,11 @@ func TestLocalSystemAddresses(t *testing.T) {
 // TestInputInPathIsNotTheHost: an input that appears after the host of a
 // URL did not choose the host, even when its text is a host.
 func TestInputInPathIsNotTheHost(t *testing.T) {
-	written := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://api.internal/public/", "")}}
-	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
+	written := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://api.internal/public/", "")}}
+	opaque := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
 	const u = "http://api.internal/public/127.0.0.1:8080"
 	inBlockMode(t, func() {
-		for _, site := range []*rasp.Site{written, opaque} {
+		for _, site := range []*callsite.Site{written, opaque} {
 			for _, in := range []string{"127.0.0.1:8080", "api.internal", "127.0.0.1"} {
 				ctx := reqCtx(in)
 				if err := checkURL(ctx, site, 0, u); err != nil {
@@ -250,7 +251,7 @@ func TestInputInPathIsNotTheHost(t *testing.T) {
 
 // TestUndialableAddress: an address net.Dial refuses reaches nothing.
 func TestUndialableAddress(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	dyn := &callsite.Site{Sink: "net.Dial", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(1, false, "", "")}}
 	inBlockMode(t, func() {
 		for _, a := range []string{"10", "2", "127.0.0.1", "::1", "169.254.169.254"} {
 			if err := checkAddr(reqCtx(a), dyn, 1, "tcp", a); err != nil {
@@ -268,11 +269,11 @@ func TestUndialableAddress(t *testing.T) {
 // by its place in the path did not choose the host; two inputs of that
 // value, one occurrence in the path: one of them chose it.
 func TestConfiguredHostEqualToAnInput(t *testing.T) {
-	site := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/public/", "")}}
-	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
+	site := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://", "/public/", "")}}
+	opaque := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
 	const u = "http://127.0.0.1:8080/public/127.0.0.1:8080"
 	inBlockMode(t, func() {
-		for _, s := range []*rasp.Site{site, opaque} {
+		for _, s := range []*callsite.Site{site, opaque} {
 			if err := checkURL(reqCtx("127.0.0.1:8080"), s, 0, u); err != nil {
 				t.Errorf("template %v: an input in the path made the configured host the input's: %v", s.Tmpls != nil, err)
 			}
@@ -284,7 +285,7 @@ func TestConfiguredHostEqualToAnInput(t *testing.T) {
 			}
 		}
 		// A written path that holds the text does not explain the input.
-		written := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/public/127.0.0.1:8080")}}
+		written := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://", "/public/127.0.0.1:8080")}}
 		if err := checkURL(reqCtx("127.0.0.1:8080"), written, 0, u); !errors.Is(err, rasp.ErrBlocked) {
 			t.Errorf("the written path explained the input away: err = %v", err)
 		}
@@ -306,13 +307,13 @@ func TestProxyExactAddress(t *testing.T) {
 	old := proxyAddrs
 	proxyAddrs = func() map[string]bool { return map[string]bool{"127.0.0.1:3128": true} }
 	defer func() { proxyAddrs = old }()
-	dyn := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(0, false, "http://", "/status")}}
+	dyn := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(0, false, "http://", "/status")}}
 	inBlockMode(t, func() {
 		ctx := markedContext(reqCtx("example.com"), dyn, 0, "http://example.com/status")
 		if err := dialCheck(ctx, "tcp", "127.0.0.1:3128", tcpAddr("127.0.0.1:3128")); err != nil {
 			t.Errorf("the proxy's address was judged: %v", err)
 		}
-		static := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet, Static: true}
+		static := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet, Static: true}
 		ctx, m := mark(context.Background(), static, 0, "http://api.example.com/")
 		err := m.redirectPolicy(&http.Client{})(&http.Request{URL: &url.URL{Host: "127.0.0.1:6379"}}, nil)
 		if derr := dialCheck(ctx, "tcp", "127.0.0.1:6379", tcpAddr("127.0.0.1:6379")); err == nil {

@@ -14,8 +14,10 @@ import (
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/literal"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -24,12 +26,12 @@ import (
 // address was stored at run time: a finding whose detail names the
 // allow.ssrf_hosts entry that allows it.
 func TestStoredDestination(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(-1, false, "", "")}}
-	static := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Static: true}
-	opaque := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
+	dyn := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(-1, false, "", "")}}
+	static := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Static: true}
+	opaque := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet}
 	cases := []struct {
 		name          string
-		site          *rasp.Site
+		site          *callsite.Site
 		inRequest     bool
 		url, resolved string
 		blocked       bool
@@ -47,7 +49,7 @@ func TestStoredDestination(t *testing.T) {
 	}
 	for i, c := range cases {
 		if !c.site.Static {
-			c.site = &rasp.Site{File: "stored.go", Line: i + 1, Sink: c.site.Sink, Family: c.site.Family, Tmpls: c.site.Tmpls} // events are limited per site
+			c.site = &callsite.Site{File: "stored.go", Line: i + 1, Sink: c.site.Sink, Family: c.site.Family, Tmpls: c.site.Tmpls} // events are limited per site
 		}
 		events := inBlockMode(t, func() {
 			ctx := context.Background()
@@ -77,7 +79,7 @@ func TestStoredDestination(t *testing.T) {
 // TestStoredDestinationAllowed: an operator's allow.ssrf_hosts entry
 // allows a stored internal destination (an admin's loopback webhook).
 func TestStoredDestinationAllowed(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(-1, false, "", "")}}
+	dyn := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(-1, false, "", "")}}
 	old := judge.CurrentPolicy().Policy
 	defer judge.SetPolicy(old, "")
 	if err := judge.SetPolicy(policy.Policy{Allow: policy.Allow{SSRFHosts: []string{"127.0.0.3"}}}, "test"); err != nil {
@@ -139,15 +141,15 @@ func TestRedirectThroughContextDroppingDialer(t *testing.T) {
 		http.Redirect(w, r, loc, http.StatusFound)
 	}))
 	defer redirector.Close()
-	inner := &rasp.Site{Sink: "net.DialTimeout", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	inner := &callsite.Site{Sink: "net.DialTimeout", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(1, false, "", "")}}
 	client := &http.Client{Transport: &http.Transport{DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
 		return NetDialTimeout(inner, network, addr, 5*time.Second)
 	}}}
-	static := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Static: true}
-	dyn := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(-1, false, "", "")}}
+	static := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Static: true}
+	dyn := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(-1, false, "", "")}}
 	for i, c := range []struct {
 		loc     string
-		site    *rasp.Site
+		site    *callsite.Site
 		blocked bool
 	}{
 		{"http://localhost:" + port + "/", dyn, true},
@@ -156,7 +158,7 @@ func TestRedirectThroughContextDroppingDialer(t *testing.T) {
 		{"http://127.0.0.1:" + port + "/", dyn, false}, // the same host as the first URL
 	} {
 		loc = c.loc
-		c.site = &rasp.Site{File: "redirect.go", Line: i + 1, Sink: c.site.Sink, Family: c.site.Family, Tmpls: c.site.Tmpls, Static: c.site.Static} // events are limited per site
+		c.site = &callsite.Site{File: "redirect.go", Line: i + 1, Sink: c.site.Sink, Family: c.site.Family, Tmpls: c.site.Tmpls, Static: c.site.Static} // events are limited per site
 		events := inBlockMode(t, func() {
 			req, _ := http.NewRequest("POST", redirector.URL+"/hook", strings.NewReader("{}"))
 			resp, err := ClientDo(c.site, client, req)
@@ -180,8 +182,8 @@ func TestRedirectThroughContextDroppingDialer(t *testing.T) {
 // mark to the address it leads to is the call's, and is not judged at its
 // own call site; before and after, it is not.
 func TestInflightMark(t *testing.T) {
-	dyn := &rasp.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(-1, false, "", "")}}
-	inner := &rasp.Site{Sink: "net.DialTimeout", Family: event.FamilyNet, Tmpls: []rasp.Tmpl{rasp.T(1, false, "", "")}}
+	dyn := &callsite.Site{Sink: "net/http.(*Client).Do", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(-1, false, "", "")}}
+	inner := &callsite.Site{Sink: "net.DialTimeout", Family: event.FamilyNet, Tmpls: []taint.Tmpl{taint.T(1, false, "", "")}}
 	_, m := mark(nil, dyn, -1, "http://Hooks.Example/x")
 	if inflightMark("hooks.example:80") != nil {
 		t.Fatal("a mark before the call entered")
@@ -213,7 +215,7 @@ func TestProgramStringIsTheProgramsHost(t *testing.T) {
 	}
 	programString = literal.Is
 	defer func() { programString = func(string) bool { return false } }()
-	opaque := &rasp.Site{Sink: "net/http.Get", Family: event.FamilyNet}
+	opaque := &callsite.Site{Sink: "net/http.Get", Family: event.FamilyNet}
 	const sdk = "http://169.254.169.254/latest/meta-data/"
 	inBlockMode(t, func() {
 		if err := checkURL(nil, opaque, 0, sdk); err != nil {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/spec"
 	"github.com/rasp-instrument/rasp-instrument/rewrite/toolexec"
 )
@@ -110,8 +109,6 @@ func printSpec(w io.Writer, sp *spec.Spec) {
 			advice = "check in place (" + c.Dialect + ")"
 		case c.Advice == spec.CoveredBy:
 			advice = "covered by entry " + c.Entry
-		case c.HookPkg == raspinstrument.RuntimePath:
-			advice = c.Advice + " rasp." + c.Hook // as the spec spells it
 		default:
 			advice = c.Advice + " " + path.Base(c.HookPkg) + "." + c.Hook
 		}

@@ -166,7 +166,7 @@ func runDiff(sp *spec.Spec, patterns []string, tests bool) (*diffReport, error) 
 		if len(rp.Files) == 0 {
 			continue
 		}
-		results, err := callsite.Rewrite(rp, sp, raspinstrument.RuntimePath)
+		results, err := callsite.Rewrite(rp, sp, raspinstrument.ImplPath)
 		if err != nil {
 			dp.Error = err.Error()
 			rep.Skipped++

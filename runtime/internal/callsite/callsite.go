@@ -1,10 +1,10 @@
 package callsite
 
 import (
-	"errors"
 	"strconv"
 	"sync"
 
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 )
@@ -55,7 +55,7 @@ var sites struct {
 	byFamily map[event.Family]int
 }
 
-// New registers a rewritten call site and returns it: rasp.NewSite, which
+// New registers a rewritten call site and returns it: raspimpl.NewSite, which
 // generated code calls once per site, at package initialisation.
 func New(pkg, file string, line, col int, sink string, family event.Family, static bool, tmpls ...taint.Tmpl) *Site {
 	s := &Site{Package: pkg, File: file, Line: line, Column: col, Sink: sink, Family: family, Static: static, Tmpls: tmpls}
@@ -80,26 +80,16 @@ func Counts() map[event.Family]int {
 	return out
 }
 
-// ErrBlocked is matched, through errors.Is, by every error a hook returns
-// when it refuses a call.
-var ErrBlocked = errors.New("rasp: call blocked")
+// ErrBlocked is rasp.ErrBlocked, which every refusal matches.
+var ErrBlocked = rasp.ErrBlocked
 
-// BlockedError is the error a hook returns when it refuses a call.
-type BlockedError struct {
-	Rule      string
-	Site      *Site
-	RequestID string // the request the call served, if known
-}
+// BlockedError is rasp.BlockedError, the error of a refusal.
+type BlockedError = rasp.BlockedError
 
-// Error describes the refusal by its rule and request ID only: handlers
-// often send an error's text to the client, who must not learn where the
-// code is. The call site is in the event, and in Site.
-func (e *BlockedError) Error() string {
-	if e.RequestID != "" {
-		return "rasp: blocked by rule " + e.Rule + " (request " + e.RequestID + ")"
+// Public returns the site as users see it, in a BlockedError.
+func (s *Site) Public() *rasp.Site {
+	if s == nil {
+		return nil
 	}
-	return "rasp: blocked by rule " + e.Rule
+	return &rasp.Site{Package: s.Package, File: s.File, Line: s.Line, Column: s.Column, Sink: s.Sink, Family: s.Family}
 }
-
-// Is makes errors.Is(err, ErrBlocked) true.
-func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }

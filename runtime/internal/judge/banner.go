@@ -27,11 +27,11 @@ var entryPoints = "none (not built with rasp-instrument)"
 var buildRecord string
 
 // SetEntryPoints sets what the banner says of the standard library's entry
-// points: package rasp tells, at init, from its build.
+// points: package raspimpl tells, at init, from its build.
 func SetEntryPoints(s string) { entryPoints = s }
 
 // SetBuildRecord sets the build's link record, the JSON object the
-// "rasp active" record carries as its build attribute: package rasp
+// "rasp active" record carries as its build attribute: package raspimpl
 // tells, at init.
 func SetBuildRecord(rec string) { buildRecord = rec }
 

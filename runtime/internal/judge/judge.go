@@ -77,7 +77,7 @@ func JudgeValue(site *callsite.Site, req *reqctx.Request, detect func() (Finding
 	verdict := "detected"
 	if m == policy.ModeBlock {
 		verdict = "blocked"
-		be := &callsite.BlockedError{Rule: f.Rule, Site: site}
+		be := &callsite.BlockedError{Rule: f.Rule, Site: site.Public()}
 		if req != nil {
 			be.RequestID = req.RequestID()
 			if req.NoteBlocked(be) {

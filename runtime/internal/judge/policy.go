@@ -14,6 +14,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reload"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -160,6 +161,8 @@ var loaded struct {
 	name string
 	info os.FileInfo // nil when it could not be seen
 }
+
+func init() { reload.Policy = ReloadPolicy }
 
 // ReloadPolicy reads the policy file named by RASP_POLICY again and puts it
 // in force, atomically: a detector sees the old policy or the new one,

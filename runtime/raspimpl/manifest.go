@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"strings"

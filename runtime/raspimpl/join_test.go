@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/pathjoin"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
@@ -22,8 +23,8 @@ func TestZipSlipOutsideRequest(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "data")
 	os.MkdirAll(dest, 0o755)
-	join := (*Site)(site(event.FamilyFile, "path/filepath.Join"))
-	open := (*Site)(site(event.FamilyFile, "os.OpenFile"))
+	join := site(event.FamilyFile, "path/filepath.Join")
+	open := site(event.FamilyFile, "os.OpenFile")
 	var errSlip, errOK error
 	evs := withMode(t, policy.ModeBlock, func() {
 		target := FilepathJoin(join, dest, strings.Clone("../zipslip.txt"))
@@ -36,7 +37,7 @@ func TestZipSlipOutsideRequest(t *testing.T) {
 			f.Close()
 		}
 	})
-	if !errors.Is(errSlip, ErrBlocked) {
+	if !errors.Is(errSlip, rasp.ErrBlocked) {
 		t.Errorf("the zip slip was not refused: %v", errSlip)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "zipslip.txt")); err == nil {
@@ -52,7 +53,7 @@ func TestZipSlipOutsideRequest(t *testing.T) {
 
 func BenchmarkFilepathJoin(b *testing.B) {
 	dir, name := strings.Clone("/srv/data"), strings.Clone("docs/readme.txt")
-	s := (*Site)(site(event.FamilyFile, "path/filepath.Join"))
+	s := site(event.FamilyFile, "path/filepath.Join")
 	b.Run("plain", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"context"
@@ -53,9 +53,9 @@ func TestStressFamiliesWhileReloading(t *testing.T) {
 				if i%2 == 0 {
 					payload = "x' OR '1'='1"
 				}
-				judgeDBQuery(ctx, (*Site)(sqlSite), nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
-				judgeFileArg((*Site)(fileSite), 0, "/srv/../etc/"+payload)
-				judgeCmd((*Site)(execSite), 0, exec.Command("sh", "-c", "echo "+payload))
+				judgeDBQuery(ctx, sqlSite, nil, 0, "SELECT * FROM t WHERE a = '"+payload+"'")
+				judgeFileArg(fileSite, 0, "/srv/../etc/"+payload)
+				judgeCmd(execSite, 0, exec.Command("sh", "-c", "echo "+payload))
 				stdhook.EntrySQL(ctx, nil, "SELECT * FROM t WHERE a = '"+payload+"'")
 				stdhook.EntryOpen("/srv/"+payload, 0)
 			}

@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import "github.com/rasp-instrument/rasp-instrument/runtime/internal/pathjoin"
 

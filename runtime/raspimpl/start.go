@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"encoding/json"
@@ -49,9 +49,3 @@ func entryPoints() string {
 	}
 	return rec.EntryPoints
 }
-
-// ReloadPolicy reads the policy file named by RASP_POLICY again and puts it
-// in force, atomically: a detector sees the old policy or the new one,
-// never a mix. A file that cannot be read or parsed keeps the policy in
-// force, and says why in the log and in an event.
-func ReloadPolicy() error { return judge.ReloadPolicy() }

@@ -1,10 +1,9 @@
-package rasp
+package raspimpl
 
 import (
 	"context"
 	"reflect"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
@@ -51,7 +50,7 @@ func CheckedSQLRow[R any](site *Site, dialect string, f func(context.Context, st
 		// refused without breaking the caller, so it goes ahead.
 		metrics.NoteInternalError()
 		metrics.CountInternalError("sqli")
-		events.Logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", (*callsite.Site)(site))
+		events.Logf("cannot refuse %s: its row type has no Scan(...any) error method (call allowed)", site)
 	}
 	return f(ctx, query, args...)
 }

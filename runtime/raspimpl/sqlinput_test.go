@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"context"
@@ -34,7 +34,7 @@ func TestSQLFindingNamesInputWithTemplate(t *testing.T) {
 				t.Fatal("the context does not carry the request")
 			}
 			evs := withMode(t, policy.ModeDetect, func() {
-				if err := judgeDBQuery(ctx, (*Site)(s), nil, 0, query); err != nil {
+				if err := judgeDBQuery(ctx, s, nil, 0, query); err != nil {
 					t.Fatalf("detect mode blocked: %v", err)
 				}
 			})

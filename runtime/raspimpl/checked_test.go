@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -34,11 +35,11 @@ func TestCheckedSQLBatch(t *testing.T) {
 	ctx := reqctx.WithRequest(context.Background(), req)
 	withMode(t, policy.ModeBlock, func() {
 		safe := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: "SELECT * FROM t WHERE id = $1", Arguments: []any{"1; DROP TABLE users"}}}}
-		if err := CheckedSQLBatch((*Site)(site), "postgres", send, ctx, safe); err != nil {
+		if err := CheckedSQLBatch(site, "postgres", send, ctx, safe); err != nil {
 			t.Errorf("a safe batch was refused: %v", err)
 		}
 		bad := &batch{QueuedQueries: []*queuedQuery{{SQL: "SELECT 1"}, {SQL: strings.Clone("SELECT * FROM t WHERE id = 1; DROP TABLE users")}}}
-		if err := CheckedSQLBatch((*Site)(site), "postgres", send, ctx, bad); !errors.Is(err, ErrBlocked) {
+		if err := CheckedSQLBatch(site, "postgres", send, ctx, bad); !errors.Is(err, rasp.ErrBlocked) {
 			t.Errorf("an injected batch: err = %v, want the refusal as the context's cause", err)
 		}
 		if qs := batchQueries((*batch)(nil)); qs != nil {

@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
@@ -22,7 +23,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 	var err error
 	req := reqctx.NewRequest("r-nul", "GET", "/", "", reqctx.Fixed{{Value: "a\x00b"}})
 	evs := withMode(t, policy.ModeBlock, func() {
-		_, err = OSOpen((*Site)(site(event.FamilyFile, "os.Open")), "a\x00b")
+		_, err = OSOpen(site(event.FamilyFile, "os.Open"), "a\x00b")
 		s := site(event.FamilyFile, "os.ReadFile")
 		s.Tmpls = []Tmpl{T(0, false, "/srv/", "")}
 		if f, found := detect.DefaultDetectors().File.CheckPath(s, 0, "/srv/a\x00b", req); !found || f.Rule != pathguard.RuleNulByte {
@@ -34,7 +35,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 			t.Errorf("JudgePath refused a NUL byte: %v", e)
 		}
 	})
-	if err == nil || errors.Is(err, ErrBlocked) {
+	if err == nil || errors.Is(err, rasp.ErrBlocked) {
 		t.Fatalf("OSOpen error = %v, want the OS's error", err)
 	}
 	if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "invalid argument") {
@@ -51,7 +52,7 @@ func TestPathNulByteNotRefused(t *testing.T) {
 	withMode(t, policy.ModeBlock, func() {
 		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "/srv/app/uploads/", "")}
-		if _, err := OSOpen((*Site)(s), "/srv/app/uploads/../../../etc/passwd"); !errors.Is(err, ErrBlocked) {
+		if _, err := OSOpen(s, "/srv/app/uploads/../../../etc/passwd"); !errors.Is(err, rasp.ErrBlocked) {
 			t.Errorf("a traversal was not refused: %v", err)
 		}
 	})
@@ -63,7 +64,7 @@ func BenchmarkPathTemplate(b *testing.B) {
 		Tmpls: []Tmpl{T(0, false, "", "/uploads/", "")}}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if judgeFileArg((*Site)(s), 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
+		if judgeFileArg(s, 0, "/srv/app/uploads/2024/photo-1.jpg") != nil {
 			b.Fatal("blocked")
 		}
 	}

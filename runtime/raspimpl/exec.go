@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -42,8 +41,7 @@ func takeCmdJudged(c *exec.Cmd) bool {
 
 // judgeCmd judges c; argv[i] was the sink's parameter off+i (off < 0: the
 // argv did not come from the call's arguments).
-func judgeCmd(hook *Site, off int, c *exec.Cmd) error {
-	site := (*callsite.Site)(hook)
+func judgeCmd(site *Site, off int, c *exec.Cmd) error {
 	if c == nil {
 		return nil
 	}

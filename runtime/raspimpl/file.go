@@ -1,19 +1,17 @@
-package rasp
+package raspimpl
 
 import (
 	"io/fs"
 	"io/ioutil"
 	"os"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 )
 
 // judgeFileArg judges a path; arg is its index among the sink's parameters.
-func judgeFileArg(hook *Site, arg int, name string) error {
-	site := (*callsite.Site)(hook)
+func judgeFileArg(site *Site, arg int, name string) error {
 	req := reqctx.CurrentRequest(nil)
 	err := judge.JudgePath(site, req, func() (judge.Finding, bool) { return detect.CheckPath(site, arg, name, req) })
 	if err == nil {

@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"fmt"
@@ -19,19 +19,19 @@ func TestTemplateDetection(t *testing.T) {
 	pathSite := &callsite.Site{Sink: "os.ReadFile", Family: event.FamilyFile, Tmpls: []Tmpl{T(0, true, "/srv/files/", "")}}
 	withMode(t, policy.ModeBlock, func() {
 		for _, q := range []string{"apple", "O''Brien", "x' OR '1'='1", "x' UNION SELECT secret FROM products--"} {
-			err := judgeDBQuery(nil, (*Site)(sqlSite), nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
+			err := judgeDBQuery(nil, sqlSite, nil, 0, "SELECT price FROM products WHERE name = '"+q+"'")
 			if attack := strings.Contains(q, "OR") || strings.Contains(q, "UNION"); (err != nil) != attack {
 				t.Errorf("sql %q: err = %v, attack %v", q, err, attack)
 			}
 		}
 		for _, who := range []string{"world", "O-Brien", "x; id", "$(id)"} {
-			err := judgeCmd((*Site)(shSite), 0, exec.Command("sh", "-c", "echo hello "+who))
+			err := judgeCmd(shSite, 0, exec.Command("sh", "-c", "echo hello "+who))
 			if attack := strings.ContainsAny(who, ";$"); (err != nil) != attack {
 				t.Errorf("sh %q: err = %v, attack %v", who, err, attack)
 			}
 		}
 		for _, p := range []string{"/srv/files/report.pdf", "/srv/files/a/../b.txt", "/etc/passwd"} {
-			err := judgeFileArg((*Site)(pathSite), 0, p)
+			err := judgeFileArg(pathSite, 0, p)
 			if attack := p == "/etc/passwd"; (err != nil) != attack {
 				t.Errorf("path %q: err = %v, attack %v", p, err, attack)
 			}
@@ -51,7 +51,7 @@ func benchSQL(b *testing.B, build func(string) string, site *callsite.Site, chec
 	for i := 0; i < b.N; i++ {
 		q := build("apple")
 		if check {
-			if err := judgeDBQuery(nil, (*Site)(site), nil, 0, q); err != nil {
+			if err := judgeDBQuery(nil, site, nil, 0, q); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -83,7 +83,7 @@ func BenchmarkSprintfRewritten(b *testing.B) { benchSQL(b, sprintfQuery, sprintf
 func TestTemplateMismatchFallsBack(t *testing.T) {
 	s := &callsite.Site{Sink: "os/exec.Command", Family: event.FamilyExec, Tmpls: []Tmpl{T(2, false, "echo hello ", "")}}
 	withMode(t, policy.ModeBlock, func() {
-		if err := judgeCmd((*Site)(s), 0, exec.Command("sh", "-c", strings.Clone("ls; id"))); err == nil {
+		if err := judgeCmd(s, 0, exec.Command("sh", "-c", strings.Clone("ls; id"))); err == nil {
 			t.Fatal("a script that left its template was not judged")
 		}
 	})

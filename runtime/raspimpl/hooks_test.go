@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
@@ -54,15 +55,15 @@ var attack = strings.Clone("SELECT * FROM users WHERE name = '' OR '1'='1'")
 func TestQueryRowBlocked(t *testing.T) {
 	evs := withMode(t, policy.ModeBlock, func() {
 		var name string
-		err := DBQueryRowContext((*Site)(site(event.FamilySQL, "database/sql.(*DB).QueryRowContext")), nil, context.Background(), attack).Scan(&name)
-		if !errors.Is(err, ErrBlocked) {
-			t.Fatalf("Scan error = %v, want ErrBlocked", err)
+		err := DBQueryRowContext(site(event.FamilySQL, "database/sql.(*DB).QueryRowContext"), nil, context.Background(), attack).Scan(&name)
+		if !errors.Is(err, rasp.ErrBlocked) {
+			t.Fatalf("Scan error = %v, want rasp.ErrBlocked", err)
 		}
-		var be *BlockedError
+		var be *rasp.BlockedError
 		if !errors.As(err, &be) || be.Rule != "sqli-tautology" {
 			t.Fatalf("error %v is not a tautology block", err)
 		}
-		if _, err := TxExec((*Site)(site(event.FamilySQL, "database/sql.(*Tx).Exec")), nil, attack); !errors.Is(err, ErrBlocked) {
+		if _, err := TxExec(site(event.FamilySQL, "database/sql.(*Tx).Exec"), nil, attack); !errors.Is(err, rasp.ErrBlocked) {
 			t.Fatalf("TxExec error = %v", err)
 		}
 	})
@@ -81,7 +82,7 @@ func TestStaticSiteSkipped(t *testing.T) {
 	s := site(event.FamilySQL, "database/sql.(*DB).Exec")
 	s.Static = true
 	evs := withMode(t, policy.ModeBlock, func() {
-		if err := judgeDBQuery(nil, (*Site)(s), nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
+		if err := judgeDBQuery(nil, s, nil, 0, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -92,15 +93,15 @@ func TestStaticSiteSkipped(t *testing.T) {
 
 func TestCommandBlockedAtStart(t *testing.T) {
 	withMode(t, policy.ModeBlock, func() {
-		c := ExecCommand((*Site)(site(event.FamilyExec, "os/exec.Command")), "sh", "-c", strings.Clone("echo x; id"))
-		if err := CmdRun((*Site)(site(event.FamilyExec, "os/exec.(*Cmd).Run")), c); !errors.Is(err, ErrBlocked) {
+		c := ExecCommand(site(event.FamilyExec, "os/exec.Command"), "sh", "-c", strings.Clone("echo x; id"))
+		if err := CmdRun(site(event.FamilyExec, "os/exec.(*Cmd).Run"), c); !errors.Is(err, rasp.ErrBlocked) {
 			t.Fatalf("Run error = %v", err)
 		}
-		c = ExecCommand((*Site)(site(event.FamilyExec, "os/exec.Command")), "sh", "-c", strings.Clone("echo x; id"))
-		if err := c.Start(); !errors.Is(err, ErrBlocked) { // started outside the hooks, too
+		c = ExecCommand(site(event.FamilyExec, "os/exec.Command"), "sh", "-c", strings.Clone("echo x; id"))
+		if err := c.Start(); !errors.Is(err, rasp.ErrBlocked) { // started outside the hooks, too
 			t.Fatalf("Start error = %v", err)
 		}
-		if out, err := ExecCommand((*Site)(site(event.FamilyExec, "os/exec.Command")), "echo", "a;b").Output(); err != nil || string(out) != "a;b\n" {
+		if out, err := ExecCommand(site(event.FamilyExec, "os/exec.Command"), "echo", "a;b").Output(); err != nil || string(out) != "a;b\n" {
 			t.Fatalf("argv without a shell: %q, %v", out, err)
 		}
 	})
@@ -110,8 +111,8 @@ func TestDetectModeAllows(t *testing.T) {
 	evs := withMode(t, policy.ModeDetect, func() {
 		s := site(event.FamilyFile, "os.ReadFile")
 		s.Tmpls = []Tmpl{T(0, false, "/nonexistent/", "")}
-		_, err := OSReadFile((*Site)(s), "/nonexistent/../etc/hostname-rasp-test")
-		if errors.Is(err, ErrBlocked) {
+		_, err := OSReadFile(s, "/nonexistent/../etc/hostname-rasp-test")
+		if errors.Is(err, rasp.ErrBlocked) {
 			t.Fatal("detect mode blocked")
 		}
 	})
@@ -124,9 +125,9 @@ func TestErrorShapes(t *testing.T) {
 	withMode(t, policy.ModeBlock, func() {
 		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "", "")}
-		_, err := OSOpen((*Site)(s), "../../etc/passwd")
+		_, err := OSOpen(s, "../../etc/passwd")
 		var pe *fs.PathError
-		if !errors.As(err, &pe) || !errors.Is(err, ErrBlocked) {
+		if !errors.As(err, &pe) || !errors.Is(err, rasp.ErrBlocked) {
 			t.Fatalf("OSOpen error = %#v", err)
 		}
 	})
@@ -138,12 +139,12 @@ func TestBlockedErrorHidesTheSite(t *testing.T) {
 	withMode(t, policy.ModeBlock, func() {
 		s := site(event.FamilyFile, "os.Open")
 		s.Tmpls = []Tmpl{T(0, false, "", "")}
-		_, err := OSOpen((*Site)(s), "../../etc/passwd")
-		var be *BlockedError
-		if !errors.As(err, &be) || be.Site != s {
+		_, err := OSOpen(s, "../../etc/passwd")
+		var be *rasp.BlockedError
+		if !errors.As(err, &be) || *be.Site != *s.Public() {
 			t.Fatalf("OSOpen error = %#v", err)
 		}
-		for _, e := range []error{err, &BlockedError{Rule: "sqli-dynamic", Site: s, RequestID: "rid-42"}} {
+		for _, e := range []error{err, &rasp.BlockedError{Rule: "sqli-dynamic", Site: s.Public(), RequestID: "rid-42"}} {
 			msg := e.Error()
 			for _, leak := range []string{"a.go", "example.com/p", ":7", "os.Open"} {
 				if strings.Contains(msg, leak) {
@@ -151,7 +152,7 @@ func TestBlockedErrorHidesTheSite(t *testing.T) {
 				}
 			}
 		}
-		if got := (&BlockedError{Rule: "sqli-dynamic", Site: s, RequestID: "rid-42"}).Error(); got != "rasp: blocked by rule sqli-dynamic (request rid-42)" {
+		if got := (&rasp.BlockedError{Rule: "sqli-dynamic", Site: s.Public(), RequestID: "rid-42"}).Error(); got != "rasp: blocked by rule sqli-dynamic (request rid-42)" {
 			t.Errorf("error = %q", got)
 		}
 	})
@@ -168,7 +169,7 @@ func TestDetectorPanicFailsOpen(t *testing.T) {
 	defer detect.SetDetectors(detect.DefaultDetectors())
 	before := metrics.InternalErrors()
 	withMode(t, policy.ModeBlock, func() {
-		if _, err := OSStat((*Site)(site(event.FamilyFile, "os.Stat")), "."); err != nil {
+		if _, err := OSStat(site(event.FamilyFile, "os.Stat"), "."); err != nil {
 			t.Fatalf("a panicking detector broke the call: %v", err)
 		}
 	})
@@ -190,7 +191,7 @@ func BenchmarkParameterisedQuery(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := judgeDBQuery(ctx, (*Site)(s), db, 1, q); err != nil {
+		if err := judgeDBQuery(ctx, s, db, 1, q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -206,7 +207,7 @@ func BenchmarkCheckSQLClean(b *testing.B) {
 	q := strings.Clone("SELECT id, name, price FROM products WHERE category = 'fruit' AND price < 10 ORDER BY name LIMIT 20")
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := judgeDBQuery(nil, (*Site)(s), nil, 0, q); err != nil {
+		if err := judgeDBQuery(nil, s, nil, 0, q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -220,7 +221,7 @@ func BenchmarkCheckSQLConstant(b *testing.B) {
 	q := "SELECT id, name, price FROM products WHERE category = 'fruit' AND price < 10 ORDER BY name LIMIT 20"
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := judgeDBQuery(nil, (*Site)(s), nil, 0, q); err != nil {
+		if err := judgeDBQuery(nil, s, nil, 0, q); err != nil {
 			b.Fatal(err)
 		}
 	}

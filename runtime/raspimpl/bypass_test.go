@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"fmt"
@@ -145,7 +145,7 @@ func TestBypassTable(t *testing.T) {
 		judgeRow(b, judge.JudgeCall(numSite, nil, func() (judge.Finding, bool) { return detect.CheckSQL(numSite, 0, q, sqli.MySQL, nil) }))
 	}
 	for _, b := range shellBypasses {
-		judgeRow(b, judgeCmd((*Site)(shSite), 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
+		judgeRow(b, judgeCmd(shSite, 0, exec.Command("sh", "-c", "ping -c 1 "+b.payload)))
 	}
 	// Paths: at a call site whose template tells the dynamic part, and at
 	// one that does not (an entry point), where the request's input (the

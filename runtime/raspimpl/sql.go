@@ -1,4 +1,4 @@
-package rasp
+package raspimpl
 
 import (
 	"context"
@@ -25,8 +25,7 @@ func judgeDBQuery(ctx context.Context, site *Site, db *sql.DB, arg int, query st
 
 // judgeQuery is judgeDBQuery in dialect d: the hooks of *sql.Tx and *sql.Conn
 // tell it from their DB's driver (txDialect, connDialect).
-func judgeQuery(ctx context.Context, hook *Site, d sqli.Dialect, arg int, query string) error {
-	site := (*callsite.Site)(hook)
+func judgeQuery(ctx context.Context, site *Site, d sqli.Dialect, arg int, query string) error {
 	req := reqctx.CurrentRequest(ctx)
 	err := judge.JudgeCall(site, req, func() (judge.Finding, bool) { return detect.CheckSQL(site, arg, query, d, req) })
 	if err == nil {
@@ -246,15 +245,15 @@ func (refusingDriver) Open(string) (driver.Conn, error) { return refusingConn{},
 
 type refusingConn struct{}
 
-func (refusingConn) Prepare(string) (driver.Stmt, error) { return nil, ErrBlocked }
+func (refusingConn) Prepare(string) (driver.Stmt, error) { return nil, callsite.ErrBlocked }
 func (refusingConn) Close() error                        { return nil }
-func (refusingConn) Begin() (driver.Tx, error)           { return nil, ErrBlocked }
+func (refusingConn) Begin() (driver.Tx, error)           { return nil, callsite.ErrBlocked }
 
 func (refusingConn) QueryContext(ctx context.Context, _ string, _ []driver.NamedValue) (driver.Rows, error) {
 	if err, ok := ctx.Value(refusalKey{}).(error); ok {
 		return nil, err
 	}
-	return nil, ErrBlocked
+	return nil, callsite.ErrBlocked
 }
 
 var _ driver.QueryerContext = refusingConn{}
