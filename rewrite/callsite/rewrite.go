@@ -579,12 +579,12 @@ func checkedHelper(fn *types.Func) (string, error) {
 	}
 	switch {
 	case ok && r.Len() == 2 && types.TypeString(r.At(1).Type(), nil) == "error":
-		return "CheckedSQL", nil
+		return spec.CheckedCall, nil
 	case ok && r.Len() == 1:
-		return "CheckedSQLRow", nil
+		return spec.CheckedRow, nil
 	case !sig.Variadic() && p.Len() == 2 && r.Len() == 1 && types.TypeString(p.At(0).Type(), nil) == "context.Context":
 		if _, ptr := p.At(1).Type().(*types.Pointer); ptr {
-			return "CheckedSQLBatch", nil // SendBatch(ctx, *Batch): the queries are queued in the batch
+			return spec.CheckedBatch, nil // SendBatch(ctx, *Batch): the queries are queued in the batch
 		}
 	}
 	return "", fmt.Errorf("sink %s is checked in place (check:), which needs the shape func(context.Context, string, ...any) (R, error) or R, "+
@@ -611,11 +611,11 @@ func (fr *fileRewriter) checkValueInPlace(e ast.Expr, kind types.SelectionKind, 
 	if err != nil {
 		return err
 	}
-	if kind == types.MethodExpr || helper != "CheckedSQL" {
+	if kind == types.MethodExpr || helper != spec.CheckedCall {
 		return fmt.Errorf("%s: a method expression or row value of %s cannot be checked in place; call it directly", fr.pkg.Fset.Position(e.Pos()), s.Key())
 	}
 	site := fr.newSite(e.Pos(), s, MechanismValue, false, nil)
-	fr.add(e.Pos(), e.Pos(), runtimeAlias+".CheckedSQLFunc("+site+", "+strconv.Quote(s.Dialect)+", ")
+	fr.add(e.Pos(), e.Pos(), runtimeAlias+"."+spec.CheckedValue+"("+site+", "+strconv.Quote(s.Dialect)+", ")
 	fr.add(e.End(), e.End(), ")")
 	return nil
 }

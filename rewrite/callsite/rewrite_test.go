@@ -14,9 +14,10 @@ import (
 	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 )
 
+// defaultSpec is the built-in spec.
 func defaultSpec(t *testing.T) *spec.Spec {
 	t.Helper()
-	sp, err := spec.Parse("sinks.yaml", raspinstrument.DefaultSinks)
+	sp, err := spec.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}

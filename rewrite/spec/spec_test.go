@@ -8,10 +8,7 @@ import (
 )
 
 func TestDefaultSpecParses(t *testing.T) {
-	sp, err := Parse("sinks.yaml", raspinstrument.DefaultSinks)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := defaultSpec(t)
 	for _, key := range []string{
 		"database/sql.(*DB).QueryContext", "database/sql.(*Tx).Exec", "database/sql.(*Conn).PrepareContext",
 		"os/exec.Command", "os/exec.(*Cmd).Run", "os.OpenFile", "io/ioutil.ReadFile",
@@ -123,10 +120,7 @@ func TestExcluded(t *testing.T) {
 }
 
 func TestMentions(t *testing.T) {
-	sp, err := Parse("sinks.yaml", raspinstrument.DefaultSinks)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := defaultSpec(t)
 	if direct, _ := sp.Mentions([]byte(`import "os/exec"`)); !direct {
 		t.Error(`"os/exec" not seen`)
 	}

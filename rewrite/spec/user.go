@@ -31,7 +31,7 @@ type userDocument struct {
 // entry, struct or package join point (a patch) is an error. Errors name
 // the file, the line and the field at fault.
 func ParseUser(file string, data []byte) (*Spec, error) {
-	builtin, err := Parse(builtinName, raspinstrument.DefaultSinks)
+	builtin, err := Builtin()
 	if err != nil {
 		return nil, err
 	}

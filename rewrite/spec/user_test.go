@@ -3,14 +3,12 @@ package spec
 import (
 	"strings"
 	"testing"
-
-	raspinstrument "github.com/rasp-instrument/rasp-instrument"
 )
 
 // TestUserSpecAdds: the documentation's example spec keeps every built-in
 // call and adds its own.
 func TestUserSpecAdds(t *testing.T) {
-	builtin, err := Parse(builtinName, raspinstrument.DefaultSinks)
+	builtin, err := Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,10 +17,6 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
 )
 
-// checkHelpers are the runtime's generic functions that wrap a call checked
-// in place (the check advice); generated code names them, not the spec.
-var checkHelpers = map[string]bool{"CheckedSQL": true, "CheckedSQLRow": true, "CheckedSQLBatch": true, "CheckedSQLFunc": true}
-
 // lookup finds the function or method that c names in pkg.
 func lookup(pkg *types.Package, c *Call) (*types.Func, error) {
 	if c.Receiver == "" {
@@ -171,6 +167,15 @@ func Verify(s *Spec) error {
 			return err
 		}
 	}
+	impl, err := loaded(raspinstrument.ImplPath)
+	if err != nil {
+		return fmt.Errorf("%s: runtime: %v", s.File, err)
+	}
+	for _, name := range CheckHelpers {
+		if fn, ok := impl.Scope().Lookup(name).(*types.Func); !ok || fn.Type().(*types.Signature).TypeParams().Len() == 0 {
+			return fmt.Errorf("%s: the runtime has no generic function raspimpl.%s, which the check advice calls (spec.CheckHelpers)", s.File, name)
+		}
+	}
 	for _, path := range s.HookPackages() {
 		if !s.Complete {
 			break
@@ -193,7 +198,7 @@ func unnamedHooks(rt *types.Package, named map[string]bool) []string {
 	var out []string
 	for _, name := range rt.Scope().Names() {
 		fn, ok := rt.Scope().Lookup(name).(*types.Func)
-		if !ok || !fn.Exported() || checkHelpers[name] && rt.Path() == raspinstrument.ImplPath {
+		if !ok || !fn.Exported() || contains(CheckHelpers, name) && rt.Path() == raspinstrument.ImplPath {
 			continue
 		}
 		sig := fn.Type().(*types.Signature)

@@ -19,9 +19,10 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/rewrite/patch"
 )
 
+// defaultSpec is the built-in spec.
 func defaultSpec(t *testing.T) *Spec {
 	t.Helper()
-	sp, err := Parse("sinks.yaml", raspinstrument.DefaultSinks)
+	sp, err := Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func TestProcessArgs(t *testing.T) {
 }
 
 func TestEntrySummary(t *testing.T) {
-	sp, err := spec.Parse("sinks.yaml", raspinstrument.DefaultSinks)
+	sp, err := spec.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,16 @@ const (
 	// FamilyServer sites start an HTTP server: their hooks wrap its
 	// handler with the request middleware (package httphook).
 	FamilyServer Family = "server"
+	// FamilyJoin sites are not sinks: they join paths, and remember a
+	// join whose element climbed, for the file sinks (see sinks.yaml's
+	// propagate advice).
+	FamilyJoin Family = "join"
 )
+
+// SinkFamilies are the families of rules: a call sink or an entry point
+// judges one of them. The build's sink spec takes its vocabulary from
+// here.
+var SinkFamilies = []Family{FamilySQL, FamilyExec, FamilyFile, FamilyNet}
 
 // Event is one finding as written to the event log: one JSON object a line,
 // written through log/slog (so it also carries "level" and "msg"). The

@@ -127,8 +127,8 @@ type errorRow struct{ err error }
 // Scan returns the refusal.
 func (r errorRow) Scan(...any) error { return r.err }
 
-// judgeLibQuery judges a query in the named dialect ("postgres", "mysql",
-// "sqlite", "sqlserver"; anything else: all of them).
+// judgeLibQuery judges a query in the named dialect (sqli.ParseDialect;
+// an unknown name: all of them).
 //
 // A query judged already (by the application's call site through
 // database/sql, whose driver is pgx/stdlib, or by pgxpool before the pgx
@@ -139,5 +139,6 @@ func judgeLibQuery(ctx context.Context, site *Site, query, dialect string) error
 	if reqctx.IsQueryJudged(reqctx.StringData(query)) {
 		return nil
 	}
-	return judgeQuery(ctx, site, sqli.DialectForDriver(dialect+"."), 1, query)
+	d, _ := sqli.ParseDialect(dialect) // the spec checked the name; Generic otherwise
+	return judgeQuery(ctx, site, d, 1, query)
 }

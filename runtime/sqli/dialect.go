@@ -21,6 +21,21 @@ const (
 	SQLServer
 )
 
+// Dialects lists every dialect, Generic first. The build's sink spec
+// takes the names a check may give from here.
+var Dialects = []Dialect{Generic, SQLite, Postgres, MySQL, SQLServer}
+
+// ParseDialect returns the dialect of a name String returns; false for
+// any other name.
+func ParseDialect(name string) (Dialect, bool) {
+	for _, d := range Dialects {
+		if d.String() == name {
+			return d, true
+		}
+	}
+	return Generic, false
+}
+
 // String returns the dialect's name.
 func (d Dialect) String() string {
 	switch d {
