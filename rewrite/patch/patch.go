@@ -17,7 +17,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"slices"
 	"strings"
+	"sync"
+
+	"github.com/rasp-instrument/rasp-instrument/rewrite/patch/internal/pulls"
 )
 
 // A Patch hooks a function of the standard library where every road to a
@@ -66,19 +70,26 @@ func Decls(name string) ([]byte, error) {
 	return b, nil
 }
 
+//go:generate go run ./internal/genpulls
+
 // LinkedDecls returns the names of the declarations files of decls/ that
 // the runtime built into the tool reaches by //go:linkname: a build
-// without them would not link.
-func LinkedDecls() []string {
-	entries, _ := decls.ReadDir("decls")
+// without them would not link. They are the files that push a function
+// (//go:linkname NAME), read as the generator of the runtime's pulls reads
+// them (package internal/pulls); a malformed //rasp:pull directive, which
+// TestPulls reports, drops none of them.
+func LinkedDecls() []string { return slices.Clone(linkedDecls()) }
+
+var linkedDecls = sync.OnceValue(func() []string {
+	pushes, _ := pulls.Read(decls, "decls")
 	var out []string
-	for _, e := range entries {
-		if b, err := decls.ReadFile("decls/" + e.Name()); err == nil && bytes.Contains(b, []byte("\n//go:linkname ")) {
-			out = append(out, e.Name())
+	for _, p := range pushes {
+		if !slices.Contains(out, p.File) {
+			out = append(out, p.File)
 		}
 	}
 	return out
-}
+})
 
 // FuncName spells a function declaration as Patch.Func does:
 // "(*sysDialer).dialSingle".

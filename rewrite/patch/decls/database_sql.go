@@ -3,7 +3,7 @@
 // Declarations added to package database/sql: the query hook of the entry
 // points, and the driver behind a transaction or a connection.
 
-package sql
+package sql // import "database/sql"
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 var __rasp_sqlHook func(ctx context.Context, drv driver.Driver, query string) error
 
 //go:linkname __rasp_setSQLHook
+//rasp:pull runtime/internal/stdhook setSQLHook
 func __rasp_setSQLHook(h func(ctx context.Context, drv driver.Driver, query string) error) {
 	__rasp_sqlHook = h
 }
@@ -22,7 +23,9 @@ func __rasp_setSQLHook(h func(ctx context.Context, drv driver.Driver, query stri
 // a transaction or a connection, for the SQL dialect of their call sites.
 //
 //go:linkname __rasp_txDriver
+//rasp:pull runtime/internal/stdhook txDriver
 func __rasp_txDriver(tx *Tx) driver.Driver { return tx.db.Driver() }
 
 //go:linkname __rasp_connDriver
+//rasp:pull runtime/internal/stdhook connDriver
 func __rasp_connDriver(c *Conn) driver.Driver { return c.db.Driver() }

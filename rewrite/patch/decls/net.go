@@ -3,7 +3,7 @@
 // Declarations added to package net: the dial hook and the mark of the
 // resolver's own dials.
 
-package net
+package net // import "net"
 
 import (
 	"context"
@@ -19,6 +19,7 @@ type __rasp_dnsDial struct{}
 // __rasp_setDialHook is called by the runtime at init.
 //
 //go:linkname __rasp_setDialHook
+//rasp:pull runtime/nethook setDialHook
 func __rasp_setDialHook(h func(ctx context.Context, network, address string, resolved Addr) error) {
 	__rasp_dialHook = h
 }
