@@ -218,16 +218,13 @@ func (fr *fileRewriter) notCovered(pos token.Pos, s *spec.Call, err error) {
 }
 
 // coveredByEntry reports a call that an entry point of the standard
-// library judges, when the spec says so (covered_by) or when fn is a
-// method called through an interface with the shape of a sink: a
-// database/sql method (its results are database/sql types), an
-// http.RoundTripper (every dial is judged), an fs.FS or http.FileSystem
-// Open (os.OpenFile is).
+// library judges, when the spec says so: a call's covered_by, or an
+// interface join point that fn, a method of an interface, matches.
 func (fr *fileRewriter) coveredByEntry(pos token.Pos, fn *types.Func, s *spec.Call) {
 	var family, entry string
 	if s != nil {
 		family, entry = s.Family, s.Entry
-	} else if family = interfaceFamily(fn); family != "" {
+	} else if family = fr.spec.InterfaceFamily(fn); family != "" {
 		entry = fr.spec.EntrySummary(family)
 	}
 	if entry == "" {
@@ -236,31 +233,6 @@ func (fr *fileRewriter) coveredByEntry(pos token.Pos, fn *types.Func, s *spec.Ca
 	p := fr.pkg.Fset.Position(pos)
 	fr.sites = append(fr.sites, SiteReport{File: p.Filename, Line: p.Line, Column: p.Column,
 		Sink: spec.KeyOf(fn), Family: family, Hook: entry, Mechanism: MechanismEntry})
-}
-
-// interfaceFamily returns the family of the sinks that fn, a method of an
-// interface, has the shape of; "" when it has none.
-func interfaceFamily(fn *types.Func) string {
-	sig, _ := fn.Type().(*types.Signature)
-	if sig == nil || sig.Recv() == nil || !types.IsInterface(sig.Recv().Type()) {
-		return ""
-	}
-	results := types.TypeString(sig.Results(), nil)
-	switch fn.Name() {
-	case "Query", "QueryContext", "QueryRow", "QueryRowContext", "Exec", "ExecContext", "Prepare", "PrepareContext":
-		if strings.Contains(results, "database/sql.") {
-			return "sql"
-		}
-	case "RoundTrip":
-		if strings.Contains(results, "net/http.Response") {
-			return "net"
-		}
-	case "Open":
-		if strings.Contains(results, "io/fs.File") || strings.Contains(results, "net/http.File") {
-			return "file"
-		}
-	}
-	return ""
 }
 
 // markHandled records that e, and the name it selects, are rewritten.

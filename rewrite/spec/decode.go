@@ -26,12 +26,14 @@ type entry struct {
 	Entry     string `yaml:"entry"`
 	Struct    string `yaml:"struct"`
 	Package   string `yaml:"package"`
+	Interface string `yaml:"interface"`
 	Family    string `yaml:"family"`
 	Reroute   string `yaml:"reroute"`
 	Check     string `yaml:"check"`
 	Wrap      string `yaml:"wrap"`
 	CoveredBy string `yaml:"covered_by"`
 	Propagate string `yaml:"propagate"`
+	Returns   string `yaml:"returns"`
 	Prologue  string `yaml:"prologue"`
 	After     string `yaml:"after"`
 	Fields    string `yaml:"fields"`
@@ -84,10 +86,12 @@ func Parse(file string, data []byte) (*Spec, error) {
 		switch {
 		case e.Call != "" || e.Server != "":
 			err = s.addCall(&e, at)
+		case e.Interface != "":
+			err = s.addInterface(&e, at)
 		case e.Entry != "" || e.Struct != "" || e.Package != "":
 			err = s.addPatch(&e, at, entries)
 		default:
-			err = fmt.Errorf("%s: the entry names no join point; give one of call, server, entry, struct, package", at(""))
+			err = fmt.Errorf("%s: the entry names no join point; give one of call, server, interface, entry, struct, package", at(""))
 		}
 		if err != nil {
 			return nil, err
@@ -183,10 +187,18 @@ func decodeEntry(file string, n *yaml.Node) (entry, func(string) string, error) 
 func only(at func(string) string, jp string, set map[string]bool, allowed ...string) error {
 	for _, f := range fieldNames {
 		if set[f] && !contains(allowed, f) {
-			return fmt.Errorf("%s: %s: not an advice of a %s join point (it takes %s)", at(f), f, jp, strings.Join(allowed, ", "))
+			return fmt.Errorf("%s: %s: not an advice of %s %s join point (it takes %s)", at(f), f, article(jp), jp, strings.Join(allowed, ", "))
 		}
 	}
 	return nil
+}
+
+// article returns "an" before a word that starts with a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func contains(list []string, s string) bool {
@@ -277,6 +289,30 @@ func (s *Spec) addCall(e *entry, at func(string) string) error {
 	}
 	s.byKey[c.Key()] = c
 	s.Calls = append(s.Calls, c)
+	return nil
+}
+
+// addInterface adds an interface join point.
+func (s *Spec) addInterface(e *entry, at func(string) string) error {
+	if err := only(at, "interface", e.fieldsSet(), "interface", "returns", "family"); err != nil {
+		return err
+	}
+	if !token.IsIdentifier(e.Interface) || !token.IsExported(e.Interface) {
+		return fmt.Errorf("%s: interface: %q is not an exported method name", at("interface"), e.Interface)
+	}
+	if e.Returns == "" {
+		return fmt.Errorf("%s: returns: missing; name what the method's results contain, as go/types spells them (database/sql., net/http.Response)", at("interface"))
+	}
+	if !contains(SinkFamilies, e.Family) {
+		return fmt.Errorf("%s: family: %q is not one of %s", at("family"), e.Family, strings.Join(SinkFamilies, ", "))
+	}
+	i := &Interface{Method: e.Interface, Returns: e.Returns, Family: e.Family, Pos: at("")}
+	for _, prev := range s.Interfaces {
+		if prev.Key() == i.Key() {
+			return fmt.Errorf("%s: interface: %s is already listed at %s", at("interface"), i.Key(), prev.Pos)
+		}
+	}
+	s.Interfaces = append(s.Interfaces, i)
 	return nil
 }
 

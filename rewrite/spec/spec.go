@@ -93,6 +93,43 @@ func funcKey(pkg, recv, name string) string {
 // Rewrites reports whether the build changes the call's references.
 func (c *Call) Rewrites() bool { return c.Advice != CoveredBy }
 
+// Interface is an interface join point: a call of a method of an
+// interface type whose method has a sink's shape (its name, and a result
+// type of a sink's package). The build cannot tell what dynamic type is
+// behind the call, so it rewrites nothing: the entry points of the family
+// judge what the call reaches, and `diff` reports the call so.
+type Interface struct {
+	Method  string // the method's name, e.g. "QueryContext"
+	Returns string // what its results, as go/types spells them, contain: "database/sql."
+	Family  string // one of SinkFamilies
+	Pos     string // file:line of the entry
+}
+
+// Key names the join point: "QueryContext returning database/sql.".
+func (i *Interface) Key() string { return i.Method + " returning " + i.Returns }
+
+// InterfaceFamily returns the family of the interface join point that fn,
+// a method of an interface type, matches; "" when it matches none.
+func (s *Spec) InterfaceFamily(fn *types.Func) string {
+	sig, _ := fn.Type().(*types.Signature)
+	if sig == nil || sig.Recv() == nil || !types.IsInterface(sig.Recv().Type()) {
+		return ""
+	}
+	var results string
+	for _, i := range s.Interfaces {
+		if i.Method != fn.Name() {
+			continue
+		}
+		if results == "" {
+			results = types.TypeString(sig.Results(), nil)
+		}
+		if strings.Contains(results, i.Returns) {
+			return i.Family
+		}
+	}
+	return ""
+}
+
 // Patch is a patch of the standard library, with the entry that declared
 // it.
 type Patch struct {
@@ -103,11 +140,12 @@ type Patch struct {
 
 // Spec is a parsed sinks.yaml.
 type Spec struct {
-	Calls   []*Call // call and server join points
-	Patches []*Patch
-	Exclude []string
-	File    string // where the spec came from
-	Hash    string // hex SHA-256 of its bytes
+	Calls      []*Call // call and server join points
+	Interfaces []*Interface
+	Patches    []*Patch
+	Exclude    []string
+	File       string // where the spec came from
+	Hash       string // hex SHA-256 of its bytes
 	// Complete tells that the spec declares the standard library's join
 	// points itself, as the built-in one does; a spec that declares none
 	// has the built-in ones, and may leave hooks of the runtime unused.

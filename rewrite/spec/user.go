@@ -12,7 +12,7 @@ import (
 )
 
 // A user's spec (--sinks FILE, RASP_SINKS) adds to the built-in one: its
-// calls join the built-in calls, its disable: list removes built-in calls
+// calls and interface join points join the built-in ones, its disable: list removes built-in calls
 // on purpose, its exclude: list excludes packages. The patches of the
 // standard library and of framework packages are the runtime's own ABI:
 // they always come from the tool.
@@ -57,6 +57,10 @@ func ParseUser(file string, data []byte) (*Spec, error) {
 			if err := user.addCall(&e, at); err != nil {
 				return nil, err
 			}
+		case e.Interface != "":
+			if err := builtin.addInterface(&e, at); err != nil {
+				return nil, err
+			}
 		case e.Entry != "" || e.Struct != "" || e.Package != "":
 			field := "entry"
 			if e.Struct != "" {
@@ -66,7 +70,7 @@ func ParseUser(file string, data []byte) (*Spec, error) {
 			}
 			return nil, fmt.Errorf("%s: %s: patches of the standard library and of framework packages come with the tool (they are the runtime's own ABI); a spec file adds calls (call:, server:), removes built-in ones (disable:) or excludes packages (exclude:)", at(field), field)
 		default:
-			return nil, fmt.Errorf("%s: the entry names no join point; give call or server", at(""))
+			return nil, fmt.Errorf("%s: the entry names no join point; give call, server or interface", at(""))
 		}
 	}
 	for _, c := range user.Calls {
@@ -105,7 +109,7 @@ func ParseUser(file string, data []byte) (*Spec, error) {
 
 	// The merge: the built-in calls, less those disabled; each overridden
 	// one where it stood; then the user's own.
-	s := &Spec{File: file, byKey: map[string]*Call{}, Patches: builtin.Patches, Exclude: doc.Exclude, Disabled: builtin.Disabled}
+	s := &Spec{File: file, byKey: map[string]*Call{}, Interfaces: builtin.Interfaces, Patches: builtin.Patches, Exclude: doc.Exclude, Disabled: builtin.Disabled}
 	sum := sha256.New()
 	sum.Write(raspinstrument.DefaultSinks)
 	sum.Write([]byte{0})

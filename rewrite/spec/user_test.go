@@ -84,3 +84,27 @@ func TestUserSpecErrors(t *testing.T) {
 		t.Errorf("override in a full spec: %v", err)
 	}
 }
+
+// TestUserSpecAddsInterface: a user's interface join point joins the
+// built-in ones, and one that repeats a built-in one is an error.
+func TestUserSpecAddsInterface(t *testing.T) {
+	builtin, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseUser("my.yaml", []byte(`sinks:
+  - {interface: Find, returns: "example.com/mydb.Cursor", family: sql}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Interfaces) != len(builtin.Interfaces)+1 || s.Interfaces[len(s.Interfaces)-1].Key() != "Find returning example.com/mydb.Cursor" {
+		t.Errorf("merged interfaces: %d (built in %d)", len(s.Interfaces), len(builtin.Interfaces))
+	}
+	_, err = ParseUser("my.yaml", []byte(`sinks:
+  - {interface: QueryContext, returns: "database/sql.", family: sql}
+`))
+	if err == nil || !strings.Contains(err.Error(), "my.yaml:2: interface: QueryContext returning database/sql. is already listed at sinks.yaml (built in):") {
+		t.Errorf("err = %v", err)
+	}
+}

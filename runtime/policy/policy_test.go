@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"testing"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -70,4 +72,18 @@ func FuzzParsePolicy(f *testing.F) {
 			t.Fatalf("check error without the file name: %v", err)
 		}
 	})
+}
+
+// TestRulesByFamilyCoversSinkFamilies: every family of sinks has rules, in
+// event.SinkFamilies' order.
+func TestRulesByFamilyCoversSinkFamilies(t *testing.T) {
+	byFamily := RulesByFamily()
+	if len(byFamily) != len(event.SinkFamilies) {
+		t.Fatalf("RulesByFamily has %d families; event.SinkFamilies has %d", len(byFamily), len(event.SinkFamilies))
+	}
+	for i, f := range byFamily {
+		if f.Family != event.SinkFamilies[i] || len(f.Rules) == 0 {
+			t.Errorf("family %d: %s with %d rules; want %s", i, f.Family, len(f.Rules), event.SinkFamilies[i])
+		}
+	}
 }

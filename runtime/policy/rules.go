@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
 	"github.com/rasp-instrument/rasp-instrument/runtime/shell"
 	"github.com/rasp-instrument/rasp-instrument/runtime/sqli"
@@ -16,15 +17,30 @@ var basicRules = []string{RuleShellMetachar}
 // could not tell the script's dynamic parts.
 const RuleShellMetachar = "cmdi-shell-metachar"
 
+// FamilyRules are the rules that judge the sinks of one family.
+type FamilyRules struct {
+	Family event.Family
+	Rules  []string
+}
+
+// RulesByFamily returns the rules of each family, in the order of
+// event.SinkFamilies. Each detector package declares its own rules; this
+// is their catalogue.
+func RulesByFamily() []FamilyRules {
+	return []FamilyRules{
+		{event.FamilySQL, sqli.Rules()},
+		{event.FamilyExec, append(shell.Rules(), basicRules...)},
+		{event.FamilyFile, pathguard.Rules()},
+		{event.FamilyNet, ssrf.Rules()},
+	}
+}
+
 // KnownRules returns the name of every rule a detector can report, sorted
-// by family: SQL, commands, paths, network. Each detector package declares
-// its own rules; this is their catalogue.
+// by family: SQL, commands, paths, network.
 func KnownRules() []string {
 	var out []string
-	out = append(out, sqli.Rules()...)
-	out = append(out, shell.Rules()...)
-	out = append(out, basicRules...)
-	out = append(out, pathguard.Rules()...)
-	out = append(out, ssrf.Rules()...)
+	for _, f := range RulesByFamily() {
+		out = append(out, f.Rules...)
+	}
 	return out
 }

@@ -66,6 +66,7 @@ func newVersionCmd() *cobra.Command {
 
 func newSinksCmd() *cobra.Command {
 	var file string
+	var markdown bool
 	cmd := &cobra.Command{
 		Use:   "sinks",
 		Short: "Check and list the sink spec in force",
@@ -73,7 +74,9 @@ func newSinksCmd() *cobra.Command {
 sinks.yaml), checks it against this Go release and the runtime built into
 the tool (every function exists, every hook has the right signature, the
 runtime has no hook the spec does not name, every patch of the standard
-library applies), and lists every join point with its advice.`,
+library applies), and lists every join point with its advice. With
+--markdown it prints the table of call sinks by family that
+docs/sinks.md holds.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sp, err := spec.Load(file)
@@ -83,17 +86,22 @@ library applies), and lists every join point with its advice.`,
 			if err := spec.Verify(sp); err != nil {
 				return err
 			}
+			if markdown {
+				writeSinksTable(cmd.OutOrStdout(), sp)
+				return nil
+			}
 			printSpec(cmd.OutOrStdout(), sp)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&file, "sinks", "", "sink table `file` (default: RASP_SINKS, else built in)")
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the call sinks as a Markdown table, by family")
 	return cmd
 }
 
 // printSpec lists a spec: one line per join point, with its advice.
 func printSpec(w io.Writer, sp *spec.Spec) {
-	fmt.Fprintf(w, "# %s: %d calls, %d patches\n", sp.File, len(sp.Calls), len(sp.Patches))
+	fmt.Fprintf(w, "# %s: %d calls, %d interfaces, %d patches\n", sp.File, len(sp.Calls), len(sp.Interfaces), len(sp.Patches))
 	if len(sp.Disabled) > 0 {
 		fmt.Fprintf(w, "# disabled: %s\n", strings.Join(sp.Disabled, ", "))
 	}
@@ -113,6 +121,9 @@ func printSpec(w io.Writer, sp *spec.Spec) {
 			advice = c.Advice + " " + path.Base(c.HookPkg) + "." + c.Hook
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", jp, c.Family, c.Key(), advice)
+	}
+	for _, i := range sp.Interfaces {
+		fmt.Fprintf(tw, "interface\t%s\t%s\tcovered by the %s entry points\n", i.Family, i.Key(), i.Family)
 	}
 	for _, p := range sp.Patches {
 		jp, advice := "entry", "prologue"
