@@ -6,6 +6,7 @@
 // its call site already.
 //
 // A program built with the tool has a field for that state in every
-// goroutine (the tag rasp_std, gls_std.go); a plain build (the runtime's
-// own tests) has none, and only contexts carry the request.
+// goroutine (the tag rasp_std; the accessors are the pulls of
+// pulls_std.go, generated from rewrite/patch/decls); a plain build (the
+// runtime's own tests) has none, and only contexts carry the request.
 package reqctx

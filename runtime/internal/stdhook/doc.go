@@ -1,6 +1,7 @@
 // Package stdhook holds the runtime's hooks of the standard library's
-// entry points, and installs them (the go:linkname setters of
-// stdhook_std.go, in a build with the tag rasp_std).
+// entry points, and installs them (stdhook_std.go, in a build with the tag
+// rasp_std, through the go:linkname setters of pulls_std.go, generated
+// from rewrite/patch/decls).
 //
 // A program built with the tool has the standard library's entry points
 // patched (the entry join points of sinks.yaml, with the declarations of
