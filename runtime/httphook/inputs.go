@@ -18,17 +18,17 @@ const (
 	maxInputs   = 256  // inputs of one request
 	maxDepth    = 32   // JSON values and XML elements nested deeper are not inputs
 	maxValueLen = 4096 // longer values are truncated
-	teeFirstCap = 4096 // first buffer of a BodyTee, if max allows
+	teeFirstCap = 4096 // first buffer of a bodyTee, if max allows
 )
 
-// BodyTee wraps a request body and keeps a copy of the first max bytes the
+// bodyTee wraps a request body and keeps a copy of the first max bytes the
 // handler reads, so that inputs can be read from the body without
 // consuming it. It implements io.ReadCloser.
 //
 // The handler reads exactly what the wrapped body yields, errors included.
 // The buffer is allocated at the first Read that returns bytes. Captured
 // may be called from any goroutine, concurrently with Read.
-type BodyTee struct {
+type bodyTee struct {
 	rc   io.ReadCloser
 	max  int
 	hint int64 // the body's length if known (Content-Length), else 0 or -1
@@ -37,18 +37,9 @@ type BodyTee struct {
 	buf []byte
 }
 
-// NewBodyTee returns a BodyTee reading rc (nil reads as empty) that keeps
-// at most max bytes.
-func NewBodyTee(rc io.ReadCloser, max int) *BodyTee {
-	if max < 0 {
-		max = 0
-	}
-	return &BodyTee{rc: rc, max: max}
-}
-
 // Read reads from the wrapped body and keeps a copy of what it returns,
 // up to the tee's limit.
-func (b *BodyTee) Read(p []byte) (int, error) {
+func (b *bodyTee) Read(p []byte) (int, error) {
 	if b.rc == nil {
 		return 0, io.EOF
 	}
@@ -59,7 +50,7 @@ func (b *BodyTee) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *BodyTee) capture(p []byte) {
+func (b *bodyTee) capture(p []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	room := b.max - len(b.buf)
@@ -93,7 +84,7 @@ func (b *BodyTee) capture(p []byte) {
 }
 
 // Close closes the wrapped body.
-func (b *BodyTee) Close() error {
+func (b *bodyTee) Close() error {
 	if b.rc == nil {
 		return nil
 	}
@@ -102,13 +93,13 @@ func (b *BodyTee) Close() error {
 
 // Captured returns what was read so far, up to the tee's limit. The caller
 // must not change the bytes.
-func (b *BodyTee) Captured() []byte {
+func (b *bodyTee) Captured() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf[:len(b.buf):len(b.buf)]
 }
 
-// Inputs returns the inputs of r: query values, form values (urlencoded
+// inputs returns the inputs of r: query values, form values (urlencoded
 // body from the tee's captured bytes, or r.PostForm / r.MultipartForm.Value
 // when the handler parsed them), JSON body keys and string/number values
 // walked recursively (Name is the key path like "user.name" or "ids[2]"),
@@ -163,7 +154,7 @@ func (b *BodyTee) Captured() []byte {
 //   - Empty values are left out; values are truncated to 4096 bytes; a
 //     value holding '%' is followed by its url.QueryUnescape form when that
 //     succeeds and differs; there are at most 256 inputs.
-func Inputs(r *http.Request, body *BodyTee) []taint.Input {
+func inputs(r *http.Request, body *bodyTee) []taint.Input {
 	if r == nil {
 		return nil
 	}

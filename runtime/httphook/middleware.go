@@ -93,7 +93,7 @@ type exchange struct {
 	req     *reqctx.Request // &request
 	r       *http.Request   // the handler's request: &copy, or a copy WithContext made
 	copy    http.Request
-	tee     BodyTee
+	tee     bodyTee
 	body    notifyingBody // the handler's request body: reads tee
 	sent    bool          // the handler's status went out
 	dropped http.Header   // the header the handler edits after a block
@@ -101,7 +101,7 @@ type exchange struct {
 
 // Inputs reads the request's inputs, for reqctx.Request.
 func (x *exchange) Inputs() []taint.Input {
-	return Inputs(x.r, x.body.BodyTee)
+	return inputs(x.r, x.body.bodyTee)
 }
 
 func (x *exchange) blocked() bool { return x.req.Blocked() != nil }
@@ -276,12 +276,12 @@ func setCookies(dst []string, h http.Header) []string {
 // notifyingBody tells the request its inputs grew when the handler reads
 // more of the body.
 type notifyingBody struct {
-	*BodyTee
+	*bodyTee
 	req *reqctx.Request
 }
 
 func (b *notifyingBody) Read(p []byte) (int, error) {
-	n, err := b.BodyTee.Read(p)
+	n, err := b.bodyTee.Read(p)
 	if n > 0 {
 		b.req.InputsChanged()
 	}

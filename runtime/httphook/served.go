@@ -70,8 +70,8 @@ func (s *Served) Inputs() []taint.Input {
 			r.MultipartForm = nil
 		}
 	}
-	tee := &BodyTee{max: maxBody, buf: body}
-	return Inputs(r, tee)
+	tee := &bodyTee{max: maxBody, buf: body}
+	return inputs(r, tee)
 }
 
 // Refusal is the answer to a request one of whose sink calls was blocked:

@@ -122,13 +122,13 @@ func (w *WebSocket) fire(close func(string), e *callsite.BlockedError) {
 			events.Logf("internal error closing the connection of request %s: %v", e.RequestID, p)
 		}
 	}()
-	close(CloseReason(e.Rule, e.RequestID))
+	close(closeReason(e.Rule, e.RequestID))
 }
 
-// CloseReason is the reason of the close frame of a refused connection:
+// closeReason is the reason of the close frame of a refused connection:
 // "rasp: blocked by rule R (request ID)", cut to the 123 bytes a close
 // frame holds (a long request ID loses its end).
-func CloseReason(rule, id string) string {
+func closeReason(rule, id string) string {
 	s := closeReasonPrefix + rule + " (request " + id + ")"
 	if len(s) <= maxCloseReason {
 		return s

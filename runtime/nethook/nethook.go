@@ -188,9 +188,9 @@ func urlOp(method string) string {
 	return method[:1] + strings.ToLower(method[1:])
 }
 
-// NetDetector judges an address about to be dialed or a URL about to be
+// netDetector judges an address about to be dialed or a URL about to be
 // fetched.
-type NetDetector interface {
+type netDetector interface {
 	CheckAddr(site *Site, arg int, network, address string, req *reqctx.Request) (Finding, bool)
 	CheckURL(site *Site, arg int, rawURL string, req *reqctx.Request) (Finding, bool)
 }
@@ -441,18 +441,12 @@ type (
 	Finding = judge.Finding
 )
 
-var detector NetDetector = templateNet{}
+// detector is the network detector; a test may replace it with
+// SetDetector (export_test.go).
+var detector netDetector = templateNet{}
 
 // programString reports whether s is one of the program's string
 // constants (package literal): a URL or address written whole in the
 // program, such as a cloud SDK's metadata endpoint, even when it reaches
 // the call through a variable or a struct field. Tests replace it.
 var programString = literal.Is
-
-// SetDetector replaces the network detector; nil keeps the current one. It
-// is meant for tests and start-up, before sinks are called concurrently.
-func SetDetector(d NetDetector) {
-	if d != nil {
-		detector = d
-	}
-}

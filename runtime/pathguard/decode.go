@@ -5,25 +5,15 @@ import (
 	"unsafe"
 )
 
-// Decode undoes the encodings an application may apply to a request's
-// value before it builds a path with it: percent-encoding (repeated, so
-// %252e is '.'), IIS-style %uXXXX, overlong UTF-8 forms of '.', '/' and
-// '\' (%c0%ae, %e0%80%af, ...), NFKC look-alikes of them (fullwidth '．',
-// '／', '＼', one-dot leader, small full stop) and backslash separators,
-// which become '/'. Invalid escapes are kept as they are. It returns s
-// itself when nothing changes.
-func Decode(s string) string {
-	if !needsDecodeStr(s) {
-		return s
-	}
-	b := decode([]byte(s), true)
-	return string(b)
-}
-
-// AppendDecode appends to dst what Decode makes of s, except that
-// backslashes stay backslashes unless goos (as runtime.GOOS) is "windows":
-// they separate nothing elsewhere. It returns the extended buffer, and
-// does not allocate when dst has room for s.
+// AppendDecode appends to dst s with the encodings undone that an
+// application may apply to a request's value before it builds a path with
+// it: percent-encoding (repeated, so %252e is '.'), IIS-style %uXXXX,
+// overlong UTF-8 forms of '.', '/' and '\' (%c0%ae, %e0%80%af, ...) and
+// NFKC look-alikes of them (fullwidth '．', '／', '＼', one-dot leader,
+// small full stop). Invalid escapes are kept as they are. Backslashes
+// become '/' when goos (as runtime.GOOS) is "windows", and stay
+// backslashes elsewhere: they separate nothing there. It returns the
+// extended buffer, and does not allocate when dst has room for s.
 func AppendDecode(dst []byte, s string, goos string) []byte {
 	return appendDecode(dst, s, goos == "windows")
 }

@@ -93,17 +93,6 @@ func workDir() string {
 	return d
 }
 
-// SetWorkingDir replaces the cached working directory used to make
-// relative paths absolute (call it after os.Chdir; an empty dir makes the
-// next check read os.Getwd again).
-func SetWorkingDir(dir string) {
-	if dir == "" {
-		cwd.Store(nil)
-		return
-	}
-	cwd.Store(&dir)
-}
-
 const bufSize = 512
 
 // Check judges path p, as passed to os.Open and friends, given its dynamic
@@ -117,8 +106,8 @@ const bufSize = 512
 // before it: the path up to the last separator that is not in a dynamic
 // part, so /app/uploads for "/app/uploads/"+name and /srv/app/uploads for
 // dir+"/uploads/"+name with dir "/srv/app". Relative paths are made
-// absolute against the working directory (os.Getwd, cached; see
-// SetWorkingDir). Backslashes separate only when runtime.GOOS is
+// absolute against the working directory (os.Getwd, read once and
+// cached). Backslashes separate only when runtime.GOOS is
 // "windows".
 //
 // Where a dynamic part follows a directory written before it, the
@@ -138,18 +127,16 @@ func CheckNoFollow(p string, dyn []Span, bases []string) (Finding, bool) {
 	return check(p, dyn, bases, runtime.GOOS == "windows", true)
 }
 
-// CheckOSLink is CheckOS with noFollow as in CheckNoFollow.
+// CheckOSLink is Check for the operating system goos ("windows" makes
+// backslashes separators), with noFollow as in CheckNoFollow.
 func CheckOSLink(p string, dyn []Span, bases []string, goos string, noFollow bool) (Finding, bool) {
 	return check(p, dyn, bases, goos == "windows", noFollow)
 }
 
-// CheckPrefix is Check with the static directory prefix given explicitly,
+// checkPrefix is check with the static directory prefix given explicitly,
 // for call sites such as filepath.Join(prefix, name) whose result was
 // cleaned before the check: a dynamic ".." must not take p out of prefix.
-func CheckPrefix(prefix, p string, dyn []Span, bases []string) (Finding, bool) {
-	return checkPrefix(prefix, p, dyn, bases, runtime.GOOS == "windows")
-}
-
+// win makes backslashes separators.
 func checkPrefix(prefix, p string, dyn []Span, bases []string, win bool) (Finding, bool) {
 	var buf [bufSize]byte
 	joined := append(buf[:0], prefix...)
@@ -174,13 +161,6 @@ func checkPrefix(prefix, p string, dyn []Span, bases []string, win bool) (Findin
 		}
 	}
 	return f, bad
-}
-
-// CheckOS is Check for the operating system goos ("windows" makes
-// backslashes separators), for tests and tools that judge paths of another
-// system.
-func CheckOS(p string, dyn []Span, bases []string, goos string) (Finding, bool) {
-	return check(p, dyn, bases, goos == "windows", false)
 }
 
 // SamePath reports whether a and b name the same file once both are

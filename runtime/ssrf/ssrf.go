@@ -159,18 +159,6 @@ func classify4(b [4]byte) Class {
 	return Public
 }
 
-// ClassifyIP classifies an IP address held as bytes, such as a net.IP
-// (nil or malformed is Invalid). It takes []byte rather than net.IP so that
-// the package does not import net: the runtime's rule catalogue
-// (package policy) lists this package's rules.
-func ClassifyIP(ip []byte) Class {
-	a, ok := netip.AddrFromSlice(ip)
-	if !ok {
-		return Invalid
-	}
-	return ClassifyAddr(a)
-}
-
 // ClassifyHost classifies a host name without resolving it: localhost
 // names are Loopback, metadata names (metadata.google.internal, ...) are
 // Metadata, literal and numeric addresses are classified, other names are

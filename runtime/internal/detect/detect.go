@@ -52,12 +52,14 @@ var detectors = Detectors{
 
 // DefaultDetectors returns the runtime's own detectors, to restore them
 // after SetDetectors.
+// For tests, those of other packages too (so it stays exported).
 func DefaultDetectors() Detectors {
 	return Detectors{SQL: structuralSQL{}, Exec: templateExec{}, File: templatePath{}}
 }
 
 // SetDetectors replaces the detectors; nil fields keep the current ones. It
-// is meant for tests and start-up, before sinks are called concurrently.
+// is meant for tests and start-up, before sinks are called concurrently;
+// only tests call it, those of other packages too (so it stays exported).
 func SetDetectors(d Detectors) {
 	if d.SQL != nil {
 		detectors.SQL = d.SQL

@@ -198,7 +198,7 @@ func TestPathBackslashByOS(t *testing.T) {
 	var buf [taint.MaxSpans]span.Span
 	n, _ := tp.Template(0).Spans(p, &buf)
 	for goos, want := range map[string]bool{"linux": false, "darwin": false, "windows": true} {
-		if _, found := pathguard.CheckOS(p, []span.Span{buf[n-1]}, nil, goos); found != want {
+		if _, found := pathguard.CheckOSLink(p, []span.Span{buf[n-1]}, nil, goos, false); found != want {
 			t.Errorf("template, %s: found %v, want %v", goos, found, want)
 		}
 	}

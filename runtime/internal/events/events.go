@@ -41,15 +41,9 @@ func SetWriter(w io.Writer) {
 	eventQueue.Unlock()
 }
 
-// Written returns how many events were written.
-func Written() int64 { return eventQueue.written.Load() }
-
 // Failed returns how many events could not be written.
+// For tests, those of other packages too (so it stays exported).
 func Failed() int64 { return eventQueue.failed.Load() }
-
-// Dropped returns how many events were dropped because the queue was
-// full.
-func Dropped() int64 { return eventQueue.dropped.Load() }
 
 // queueWriter is the io.Writer behind the slog handler: it hands each line
 // to the writer goroutine, or to the test writer.

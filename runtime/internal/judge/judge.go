@@ -143,6 +143,7 @@ func WriteMetrics(w io.Writer) error { return metrics.Write(w, CurrentMode() != 
 
 // MetricValue returns the value of the runtime's metric name (see
 // metrics.Value).
+// For tests, those of other packages too (so it stays exported).
 func MetricValue(name string, labels ...string) float64 {
 	return metrics.Value(CurrentMode() != policy.ModeOff, name, labels...)
 }

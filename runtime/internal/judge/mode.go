@@ -15,6 +15,7 @@ func CurrentMode() policy.Mode {
 }
 
 // SetMode changes the mode for the whole process.
+// For tests, those of other packages too (so it stays exported).
 func SetMode(m policy.Mode) {
 	loadOnce.Do(loadConfig)
 	mode.Store(int32(m))

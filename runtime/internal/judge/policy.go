@@ -31,6 +31,7 @@ func CurrentPolicy() *policy.Compiled {
 // SetPolicy checks p, applies the environment's rule overrides
 // (RASP_RULE_*) and puts it in force. source names it in messages. On
 // error the policy in force is kept.
+// For tests, those of other packages too (so it stays exported).
 func SetPolicy(p policy.Policy, source string) error {
 	c, err := CompilePolicy(p, source)
 	if err != nil {

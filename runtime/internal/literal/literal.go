@@ -35,6 +35,7 @@ func Is(s string) bool {
 
 // Known reports whether Is can tell: false where the program's mappings
 // could not be read, and Is reports false for every string.
+// For tests, those of other packages too (so it stays exported).
 func Known() bool {
 	once.Do(load)
 	return start < end

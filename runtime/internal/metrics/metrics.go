@@ -307,6 +307,7 @@ type metricSample struct {
 var internalErrors atomic.Int64
 
 // InternalErrors returns how many internal failures the runtime recovered from.
+// For tests, those of other packages too (so it stays exported).
 func InternalErrors() int64 { return internalErrors.Load() }
 
 // NoteInternalError counts an internal failure in InternalErrors; the

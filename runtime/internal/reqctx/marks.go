@@ -40,4 +40,5 @@ func SetQueryMark(p unsafe.Pointer) { setQueryMark(p) }
 
 // EntryMark returns the calling goroutine's entry-point mark (see
 // MarkEntryJudged); nil in a plain build, whose goroutines carry none.
+// For tests, those of other packages too (so it stays exported).
 func EntryMark() unsafe.Pointer { return entryMark() }

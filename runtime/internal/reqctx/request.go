@@ -82,6 +82,7 @@ func (r *Request) Attached() Attachment {
 
 // NewRequest returns a Request whose inputs src reads on first use (src
 // may be nil: no inputs).
+// For tests, those of other packages too (so it stays exported).
 func NewRequest(id, method, path, clientIP string, src InputSource) *Request {
 	r := new(Request)
 	r.Init(id, method, path, clientIP, src)
@@ -181,6 +182,7 @@ func (r *Request) NoteBlocked(e *callsite.BlockedError) bool {
 type requestKey struct{}
 
 // WithRequest returns ctx carrying r.
+// For tests, those of other packages too (so it stays exported).
 func WithRequest(ctx context.Context, r *Request) context.Context {
 	return context.WithValue(ctx, requestKey{}, r)
 }
