@@ -384,6 +384,11 @@ func (s *Spec) addPatch(e *entry, at func(string) string, entries map[string]str
 			return fmt.Errorf("%s: decls: %v", at("decls"), err)
 		}
 	}
+	for _, prev := range s.Patches {
+		if prev.ID() == p.ID() {
+			return fmt.Errorf("%s: %s: %s is already listed at %s", at(jp), jp, p.Patch, prev.Pos)
+		}
+	}
 	s.Patches = append(s.Patches, p)
 	return nil
 }

@@ -138,6 +138,20 @@ type Patch struct {
 	Pos    string // file:line of the entry
 }
 
+// ID names the patch by its join point, which no other patch of the spec
+// has: "entry database/sql.(*DB).QueryContext", "struct runtime.g",
+// "package internal/runtime/exithook". Listings, goldens and messages
+// name a patch so.
+func (p *Patch) ID() string {
+	switch {
+	case p.Type != "":
+		return "struct " + p.Patch.String()
+	case p.Func != "":
+		return "entry " + p.Patch.String()
+	}
+	return "package " + p.Patch.String()
+}
+
 // Spec is a parsed sinks.yaml.
 type Spec struct {
 	Calls      []*Call // call and server join points

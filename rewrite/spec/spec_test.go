@@ -71,6 +71,7 @@ func TestParseErrors(t *testing.T) {
 		{"interface with an advice", "sinks:\n  - {interface: Query, returns: database/sql., family: sql, reroute: raspimpl.DBQuery}\n", "t.yaml:2: reroute: not an advice of an interface join point"},
 		{"interface unexported", "sinks:\n  - {interface: query, returns: database/sql., family: sql}\n", "t.yaml:2: interface: \"query\" is not an exported method name"},
 		{"interface twice", "sinks:\n  - {interface: Query, returns: database/sql., family: sql}\n  - {interface: Query, returns: database/sql., family: sql}\n", "t.yaml:3: interface: Query returning database/sql. is already listed at t.yaml:2"},
+		{"struct twice", "sinks:\n  - {struct: runtime.g, fields: \"a int; \"}\n  - {struct: runtime.g, fields: \"b int; \"}\n", "t.yaml:3: struct: runtime.g is already listed at t.yaml:2"},
 		{"server without wrap", "sinks:\n  - server: net/http.Serve\n", "t.yaml:2: wrap: missing"},
 		{"covered by nothing", "sinks:\n  - call: os.DirFS\n    family: file\n    covered_by: os.OpenGone\n", "t.yaml:2: covered_by: os.OpenGone is not an entry of this spec"},
 		{"some patches but not the runtime's", "sinks:\n  - entry: os.OpenFile\n    prologue: x\n    decls: os.go\n", "t.yaml:1: sinks: no entry adds the declarations database_sql.go, which the runtime needs"},

@@ -231,7 +231,7 @@ func dialCheck(ctx context.Context, network, address string, resolved net.Addr) 
 }
 
 // entryDialSite names dials no hook started in events.
-var entryDialSite = &callsite.Site{Package: "net", Sink: "net dial entry point", Family: event.FamilyNet, Entry: true}
+var entryDialSite = callsite.NewEntry("net", event.FamilyNet)
 
 // unmarkedCheck judges a dial no hook started: a name that resolves to a
 // cloud metadata address is a finding whoever dials it; an address written

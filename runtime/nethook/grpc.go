@@ -17,8 +17,7 @@ import (
 // grpcTargetSite is the site of gRPC clients' targets: they are judged at
 // the entry of grpc.NewClient (which grpc.Dial and DialContext call), a
 // patch of the sink spec, with the request's inputs.
-var grpcTargetSite = &callsite.Site{Package: "google.golang.org/grpc", Sink: "google.golang.org/grpc.NewClient entry point",
-	Family: event.FamilyNet, Entry: true}
+var grpcTargetSite = callsite.NewEntry("google.golang.org/grpc.NewClient", event.FamilyNet)
 
 // JudgeTarget judges the target of a gRPC client about to be created
 // ("host:port", "dns:///host:port", "passthrough:///addr"...) as an address

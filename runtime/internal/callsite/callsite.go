@@ -2,6 +2,7 @@ package callsite
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
@@ -66,6 +67,21 @@ func New(pkg, file string, line, col int, sink string, family event.Family, stat
 	sites.byFamily[family]++
 	sites.Unlock()
 	return s
+}
+
+// NewEntry declares the site of a standard-library or framework entry
+// point (see package stdhook): joinPoint is the entry join point of the
+// sink spec that installs the hook ("os.OpenFile",
+// "google.golang.org/grpc.NewClient"), or the package of several
+// ("database/sql"). A test of the tool checks that each names the spec's
+// entries; events name "<joinPoint> entry point".
+func NewEntry(joinPoint string, family event.Family) *Site {
+	pkg := joinPoint
+	slash := strings.LastIndexByte(pkg, '/')
+	if dot := strings.IndexByte(pkg[slash+1:], '.'); dot >= 0 {
+		pkg = pkg[:slash+1+dot]
+	}
+	return &Site{Package: pkg, Sink: joinPoint + " entry point", Family: family, Entry: true}
 }
 
 // Counts returns the number of instrumented call sites linked into the

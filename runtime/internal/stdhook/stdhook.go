@@ -17,9 +17,9 @@ import (
 )
 
 var (
-	entrySQLSite  = &callsite.Site{Package: "database/sql", Sink: "database/sql entry point", Family: event.FamilySQL, Entry: true}
-	entryFileSite = &callsite.Site{Package: "os", Sink: "os.OpenFile entry point", Family: event.FamilyFile, Entry: true}
-	entryExecSite = &callsite.Site{Package: "os", Sink: "os.StartProcess entry point", Family: event.FamilyExec, Entry: true}
+	entrySQLSite  = callsite.NewEntry("database/sql", event.FamilySQL)
+	entryFileSite = callsite.NewEntry("os.OpenFile", event.FamilyFile)
+	entryExecSite = callsite.NewEntry("os.StartProcess", event.FamilyExec)
 )
 
 // TxDialect tells the SQL dialect of a transaction's driver, in a program
