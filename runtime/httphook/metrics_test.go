@@ -22,7 +22,7 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -232,8 +232,8 @@ func unionSink(w http.ResponseWriter, r *http.Request) {
 
 func TestMetricsExpositionCounts(t *testing.T) {
 	old := judge.CurrentMode()
-	events.SetWriter(io.Discard)
-	t.Cleanup(func() { judge.SetMode(old); events.SetWriter(nil) })
+	t.Cleanup(func() { judge.SetMode(old) })
+	eventstest.Discard(t)
 	h := Wrap(http.HandlerFunc(unionSink))
 
 	before := scrape(t)

@@ -17,7 +17,7 @@ import (
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -54,14 +54,12 @@ func careless(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
-func inMode(t testing.TB, m policy.Mode) *bytes.Buffer {
+func inMode(t testing.TB, m policy.Mode) *eventstest.Recorder {
 	t.Helper()
 	old := judge.CurrentMode()
-	var buf bytes.Buffer
 	judge.SetMode(m)
-	events.SetWriter(&buf)
-	t.Cleanup(func() { judge.SetMode(old); events.SetWriter(nil) })
-	return &buf
+	t.Cleanup(func() { judge.SetMode(old) })
+	return eventstest.Capture(t)
 }
 
 func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
@@ -89,7 +87,7 @@ func TestBenignRequest(t *testing.T) {
 	if w := serve(h, r); w.Header().Get("X-Request-Id") == "<script>" {
 		t.Errorf("an unsafe request ID was echoed")
 	}
-	if events.Len() != 0 {
+	if len(events.Lines()) != 0 {
 		t.Errorf("events: %s", events)
 	}
 }
@@ -109,10 +107,11 @@ func TestBlockedRequestGets403(t *testing.T) {
 	if w.Header().Get("Content-Type") != "application/json" || w.Header().Get("X-Leak") != "" {
 		t.Errorf("header %v", w.Header())
 	}
-	var e event.Event
-	if err := json.Unmarshal(events.Bytes(), &e); err != nil {
-		t.Fatal(err)
+	evs := events.Events()
+	if len(evs) != 1 {
+		t.Fatalf("%d events: %s", len(evs), events)
 	}
+	e := evs[0]
 	if e.RequestID != "req-1" || e.Method != "POST" || e.Path != "/items" || e.Input == nil ||
 		e.Input.Source != "json" || e.Input.Name != "name" || e.Input.Value != "an attack" {
 		t.Errorf("event %+v input %+v", e, e.Input)
@@ -202,7 +201,7 @@ func TestBlockAfterStatusAbortsTheResponse(t *testing.T) {
 func TestDetectAndOffModes(t *testing.T) {
 	events := inMode(t, policy.ModeDetect)
 	h := Wrap(http.HandlerFunc(careless))
-	if w := serve(h, httptest.NewRequest("GET", "/?q=attack", nil)); w.Code != 200 || events.Len() == 0 {
+	if w := serve(h, httptest.NewRequest("GET", "/?q=attack", nil)); w.Code != 200 || len(events.Lines()) == 0 {
 		t.Errorf("detect: %d, events %q", w.Code, events)
 	}
 	judge.SetMode(policy.ModeOff)

@@ -2,13 +2,11 @@ package httphook
 
 import (
 	"bytes"
-	"encoding/json"
 	"mime/multipart"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -47,10 +45,11 @@ func TestServedBlocks(t *testing.T) {
 	if reads != 1 {
 		t.Errorf("the request was read %d times", reads)
 	}
-	var e event.Event
-	if err := json.Unmarshal(events.Bytes(), &e); err != nil {
-		t.Fatal(err)
+	evs := events.Events()
+	if len(evs) != 1 {
+		t.Fatalf("%d events: %s", len(evs), events)
 	}
+	e := evs[0]
 	if e.RequestID != "fb-1" || e.Path != "/docs/../an attack" || e.ClientIP != "127.0.0.1" ||
 		e.Input == nil || e.Input.Source != "path" || e.Input.Value != "../an attack" {
 		t.Errorf("event %+v input %+v", e, e.Input)
@@ -66,7 +65,7 @@ func TestServedBenignAndOff(t *testing.T) {
 	if refusal, id := s.End(); refusal != nil || id != "" {
 		t.Errorf("benign: refusal %+v, id %q", refusal, id)
 	}
-	if events.Len() != 0 {
+	if len(events.Lines()) != 0 {
 		t.Errorf("events: %s", events)
 	}
 	judge.SetMode(policy.ModeOff)

@@ -1,7 +1,6 @@
 package nethook
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -13,7 +12,7 @@ import (
 	rasp "github.com/rasp-instrument/rasp-instrument/runtime"
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -37,12 +36,11 @@ func reqCtx(vs ...string) context.Context {
 func inBlockMode(t *testing.T, f func()) string {
 	t.Helper()
 	old := judge.CurrentMode()
-	var buf bytes.Buffer
 	judge.SetMode(policy.ModeBlock)
-	events.SetWriter(&buf)
-	defer func() { judge.SetMode(old); events.SetWriter(nil) }()
+	defer judge.SetMode(old)
+	rec := eventstest.Capture(t)
 	f()
-	return buf.String()
+	return rec.String()
 }
 
 func TestOpaqueMetadataBlocked(t *testing.T) {

@@ -2,7 +2,6 @@ package raspimpl
 
 import (
 	"fmt"
-	"io"
 	"net/url"
 	"os/exec"
 	goruntime "runtime"
@@ -12,7 +11,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/pathguard"
@@ -116,8 +115,7 @@ func TestBypassTable(t *testing.T) {
 	old := judge.CurrentMode()
 	judge.SetMode(policy.ModeBlock)
 	defer judge.SetMode(old)
-	events.SetWriter(io.Discard)
-	defer events.SetWriter(nil)
+	eventstest.Discard(t)
 	sqlSite := &callsite.Site{Package: "example.com/app", File: "q.go", Line: 1, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,
 		Tmpls: []Tmpl{T(0, false, "SELECT name FROM users WHERE name = '", "'")}}
 	numSite := &callsite.Site{Package: "example.com/app", File: "q.go", Line: 2, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL,

@@ -2,7 +2,6 @@ package raspimpl
 
 import (
 	"context"
-	"io"
 	"os/exec"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/stdhook"
@@ -22,8 +22,7 @@ import (
 // the policy flips between block and allowlist: run it with -race. Every
 // call returns; none panics.
 func TestStressFamiliesWhileReloading(t *testing.T) {
-	events.SetWriter(io.Discard)
-	defer events.SetWriter(nil)
+	eventstest.Discard(t)
 	defer events.ResetLimiter()
 	old := judge.CurrentPolicy()
 	defer func() { judge.PutPolicy(old) }()

@@ -1,10 +1,8 @@
 package raspimpl
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"strings"
@@ -14,7 +12,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/detect"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -25,27 +23,15 @@ func site(family event.Family, sink string) *callsite.Site {
 	return &callsite.Site{Package: "example.com/p", File: "a.go", Line: 7, Sink: sink, Family: family}
 }
 
-// withMode runs f in mode m with events captured.
+// withMode runs f in mode m and returns the events it made.
 func withMode(t *testing.T, m policy.Mode, f func()) []event.Event {
 	t.Helper()
 	old := judge.CurrentMode()
-	var buf bytes.Buffer
 	judge.SetMode(m)
-	events.SetWriter(&buf)
-	defer func() { judge.SetMode(old); events.SetWriter(nil) }()
+	defer judge.SetMode(old)
+	rec := eventstest.Capture(t)
 	f()
-	var evs []event.Event
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var e event.Event
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			t.Fatalf("event %q: %v", line, err)
-		}
-		evs = append(evs, e)
-	}
-	return evs
+	return rec.Events()
 }
 
 // attack is built at run time: a constant of the program is never judged

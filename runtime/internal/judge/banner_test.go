@@ -1,8 +1,6 @@
 package judge
 
 import (
-	"bytes"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -10,14 +8,14 @@ import (
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
 // freshProcess makes the test a process that has neither served nor
 // written its "rasp active" record, with RASP_EVENTS set to eventsFile, the
-// banner off, and its event lines in the buffer returned.
-func freshProcess(t *testing.T, eventsFile string) *bytes.Buffer {
+// banner off, and its event lines in the recorder returned.
+func freshProcess(t *testing.T, eventsFile string) *eventstest.Recorder {
 	t.Helper()
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	testLimiter(t, &now)
@@ -26,31 +24,20 @@ func freshProcess(t *testing.T, eventsFile string) *bytes.Buffer {
 	activeOnce, serverOnce = sync.Once{}, sync.Once{}
 	oldRec := buildRecord
 	buildRecord = `{"tool":"rasp-instrument","go":"go1.26"}`
-	var buf bytes.Buffer
-	events.SetWriter(&buf)
 	t.Cleanup(func() {
-		events.SetWriter(nil)
 		buildRecord = oldRec
 		activeOnce, serverOnce = sync.Once{}, sync.Once{}
 	})
-	return &buf
+	return eventstest.Capture(t)
 }
 
-// messages returns the msg of each line of buf, and the lines.
-func messages(t *testing.T, buf *bytes.Buffer) ([]string, []map[string]any) {
+// messages returns the msg of each line rec holds, and the lines.
+func messages(t *testing.T, rec *eventstest.Recorder) ([]string, []map[string]any) {
 	t.Helper()
+	lines := rec.Records()
 	var msgs []string
-	var lines []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("line %q: %v", l, err)
-		}
+	for _, m := range lines {
 		msgs = append(msgs, m["msg"].(string))
-		lines = append(lines, m)
 	}
 	return msgs, lines
 }
@@ -64,10 +51,10 @@ func finding(rule string) {
 // TestActiveBeforeFirstFinding: a process that serves nothing writes its
 // "rasp active" record just before its first finding, and only then.
 func TestActiveBeforeFirstFinding(t *testing.T) {
-	buf := freshProcess(t, "/var/log/app/rasp.jsonl")
+	rec := freshProcess(t, "/var/log/app/rasp.jsonl")
 	finding("cmdi-one")
 	finding("cmdi-two")
-	msgs, lines := messages(t, buf)
+	msgs, lines := messages(t, rec)
 	if want := []string{event.MsgActive, event.MsgFinding, event.MsgFinding}; strings.Join(msgs, "|") != strings.Join(want, "|") {
 		t.Fatalf("lines %q, want %q", msgs, want)
 	}
@@ -78,21 +65,21 @@ func TestActiveBeforeFirstFinding(t *testing.T) {
 		t.Errorf("build %v", lines[0]["build"])
 	}
 	// A server started later writes no second record.
-	buf.Reset()
+	rec.Reset()
 	ServerStarting()
-	if buf.Len() != 0 {
-		t.Errorf("a server after a finding wrote %s", buf)
+	if rec.String() != "" {
+		t.Errorf("a server after a finding wrote %s", rec)
 	}
 }
 
 // TestActiveWhenServerStarts: a server process writes its record when its
 // first server starts, once, whatever starts or is found next.
 func TestActiveWhenServerStarts(t *testing.T) {
-	buf := freshProcess(t, "/var/log/app/rasp.jsonl")
+	rec := freshProcess(t, "/var/log/app/rasp.jsonl")
 	ServerStarting()
 	ServerStarting()
 	finding("cmdi-one")
-	msgs, _ := messages(t, buf)
+	msgs, _ := messages(t, rec)
 	if want := []string{event.MsgActive, event.MsgFinding}; strings.Join(msgs, "|") != strings.Join(want, "|") {
 		t.Fatalf("lines %q, want %q", msgs, want)
 	}
@@ -101,10 +88,10 @@ func TestActiveWhenServerStarts(t *testing.T) {
 // TestNoActiveWithoutEventsFile: without RASP_EVENTS, the events go to
 // standard error, which gets findings only.
 func TestNoActiveWithoutEventsFile(t *testing.T) {
-	buf := freshProcess(t, "")
+	rec := freshProcess(t, "")
 	ServerStarting()
 	finding("cmdi-one")
-	msgs, _ := messages(t, buf)
+	msgs, _ := messages(t, rec)
 	if want := []string{event.MsgFinding}; strings.Join(msgs, "|") != strings.Join(want, "|") {
 		t.Fatalf("lines %q, want %q", msgs, want)
 	}

@@ -1,8 +1,6 @@
 package judge
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -95,35 +94,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// lockedBuffer collects event lines written by the watcher's goroutine
-// while the test reads them. (captureEvents in record_test.go reads its
-// buffer unlocked, which is fine for events written by the test's own
-// goroutine, not for these.)
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// find returns the first event line whose msg is msg, decoded.
-func (b *lockedBuffer) find(t *testing.T, msg string) map[string]any {
+// find returns the first line rec holds whose msg is msg, decoded. The
+// watcher's goroutine writes the lines while the test reads them.
+func find(t *testing.T, rec *eventstest.Recorder, msg string) map[string]any {
 	t.Helper()
-	b.mu.Lock()
-	text := b.buf.String()
-	b.mu.Unlock()
-	for _, line := range strings.Split(text, "\n") {
-		if line == "" {
-			continue
-		}
-		var e map[string]any
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			t.Fatalf("event line %q: %v", line, err)
-		}
+	for _, e := range rec.Records() {
 		if e["msg"] == msg {
 			return e
 		}
@@ -164,13 +139,11 @@ const (
 func TestKubeletSymlinkSwap(t *testing.T) {
 	Load() // the configuration of the real environment, before the test changes it
 	oldPolicy, oldMode := CurrentPolicy(), CurrentMode()
-	read := &lockedBuffer{}
-	events.SetWriter(read)
 	t.Cleanup(func() {
-		events.SetWriter(nil)
 		Restore(oldPolicy)
 		SetMode(oldMode)
 	})
+	read := eventstest.Capture(t)
 	t.Setenv("RASP_MODE", "") // the policy's mode is the mode in force
 	t.Setenv("RASP_POLICY_POLL", "10ms")
 
@@ -205,7 +178,7 @@ func TestKubeletSymlinkSwap(t *testing.T) {
 		// published before its first look would be the one it starts
 		// from, and never reloaded.)
 		go WatchPolicy(name)
-		waitFor(t, "the watcher's first poll", func() bool { return read.find(t, "rasp policy missing") != nil })
+		waitFor(t, "the watcher's first poll", func() bool { return find(t, read, "rasp policy missing") != nil })
 		vol.publish(t, "policy.json", kubeletPolicyA)
 		waitFor(t, "policy A in force", func() bool { return inForce(want(kubeletPolicyA)) })
 	} else {
@@ -229,7 +202,7 @@ func TestKubeletSymlinkSwap(t *testing.T) {
 	vol.publish(t, "policy.json", kubeletPolicyBad)
 	var ev map[string]any
 	waitFor(t, "the failed reload's event", func() bool {
-		ev = read.find(t, "rasp policy reload failed")
+		ev = find(t, read, "rasp policy reload failed")
 		return ev != nil
 	})
 	if msg, _ := ev["error"].(string); ev["policy"] != name || !strings.Contains(msg, name) || ev["level"] != "ERROR" {

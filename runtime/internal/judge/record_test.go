@@ -1,10 +1,7 @@
 package judge
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +11,7 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -29,27 +27,15 @@ func testLimiter(t *testing.T, now *time.Time) (timers *[]func(), delays *[]time
 	return timers, delays
 }
 
-// captureEvents sends the events to a buffer until the test ends; the
-// function returned parses the lines written since its last call.
+// captureEvents captures the events until the test ends; the function
+// returned decodes the lines written since its last call.
 func captureEvents(t *testing.T) func() []event.Event {
 	t.Helper()
-	var buf bytes.Buffer
-	events.SetWriter(&buf)
-	t.Cleanup(func() { events.SetWriter(nil) })
+	rec := eventstest.Capture(t)
 	return func() []event.Event {
 		t.Helper()
-		var evs []event.Event
-		for _, line := range strings.Split(buf.String(), "\n") {
-			if line == "" {
-				continue
-			}
-			var e event.Event
-			if err := json.Unmarshal([]byte(line), &e); err != nil {
-				t.Fatalf("event %q: %v", line, err)
-			}
-			evs = append(evs, e)
-		}
-		buf.Reset()
+		evs := rec.Events()
+		rec.Reset()
 		return evs
 	}
 }
@@ -232,31 +218,29 @@ func TestBlocksCountedWhenSuppressed(t *testing.T) {
 }
 
 func TestEventSchema(t *testing.T) {
-	var buf bytes.Buffer
-	events.SetWriter(&buf)
-	defer events.SetWriter(nil)
+	rec := eventstest.Capture(t)
 	site := &callsite.Site{Package: "example.com/app", File: "a.go", Line: 3, Sink: "database/sql.(*DB).Query", Family: event.FamilySQL}
 	req := reqctx.NewRequest("id-1", "POST", "/items", "10.0.0.1", reqctx.Fixed{{Source: "json", Name: "id", Value: "1 OR 1=1"}})
 	in := req.Inputs()
 	record(site, req, Finding{Rule: "sqli-tautology", Value: "SELECT ? OR ?=?", Start: 7, End: 15, Input: &in[0]}, policy.ModeBlock, "blocked")
-	var e event.Event
-	if err := json.Unmarshal(buf.Bytes(), &e); err != nil {
-		t.Fatalf("%v: %s", err, buf.Bytes())
+	evs := rec.Events()
+	if len(evs) != 1 {
+		t.Fatalf("%d lines: %s", len(evs), rec)
 	}
+	e := evs[0]
 	if e.Rule != "sqli-tautology" || e.Verdict != "blocked" || e.Site != "example.com/app/a.go:3" || e.RequestID != "id-1" ||
 		e.Input == nil || e.Input.Name != "id" || len(e.Span) != 2 || len(e.Stack) == 0 || e.Time.IsZero() {
 		t.Errorf("event %+v", e)
 	}
-	if !strings.Contains(buf.String(), `"level":"WARN","msg":"rasp finding"`) {
-		t.Errorf("not a slog line: %s", buf.String())
+	if !strings.Contains(rec.String(), `"level":"WARN","msg":"rasp finding"`) {
+		t.Errorf("not a slog line: %s", rec)
 	}
 }
 
 // TestReloadUnderLoad swaps policies while goroutines judge calls: run it
 // with -race. Each judgement sees one policy or the other, never a mix.
 func TestReloadUnderLoad(t *testing.T) {
-	events.SetWriter(io.Discard)
-	defer events.SetWriter(nil)
+	eventstest.Discard(t)
 	defer events.ResetLimiter()
 	oldMode := CurrentMode()
 	SetMode(policy.ModeDetect)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/eventstest"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
@@ -15,8 +15,7 @@ func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 	old := judge.CurrentMode()
 	judge.SetMode(policy.ModeBlock)
 	defer judge.SetMode(old)
-	events.SetWriter(discard{})
-	defer events.SetWriter(nil)
+	eventstest.Discard(t)
 	q := strings.Clone("SELECT name FROM items WHERE owner = 'x' OR '1'='1'") // read at run time
 	if err := EntrySQL(context.Background(), nil, q); err != nil {
 		t.Errorf("outside a request the entry point judged: %v", err)
@@ -36,10 +35,6 @@ func TestEntrySQLJudgesOnlyInputs(t *testing.T) {
 		}
 	}
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // BenchmarkEntrySQLOutsideRequest is what every query of a program built
 // with the tool pays at database/sql's entry point when no request is
