@@ -14,11 +14,6 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/internal/corpustest"
 )
 
-func readLines(t testing.TB, rel string) []string {
-	t.Helper()
-	return corpustest.Lines(t, rel)
-}
-
 // ---- Ground truth, written independently of the detector: regular
 // expressions for the decodings, path.Clean for the resolution.
 
@@ -130,7 +125,7 @@ func gtEscapes(tp tmpl, v string, goos string, decoded bool) bool {
 func TestTraversalCorpus(t *testing.T) {
 	files := corpustest.Glob(t, "traversal/*.txt")
 	for _, f := range files {
-		lines := readLines(t, filepath.Join("traversal", filepath.Base(f)))
+		lines := corpustest.Lines(t, "traversal/"+filepath.Base(f))
 		for _, goos := range []string{"linux", "windows"} {
 			for _, decoded := range []bool{false, true} {
 				mode := "as sent"
@@ -192,7 +187,7 @@ var blnsTraversals = map[string]string{
 
 func TestBenignBLNS(t *testing.T) {
 	var fp, excluded, n int
-	for _, v := range readLines(t, "benign/blns.txt") {
+	for _, v := range corpustest.Lines(t, "benign/blns.txt") {
 		if v == "" || strings.HasPrefix(v, "#") {
 			continue
 		}

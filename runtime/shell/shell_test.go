@@ -8,11 +8,6 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/internal/corpustest"
 )
 
-func readLines(t testing.TB, rel string) []string {
-	t.Helper()
-	return corpustest.Lines(t, rel)
-}
-
 // ---- An independent, deliberately simple shell lexer used as ground truth.
 // It returns token kinds: W word, O<op>, S substitution start, P parameter
 // expansion, C comment, E unterminated construct.
@@ -209,7 +204,7 @@ func TestCmdiCorpus(t *testing.T) {
 	files := corpustest.Glob(t, "cmdi/*.txt")
 	var totalMust, totalDet int
 	for _, f := range files {
-		lines := readLines(t, filepath.Join("cmdi", filepath.Base(f)))
+		lines := corpustest.Lines(t, "cmdi/"+filepath.Base(f))
 		var must, det, missed, flaggedNoChange int
 		for _, tp := range templates {
 			for _, v := range lines {
@@ -274,7 +269,7 @@ var blnsArgInjections = map[string]string{
 
 func blns(t testing.TB) []string {
 	var out []string
-	for _, l := range readLines(t, "benign/blns.txt") {
+	for _, l := range corpustest.Lines(t, "benign/blns.txt") {
 		if l == "" || strings.HasPrefix(l, "#") {
 			continue
 		}

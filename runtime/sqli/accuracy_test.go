@@ -1,13 +1,12 @@
 package sqli
 
 import (
-	"bufio"
 	"fmt"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,25 +16,17 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/internal/corpustest"
 )
 
-// corpus returns the path of a directory of the payload corpus.
-func corpus(t *testing.T, sub string) string { return corpustest.Path(t, sub) }
-
-// readLines returns the payload lines of a corpus file. libinjection files
-// use '#' comment lines and URL encoding; PayloadsAllTheThings files are raw.
-func readLines(t *testing.T, path string) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	base := filepath.Base(path)
+// payloads returns the payload lines of the corpus file rel (e.g.
+// "benign/blns.txt"). libinjection files use '#' comment lines and URL
+// encoding; PayloadsAllTheThings files are raw.
+func payloads(t *testing.T, rel string) []string {
+	t.Helper()
+	base := path.Base(rel)
 	isLib := strings.HasPrefix(base, "libinjection")
 	isBlns := base == "blns.txt"
 	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		l := strings.TrimRight(sc.Text(), "\r\n")
+	for _, l := range corpustest.Lines(t, rel) {
+		l = strings.TrimRight(l, "\r\n")
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
@@ -193,9 +184,7 @@ func pct(a, b int) string {
 }
 
 func TestAccuracyPayloads(t *testing.T) {
-	dir := corpus(t, "sqli")
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	sort.Strings(files)
+	files := corpustest.Glob(t, "sqli/*")
 	total := map[string]*row{}
 	for _, c := range contexts {
 		total[c] = &row{}
@@ -210,7 +199,7 @@ func TestAccuracyPayloads(t *testing.T) {
 		if strings.HasPrefix(base, "LICENSE") {
 			continue
 		}
-		lines := readLines(t, f)
+		lines := payloads(t, "sqli/"+base)
 		li := make([]bool, len(lines))
 		re := make([]bool, len(lines))
 		for i, l := range lines {
@@ -336,11 +325,10 @@ func escapeFor(tp template, v string) (string, bool) {
 }
 
 func TestAccuracyBenign(t *testing.T) {
-	dir := corpus(t, "benign")
 	var all row
 	t.Logf("%-36s %-5s %5s | %-14s | %-14s | %-14s | %-14s", "benign file", "ctx", "n", "dynamic FP", "rules FP", "regex FP", "libinj FP")
 	for _, name := range []string{"blns.txt", "libinjection-false_positives.txt"} {
-		lines := readLines(t, filepath.Join(dir, name))
+		lines := payloads(t, "benign/"+name)
 		for _, c := range contexts[:4] {
 			var r row
 			for _, tp := range templates {
@@ -405,8 +393,7 @@ type appQuery struct {
 
 // sqlcQueries splits sqlc-app-queries.sql into its "-- name:" blocks.
 func sqlcQueries(t *testing.T) []appQuery {
-	p := filepath.Join(corpus(t, "benign"), "sqlc-app-queries.sql")
-	b, err := os.ReadFile(p)
+	b, err := os.ReadFile(corpustest.Path(t, "benign/sqlc-app-queries.sql"))
 	if err != nil {
 		t.Fatal(err)
 	}

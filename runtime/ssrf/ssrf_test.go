@@ -1,11 +1,9 @@
 package ssrf
 
 import (
-	"bufio"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -241,15 +239,8 @@ var blnsInternal = map[string]string{
 }
 
 func TestBenignBLNS(t *testing.T) {
-	f, err := os.Open(corpustest.Path(t, "benign/blns.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
 	var n, fp, excluded int
-	for sc.Scan() {
-		v := sc.Text()
+	for _, v := range corpustest.Lines(t, "benign/blns.txt") {
 		if v == "" || strings.HasPrefix(v, "#") {
 			continue
 		}
