@@ -38,7 +38,7 @@ func TestAPIIsWhatUsersName(t *testing.T) {
 		}
 	}
 	slices.Sort(got)
-	want := []string{"BlockedError", "ErrBlocked", "ReloadPolicy", "Site"}
+	want := []string{"BlockedError", "ErrBlocked", "ReloadPolicy", "SetUser", "Site"}
 	if !slices.Equal(got, want) {
 		t.Errorf("package rasp exports %v; want %v (what generated code calls goes to runtime/raspimpl)", got, want)
 	}

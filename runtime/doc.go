@@ -1,5 +1,6 @@
 // Package rasp is what a program protected by rasp-instrument may name:
-// the error a refused call returns, and a way to reload the policy.
+// the error a refused call returns, a way to reload the policy, and a way
+// to name the user of a request.
 //
 // A program built with
 //

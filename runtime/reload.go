@@ -3,7 +3,7 @@ package rasp
 import (
 	"errors"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reload"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/apihooks"
 )
 
 // ReloadPolicy reads the policy file named by RASP_POLICY again and puts it
@@ -12,8 +12,8 @@ import (
 // force, and says why in the log and in an event. A program built without
 // rasp-instrument has no policy: ReloadPolicy returns an error.
 func ReloadPolicy() error {
-	if reload.Policy == nil {
+	if apihooks.Policy == nil {
 		return errors.New("rasp: no policy to reload: this program was not built with rasp-instrument")
 	}
-	return reload.Policy()
+	return apihooks.Policy()
 }

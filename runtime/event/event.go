@@ -21,6 +21,9 @@ const (
 	// join whose element climbed, for the file sinks (see sinks.yaml's
 	// propagate advice).
 	FamilyJoin Family = "join"
+	// FamilyRequest rules judge who sends a request (IP lists, bots, rate
+	// limits, users, attack waves), before the handler runs.
+	FamilyRequest Family = "request"
 )
 
 // SinkFamilies are the families of rules: a call sink or an entry point

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/jwtclaims"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 )
 
@@ -205,8 +206,23 @@ func inputs(r *http.Request, body *bodyTee) []taint.Input {
 			c.add("cookie", ck.Name, ck.Value)
 		}
 	}
+	c.jwt(r.Header.Get("Authorization"))
 	c.headers(r.Header)
 	return c.ins
+}
+
+// jwt adds the string claims of a bearer token (source jwt), named by
+// their path ("sub", "user.name", "roles[0]"). The token is decoded, not
+// verified: its claims are what the client sent, like a query parameter.
+func (c *collector) jwt(auth string) {
+	if auth == "" || c.full() {
+		return
+	}
+	tok, ok := jwtclaims.FromAuthorization(auth)
+	if !ok {
+		return
+	}
+	tok.StringClaims(func(name, value string) { c.add("jwt", name, value) })
 }
 
 // dataHeaders are the headers that carry client data and come first among

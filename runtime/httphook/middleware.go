@@ -6,10 +6,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"reflect"
 	"strings"
 	"unsafe"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/clientip"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -70,17 +73,49 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header()["X-Request-Id"] = x.id[:]
 	}
 	x.req = &x.request
-	x.request.Init(x.id[0], r.Method, r.URL.Path, clientIP(r.RemoteAddr), x)
+	x.gate = judge.CurrentPolicy().Gate()
+	ip, client := x.client(r)
+	x.request.Init(x.id[0], r.Method, r.URL.Path, ip, x)
 	x.ctx = reqctx.RequestContext{Context: r.Context(), Request: x.req}
 	x.r = withContext(&x.copy, r, &x.ctx)
+	if x.gate.Active() {
+		in := gate.Info{Method: r.Method, Path: r.URL.Path, Client: client, UserAgent: r.Header.Get("User-Agent")}
+		if ref := gate.Check(x.req, &in); ref != nil {
+			answer(w, gateRefusal(ref, x.req.RequestID(), r.Header.Get("Accept")))
+			return
+		}
+	}
 	if r.Body != nil && r.Body != http.NoBody {
 		x.tee.rc, x.tee.max, x.tee.hint = r.Body, maxBody, r.ContentLength
 		x.body = notifyingBody{&x.tee, x.req}
 		x.r.Body = &x.body
 	}
+	if routesFile != "" {
+		defer x.observe()
+	}
 	defer x.finish(reqctx.Enter(x.req))
 	m.next.ServeHTTP(rw, x.r)
 }
+
+// client returns the request's client IP, as events name it, and as an
+// address when the gate needs one: the peer, or behind a trusted proxy
+// the address its forwarding headers name (see package clientip).
+func (x *exchange) client(r *http.Request) (string, netip.Addr) {
+	ip := clientIP(r.RemoteAddr)
+	if x.gate.Trusted == nil && !x.gate.Active() {
+		return ip, netip.Addr{}
+	}
+	peer := clientip.PeerAddr(r.RemoteAddr)
+	if !x.gate.Trusted.Contains(peer) {
+		return ip, peer
+	}
+	x.trusted = true
+	client := clientip.Client(peer, r.Header, x.gate.Trusted)
+	return client.String(), client
+}
+
+// User names the request's user, for reqctx.Request.
+func (x *exchange) User() string { return requestUser(x.r.Header, x.trusted, x.gate) }
 
 // exchange is the response writer the handler gets: it passes everything
 // through until a sink call of the request is blocked, and swallows what
@@ -97,6 +132,9 @@ type exchange struct {
 	body    notifyingBody // the handler's request body: reads tee
 	sent    bool          // the handler's status went out
 	dropped http.Header   // the header the handler edits after a block
+	gate    *policy.Gate  // the request rules in force when the request came
+	trusted bool          // the peer is a trusted proxy
+	status  int           // the status the handler sent, for the API inventory
 }
 
 // Inputs reads the request's inputs, for reqctx.Request.
@@ -124,6 +162,9 @@ func (x *exchange) WriteHeader(code int) {
 	}
 	if code >= 200 {
 		x.sent = true
+		if x.status == 0 {
+			x.status = code
+		}
 	}
 	x.ResponseWriter.WriteHeader(code)
 }

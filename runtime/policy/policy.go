@@ -33,6 +33,37 @@ type Policy struct {
 	// dangerous when an input chooses them (cmdi-argument-injection): base
 	// names ("mytool") or full paths.
 	OptionPrograms []string `json:"option_programs,omitempty"`
+
+	// TrustedProxies are the addresses and CIDRs of the proxies in front
+	// of the program: X-Forwarded-For, Forwarded and X-Real-IP are
+	// believed only from them, right to left; otherwise the client is the
+	// peer. Every event and request rule uses that client IP.
+	TrustedProxies []string `json:"trusted_proxies,omitempty"`
+	// BlockIPs are clients never served (rule ip-blocked); AllowIPs, when
+	// not empty, are the only clients served (rule ip-not-allowed);
+	// BypassIPs are never refused by a request rule (monitoring, your own
+	// scanners). Entries: an address, a CIDR, or "file:PATH", a file of one
+	// address or CIDR a line (# comments), relative to the policy file's
+	// directory and read again when it changes.
+	BlockIPs  []string `json:"block_ips,omitempty"`
+	AllowIPs  []string `json:"allow_ips,omitempty"`
+	BypassIPs []string `json:"bypass_ips,omitempty"`
+	// Routes configure single routes: IP lists and rate limits.
+	Routes []Route `json:"routes,omitempty"`
+	// Bots sets the mode of user-agent categories (rule bot): the built-in
+	// scanners, ai_crawlers, search_engines, http_libraries, and those of
+	// BotPatterns. A category not listed is off.
+	Bots map[string]string `json:"bots,omitempty"`
+	// BotPatterns adds categories, or replaces built-in ones: user-agent
+	// substrings, matched case-insensitively.
+	BotPatterns map[string][]string `json:"bot_patterns,omitempty"`
+	// Users says how requests name their user, and which users are
+	// refused.
+	Users *Users `json:"users,omitempty"`
+	// AttackWave detects many findings or scanner probes from one client.
+	AttackWave *AttackWave `json:"attack_wave,omitempty"`
+	// Egress, when set, lists where the program may connect.
+	Egress *Egress `json:"egress,omitempty"`
 }
 
 // SQLAllow allowlists SQL findings: by call site ("example.com/app/store.go:67",
@@ -199,6 +230,7 @@ func (p Policy) Problems() []Problem {
 		return ""
 	})
 	entries("allow.path_bases", p.Allow.PathBases, nil)
+	p.requestProblems(add)
 	entries("allow.shell_commands", p.Allow.ShellCommands, func(pat string) string {
 		if n := len(pat) - len(strings.TrimRight(pat, `\`)); n%2 == 1 {
 			return "the pattern ends with a lone backslash, which escapes nothing: remove it, or double it to match a backslash"
@@ -225,6 +257,8 @@ type Compiled struct {
 	pathBases []string         // absolute and clean
 	shell     *shell.Allowlist // nil: no shell allowlist
 	ssrf      *ssrf.Allowlist  // nil: no SSRF allowlist
+	gate      *Gate
+	egress    *EgressList // nil: no egress allowlist
 }
 
 // Compile checks p and prepares it for the detectors; errors name source
@@ -261,8 +295,30 @@ func Compile(p Policy, source string) (*Compiled, error) {
 			return nil, fmt.Errorf("%s: allow.ssrf_hosts: %v", source, err)
 		}
 	}
+	var err error
+	if c.gate, err = compileGate(p, source); err != nil {
+		return nil, fmt.Errorf("%s: %v", source, err)
+	}
+	if c.egress, err = compileEgress(p.Egress); err != nil {
+		return nil, fmt.Errorf("%s: %v", source, err)
+	}
 	return c, nil
 }
+
+// Gate returns the request rules' configuration: never nil.
+func (c *Compiled) Gate() *Gate {
+	if c.gate == nil {
+		return &noGate
+	}
+	return c.gate
+}
+
+// noGate is the Gate of a Compiled made without Compile: it checks nothing.
+var noGate = Gate{UserJWT: true}
+
+// Egress returns the outbound allowlist, or nil when the policy has none
+// (everything may be reached).
+func (c *Compiled) Egress() *EgressList { return c.egress }
 
 // OverrideRule sets the mode of rule over the policy's: the runtime's
 // RASP_RULE_* variables. Call it before the policy is shared.
@@ -354,7 +410,7 @@ func Parse(name string, data []byte) (Policy, error) {
 		return p, fmt.Errorf("%s:%d: field %s: want %s, got %s", name, lineAt(data, int(typ.Offset)), typ.Field, typ.Type, typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return p, fmt.Errorf("%s:%d: unknown field %q (known: mode, rules, option_programs, allow.ssrf_hosts, allow.path_bases, allow.shell_commands, allow.sql, allow.routes)",
+		return p, fmt.Errorf("%s:%d: unknown field %q (known: mode, rules, option_programs, allow.ssrf_hosts, allow.path_bases, allow.shell_commands, allow.sql, allow.routes, trusted_proxies, block_ips, allow_ips, bypass_ips, routes, bots, bot_patterns, users, attack_wave, egress)",
 			name, lineOf(data, `"`+field+`"`, int(dec.InputOffset())), field)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return p, fmt.Errorf("%s:%d: the policy ends early: want a JSON object", name, lineAt(data, len(data)))

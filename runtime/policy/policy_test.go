@@ -75,13 +75,13 @@ func FuzzParsePolicy(f *testing.F) {
 }
 
 // TestRulesByFamilyCoversSinkFamilies: every family of sinks has rules, in
-// event.SinkFamilies' order.
+// event.SinkFamilies' order, then the request rules.
 func TestRulesByFamilyCoversSinkFamilies(t *testing.T) {
 	byFamily := RulesByFamily()
-	if len(byFamily) != len(event.SinkFamilies) {
-		t.Fatalf("RulesByFamily has %d families; event.SinkFamilies has %d", len(byFamily), len(event.SinkFamilies))
+	if len(byFamily) != len(event.SinkFamilies)+1 || byFamily[len(byFamily)-1].Family != event.FamilyRequest {
+		t.Fatalf("RulesByFamily has %d families; want event.SinkFamilies and request", len(byFamily))
 	}
-	for i, f := range byFamily {
+	for i, f := range byFamily[:len(event.SinkFamilies)] {
 		if f.Family != event.SinkFamilies[i] || len(f.Rules) == 0 {
 			t.Errorf("family %d: %s with %d rules; want %s", i, f.Family, len(f.Rules), event.SinkFamilies[i])
 		}

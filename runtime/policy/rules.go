@@ -24,14 +24,15 @@ type FamilyRules struct {
 }
 
 // RulesByFamily returns the rules of each family, in the order of
-// event.SinkFamilies. Each detector package declares its own rules; this
+// event.SinkFamilies, then the request rules. Each detector package declares its own rules; this
 // is their catalogue.
 func RulesByFamily() []FamilyRules {
 	return []FamilyRules{
 		{event.FamilySQL, sqli.Rules()},
 		{event.FamilyExec, append(shell.Rules(), basicRules...)},
 		{event.FamilyFile, pathguard.Rules()},
-		{event.FamilyNet, ssrf.Rules()},
+		{event.FamilyNet, append(ssrf.Rules(), RuleEgressUnlisted)},
+		{event.FamilyRequest, requestRules},
 	}
 }
 

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/apihooks"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reload"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -163,7 +163,43 @@ var loaded struct {
 	info os.FileInfo // nil when it could not be seen
 }
 
-func init() { reload.Policy = ReloadPolicy }
+func init() { apihooks.Policy = ReloadPolicy }
+
+// changed reports whether a file's stat differs from the one seen before
+// (nil: never seen).
+func changed(last, cur os.FileInfo) bool {
+	return last == nil || !os.SameFile(last, cur) || cur.ModTime() != last.ModTime() || cur.Size() != last.Size()
+}
+
+// statLists stats the list files of the policy in force (block_ips and
+// the like, as file: entries); a file that cannot be stat'ed has no
+// entry.
+func statLists() map[string]os.FileInfo {
+	files := CurrentPolicy().Gate().Files
+	if len(files) == 0 {
+		return nil
+	}
+	out := make(map[string]os.FileInfo, len(files))
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			out[f] = fi
+		}
+	}
+	return out
+}
+
+// listsChanged reports whether a list file changed, appeared or went.
+func listsChanged(last, cur map[string]os.FileInfo) bool {
+	if len(last) != len(cur) {
+		return true
+	}
+	for f, fi := range cur {
+		if changed(last[f], fi) {
+			return true
+		}
+	}
+	return false
+}
 
 // ReloadPolicy reads the policy file named by RASP_POLICY again and puts it
 // in force, atomically: a detector sees the old policy or the new one,
@@ -216,6 +252,7 @@ func WatchPolicy(name string) {
 		last = loaded.info
 	}
 	missing := false
+	lists := statLists()
 	for {
 		select {
 		case <-hup:
@@ -233,9 +270,13 @@ func WatchPolicy(name string) {
 				continue
 			}
 			missing = false
-			if last == nil || !os.SameFile(last, cur) || cur.ModTime() != last.ModTime() || cur.Size() != last.Size() {
+			if changed(last, cur) {
 				last = cur
 				ReloadPolicy()
+				lists = statLists()
+			} else if cur := statLists(); listsChanged(lists, cur) {
+				lists = cur
+				ReloadPolicy() // a list file the policy reads (file: entries) changed
 			}
 		}
 	}

@@ -15,6 +15,9 @@ import (
 // leaves it out.
 func record(site *callsite.Site, req *reqctx.Request, f Finding, m policy.Mode, verdict string) {
 	metrics.CountEvent(f.Rule, m, verdict)
+	if verdict != "allowlisted" {
+		noteFinding(req, f, site.Family)
+	}
 	where := siteOf(site)
 	if !events.Admit(f.Rule, where, verdict) {
 		return
@@ -38,6 +41,9 @@ func record(site *callsite.Site, req *reqctx.Request, f Finding, m policy.Mode, 
 	if req != nil {
 		attrs = append(attrs, slog.String("request_id", req.RequestID()), slog.String("method", req.Method),
 			slog.String("path", req.Path), slog.String("client_ip", req.ClientIP))
+		if u := req.User(); u != "" {
+			attrs = append(attrs, slog.String("user", u))
+		}
 	}
 	if in := f.Input; in != nil {
 		v := in.Value
@@ -58,6 +64,9 @@ func record(site *callsite.Site, req *reqctx.Request, f Finding, m policy.Mode, 
 // siteOf names where the call was made: the site, or for an entry point
 // the innermost caller outside the standard library and the runtime.
 func siteOf(site *callsite.Site) string {
+	if site == requestSite {
+		return "request"
+	}
 	if site.Entry {
 		if name, ok := events.Caller(); ok {
 			return name

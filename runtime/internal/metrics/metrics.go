@@ -58,9 +58,9 @@ var metricGroups = [...]string{"cmdi", "path", "sqli", "ssrf"}
 const numGroups = len(metricGroups)
 
 // errorGroups are the groups of rasp_internal_errors_total written from
-// the start: the detector groups, the request middleware's and the policy
-// loader's.
-var errorGroups = []string{"cmdi", "path", "sqli", "ssrf", "middleware", "policy"}
+// the start: the detector groups, the request middleware's, the request
+// gate's and the policy loader's.
+var errorGroups = []string{"cmdi", "path", "sqli", "ssrf", "middleware", "request", "policy"}
 
 // RuleGroup maps a detector family to the prefix of its rules' names: the
 // rule label of the detection latency histogram and of a detector's

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -77,7 +78,7 @@ func expectedSeries() []string {
 		out = append(out, fmt.Sprintf(`rasp_detection_latency_seconds_count{rule=%q}`, g))
 		out = append(out, fmt.Sprintf(`rasp_internal_errors_total{rule=%q}`, g))
 	}
-	out = append(out, `rasp_internal_errors_total{rule="middleware"}`, `rasp_internal_errors_total{rule="policy"}`)
+	out = append(out, `rasp_internal_errors_total{rule="middleware"}`, `rasp_internal_errors_total{rule="request"}`, `rasp_internal_errors_total{rule="policy"}`)
 	return out
 }
 
@@ -284,8 +285,12 @@ func TestRuleGroup(t *testing.T) {
 			t.Errorf("RuleGroup(%q) = %q, want %q", fam, got, want)
 		}
 	}
-	// Every known rule belongs to one of the groups.
+	// Every rule of a detector belongs to one of the groups; the request
+	// rules and the egress allowlist are not detectors (no latency).
 	for _, r := range policy.KnownRules() {
+		if r == policy.RuleEgressUnlisted || slices.Contains(policy.RulesByFamily()[len(event.SinkFamilies)].Rules, r) {
+			continue
+		}
 		ok := false
 		for _, g := range metricGroups {
 			ok = ok || strings.HasPrefix(r, g+"-")

@@ -38,7 +38,34 @@ type Request struct {
 
 	blocked  atomic.Pointer[callsite.BlockedError]
 	attached atomic.Pointer[attachment]
+	user     atomic.Pointer[string]
 }
+
+// UserSource names the user of a request: the InputSource of a request
+// may implement it (from a bearer token's subject, or a trusted proxy's
+// header).
+type UserSource interface {
+	User() string
+}
+
+// User returns the request's user: the one SetUser named, else the one
+// its input source names (UserSource), read on first use; "" when
+// unknown.
+func (r *Request) User() string {
+	if p := r.user.Load(); p != nil {
+		return *p
+	}
+	u := ""
+	if us, ok := r.load.(UserSource); ok {
+		u = us.User()
+	}
+	r.user.CompareAndSwap(nil, &u)
+	return *r.user.Load()
+}
+
+// SetUser names the request's user, over what its input source says
+// (rasp.SetUser).
+func (r *Request) SetUser(user string) { r.user.Store(&user) }
 
 // Attachment is what a hook keeps with a request beyond the request
 // itself: the messages of a connection upgraded from it (a WebSocket),

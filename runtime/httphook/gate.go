@@ -1,0 +1,93 @@
+package httphook
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/inventory"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/jwtclaims"
+	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
+)
+
+// gateRefusal is the answer to a request the gate refused: the 403 of any
+// refusal, or for a rate limit 429 with Retry-After.
+func gateRefusal(ref *gate.Refusal, id, accept string) *Refusal {
+	r := refusal(ref.Rule, id, accept)
+	if ref.Status == http.StatusTooManyRequests {
+		r.Status = http.StatusTooManyRequests
+		r.Header = append(r.Header, [2]string{"Retry-After", ref.RetryAfterSeconds()})
+		if strings.HasPrefix(r.Header[3][1], "text/html") {
+			r.Body = strings.Replace(strings.Replace(r.Body, "403 Forbidden", "429 Too Many Requests", 1), "<h1>Forbidden</h1>", "<h1>Too Many Requests</h1>", 1)
+		} else {
+			r.Body = strings.Replace(r.Body, `"error":"blocked"`, `"error":"rate limited"`, 1)
+		}
+	}
+	return r
+}
+
+// answer writes a refusal to w.
+func answer(w http.ResponseWriter, r *Refusal) {
+	h := w.Header()
+	for _, kv := range r.Header {
+		h.Set(kv[0], kv[1])
+	}
+	w.WriteHeader(r.Status)
+	w.Write([]byte(r.Body))
+}
+
+// requestUser names the user of a request with header h: a header of the
+// authenticating proxy (users.headers) when the peer is a trusted proxy,
+// else the subject of a bearer token (users.jwt), decoded, not verified.
+func requestUser(h http.Header, fromTrustedProxy bool, g *policy.Gate) string {
+	if fromTrustedProxy {
+		for _, name := range g.UserHdrs {
+			if v := h[name]; len(v) > 0 && v[0] != "" {
+				return v[0]
+			}
+		}
+	}
+	if g.UserJWT {
+		if tok, ok := jwtclaims.FromAuthorization(h.Get("Authorization")); ok {
+			return tok.Subject()
+		}
+	}
+	return ""
+}
+
+// routesFile is RASP_ROUTES: the file the API inventory is written to, or
+// "" for no inventory.
+var routesFile = os.Getenv("RASP_ROUTES")
+
+var routesWriter sync.Once
+
+// observe records the request in the API inventory (RASP_ROUTES), with
+// the route the framework matched when it says (net/http's pattern).
+func (x *exchange) observe() {
+	routesWriter.Do(func() {
+		stop := inventory.StartWriter(routesFile, 10*time.Second)
+		events.OnExit(stop)
+	})
+	status := x.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	inventory.Observe(x.r.Method, x.r.Pattern, x.req.Inputs(), authScheme(x.r), status)
+}
+
+// authScheme names how a request authenticated, for the inventory: the
+// Authorization scheme in lower case ("bearer", "basic"), else "" (a
+// session cookie or an API key header is not told from other cookies
+// and headers).
+func authScheme(r *http.Request) string {
+	a := r.Header.Get("Authorization")
+	if a == "" {
+		return ""
+	}
+	scheme, _, _ := strings.Cut(a, " ")
+	return strings.ToLower(scheme)
+}
