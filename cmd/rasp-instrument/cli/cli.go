@@ -49,7 +49,7 @@ At run time, RASP_MODE=off|detect|block (default detect) sets what the
 program does with a finding.`,
 		SilenceUsage: true,
 	}
-	root.AddCommand(newVersionCmd(), newDiffCmd(), newInspectCmd(), newSinksCmd(), newPolicyCmd(), newTriageCmd())
+	root.AddCommand(newVersionCmd(), newDiffCmd(), newInspectCmd(), newSinksCmd(), newPolicyCmd(), newTriageCmd(), newRoutesCmd())
 	return root
 }
 
