@@ -2,11 +2,13 @@ package httphook
 
 import (
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/clientip"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/inventory"
@@ -44,19 +46,43 @@ func answer(w http.ResponseWriter, r *Refusal) {
 // authenticating proxy (users.headers) when the peer is a trusted proxy,
 // else the subject of a bearer token (users.jwt), decoded, not verified.
 func requestUser(h http.Header, fromTrustedProxy bool, g *policy.Gate) string {
+	return userFrom(h.Get, fromTrustedProxy, g)
+}
+
+// userFrom is requestUser for any server: header returns the first value
+// of a header (canonical name), or "".
+func userFrom(header func(name string) string, fromTrustedProxy bool, g *policy.Gate) string {
 	if fromTrustedProxy {
 		for _, name := range g.UserHdrs {
-			if v := h[name]; len(v) > 0 && v[0] != "" {
-				return v[0]
+			if v := header(name); v != "" {
+				return v
 			}
 		}
 	}
 	if g.UserJWT {
-		if tok, ok := jwtclaims.FromAuthorization(h.Get("Authorization")); ok {
+		if tok, ok := jwtclaims.FromAuthorization(header("Authorization")); ok {
 			return tok.Subject()
 		}
 	}
 	return ""
+}
+
+// gateClient returns the client IP of a request whose peer is at
+// remoteAddr, as events name it, and as an address when the gate needs
+// one: the peer, or behind a trusted proxy (then trusted is true) the
+// address its forwarding headers h name (see package clientip). h is read
+// only when the peer is a trusted proxy.
+func gateClient(remoteAddr string, g *policy.Gate, h clientip.Headers) (ip string, client netip.Addr, trusted bool) {
+	ip = clientIP(remoteAddr)
+	if g.Trusted == nil && !g.Active() {
+		return ip, netip.Addr{}, false
+	}
+	peer := clientip.PeerAddr(remoteAddr)
+	if !g.Trusted.Contains(peer) {
+		return ip, peer, false
+	}
+	client = clientip.Client(peer, h, g.Trusted)
+	return client.String(), client, true
 }
 
 // routesFile is RASP_ROUTES: the file the API inventory is written to, or
@@ -76,7 +102,11 @@ func (x *exchange) observe() {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	inventory.Observe(x.r.Method, x.r.Pattern, x.req.Inputs(), authScheme(x.r), status)
+	route := x.r.Pattern // set by net/http's ServeMux on the request it routed
+	if route == "" {
+		route = x.r.URL.Path // another router: the inventory templates the path
+	}
+	inventory.Observe(x.r.Method, route, x.req.Inputs(), authScheme(x.r), status)
 }
 
 // authScheme names how a request authenticated, for the inventory: the
