@@ -134,7 +134,9 @@ func parsePolicyFile(name string, data []byte) (*policyFile, error) {
 		}
 		pf.lines = jsonIndex(data)
 	}
-	if errs := checkPolicy(pf.Policy); len(errs) > 0 {
+	errs := checkPolicy(pf.Policy)
+	errs = append(errs, checkListFiles(pf.Policy, name)...)
+	if len(errs) > 0 {
 		return nil, pf.fieldErrors(errs)
 	}
 	if err := policy.Check(pf.Policy, name); err != nil {
@@ -154,7 +156,37 @@ func describePolicy(p policy.Policy) string {
 	m, _ := policy.ParseMode(p.Mode)
 	a := p.Allow
 	n := len(a.SSRFHosts) + len(a.PathBases) + len(a.ShellCommands) + len(a.SQL) + len(a.Routes)
-	return fmt.Sprintf("mode %s, %s, %s", m, plural(len(p.Rules), "rule"), plural(n, "allowlist entry"))
+	s := fmt.Sprintf("mode %s, %s, %s", m, plural(len(p.Rules), "rule"), plural(n, "allowlist entry"))
+	if req := requestKeys(p); len(req) > 0 {
+		s += "; request keys: " + strings.Join(req, ", ")
+	}
+	return s
+}
+
+// requestKeys names the request keys p sets, with the number of route
+// entries: "block_ips, routes (2), bots".
+func requestKeys(p policy.Policy) []string {
+	var keys []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{
+		{"trusted_proxies", len(p.TrustedProxies) > 0},
+		{"block_ips", len(p.BlockIPs) > 0},
+		{"allow_ips", len(p.AllowIPs) > 0},
+		{"bypass_ips", len(p.BypassIPs) > 0},
+		{fmt.Sprintf("routes (%d)", len(p.Routes)), len(p.Routes) > 0},
+		{"bots", len(p.Bots) > 0},
+		{"bot_patterns", len(p.BotPatterns) > 0},
+		{"users", p.Users != nil},
+		{"attack_wave", p.AttackWave != nil},
+		{"egress", p.Egress != nil},
+	} {
+		if k.set {
+			keys = append(keys, k.name)
+		}
+	}
+	return keys
 }
 
 func plural(n int, what string) string {
@@ -212,6 +244,67 @@ func checkPolicy(p policy.Policy) []fieldError {
 		errs = append(errs, fieldError{pr.Field, pr.Problem})
 	}
 	return errs
+}
+
+// checkListFiles reads the "file:PATH" entries of p's IP lists
+// (trusted_proxies, block_ips, allow_ips, bypass_ips, and the routes'
+// allow_ips and block_ips) as the runtime does, a relative PATH from the
+// directory of the policy file name, and returns a problem for each file
+// that cannot be read or holds an entry that is not an address or a CIDR,
+// naming the file and the line of the entry. An entry naming no file is
+// one of policy.Problems'.
+func checkListFiles(p policy.Policy, name string) []fieldError {
+	var errs []fieldError
+	check := func(field string, list []string) {
+		for i, e := range list {
+			path, ok := strings.CutPrefix(strings.TrimSpace(e), "file:")
+			if path = strings.TrimSpace(path); !ok || path == "" {
+				continue
+			}
+			f := fmt.Sprintf("%s[%d]", field, i)
+			if problem := listFileProblem(path, name); problem != "" {
+				errs = append(errs, fieldError{f, "file:" + path + ": " + problem})
+			}
+		}
+	}
+	check("trusted_proxies", p.TrustedProxies)
+	check("block_ips", p.BlockIPs)
+	check("allow_ips", p.AllowIPs)
+	check("bypass_ips", p.BypassIPs)
+	for i, r := range p.Routes {
+		check(fmt.Sprintf("routes[%d].allow_ips", i), r.AllowIPs)
+		check(fmt.Sprintf("routes[%d].block_ips", i), r.BlockIPs)
+	}
+	return errs
+}
+
+// listFileProblem says what is wrong with the list file path of the policy
+// file name, or "". The file is read by policy.Compile, the runtime's own
+// reader, so that the check cannot differ from what the runtime accepts.
+func listFileProblem(path, name string) string {
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(filepath.Dir(name), full)
+	}
+	st, err := os.Stat(full)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if full != path {
+			return full + " does not exist (a relative name is read from the policy file's directory)"
+		}
+		return full + " does not exist"
+	case err != nil:
+		return err.Error()
+	case st.IsDir():
+		return full + " is a directory: want a file of one address or CIDR a line"
+	}
+	_, err = policy.Compile(policy.Policy{BlockIPs: []string{"file:" + path}}, name) // reads full
+	if err == nil {
+		return ""
+	}
+	// Compile says "NAME: block_ips[0]: FILE:LINE: problem".
+	msg := strings.TrimPrefix(err.Error(), name+": ")
+	return strings.TrimPrefix(msg, "block_ips[0]: ")
 }
 
 // jsonIndex maps the field paths of a JSON policy to their lines. It

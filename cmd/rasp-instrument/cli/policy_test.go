@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -93,6 +94,103 @@ func TestPolicyCheckBad(t *testing.T) {
 		}
 		if want := strings.Join(tc.want, "\n") + "\n"; errOut != want {
 			t.Errorf("check %s: stderr\n%s\nwant\n%s", tc.file, errOut, want)
+		}
+	}
+}
+
+// TestPolicyCheckRequest checks the request keys: each problem of a
+// nested field (a route's rate limit, a bot category, a header, an egress
+// host) on its own line, and the file: lists read from the policy file's
+// directory, a bad entry named by the list's file and line.
+func TestPolicyCheckRequest(t *testing.T) {
+	out, errOut, err := runCLI(t, "", "policy", "check", "testdata/policy/request-good.json")
+	if err != nil || errOut != "" {
+		t.Fatalf("check request-good.json: %v\n%s", err, errOut)
+	}
+	if want := "testdata/policy/request-good.json: ok (mode detect, 0 rules, 0 allowlist entries; request keys: trusted_proxies, block_ips, allow_ips, routes (2), bots, users, attack_wave, egress)\n"; out != want {
+		t.Errorf("check request-good.json printed %q, want %q", out, want)
+	}
+	const (
+		badList = `file:request-ips-bad.txt: testdata/policy/request-ips-bad.txt:5: "10.0.0.0/33" is not an address or a CIDR (prefix length 33 is over 32): want an address (192.0.2.1, 2001:db8::1) or a CIDR (10.0.0.0/8, 2001:db8::/32)`
+		missing = `file:no-such-list.txt: testdata/policy/no-such-list.txt does not exist (a relative name is read from the policy file's directory)`
+		noFile  = `"file:" names no file: want file:/path/to/list.txt, one address or CIDR a line`
+		by      = `unknown key "session": want ip or user`
+		window  = `"1 minute" is not a positive duration: want 1s, 1m or 1h`
+		bots    = `unknown category "crawlers" (known: ai_crawlers, http_libraries, scanners, search_engines); add it under bot_patterns`
+		header  = `"X-Forwarded User" is not a header name`
+		blockF  = `"forever" is not a positive duration: want 1m, 10m or 1h`
+		egress  = `"db.internal:0" has a bad port: want api.example.com, *.example.com, an address or a CIDR, with an optional :port`
+	)
+	for _, tc := range []struct {
+		file  string
+		lines []int // of the problems below, in order
+	}{
+		{"testdata/policy/request-bad.json", []int{3, 4, 10, 12, 14, 20, 23, 27, 33}},
+		{"testdata/policy/request-bad.yaml", []int{5, 8, 14, 16, 18, 21, 24, 28, 33}},
+	} {
+		fields := []string{
+			"block_ips[1]: " + badList,
+			"allow_ips[1]: " + missing,
+			"routes[1].block_ips[0]: " + noFile,
+			"routes[1].rate_limit.by: " + by,
+			"routes[1].rate_limit.window: " + window,
+			"bots.crawlers: " + bots,
+			"users.headers[0]: " + header,
+			"attack_wave.block_for: " + blockF,
+			"egress.hosts[2]: " + egress,
+		}
+		var want strings.Builder
+		for i, f := range fields {
+			fmt.Fprintf(&want, "%s:%d: %s\n", tc.file, tc.lines[i], f)
+		}
+		out, errOut, err := runCLI(t, "", "policy", "check", tc.file)
+		if err == nil || out != "" {
+			t.Errorf("check %s: err %v, stdout %q: want an error and no output", tc.file, err, out)
+		}
+		if errOut != want.String() {
+			t.Errorf("check %s: stderr\n%s\nwant\n%s", tc.file, errOut, want.String())
+		}
+	}
+}
+
+// TestPolicyCheckListFiles checks the file: lists: relative to the
+// policy file's directory whatever the working directory, absolute paths,
+// a directory, and a valid list with a bad inline entry beside it.
+func TestPolicyCheckListFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "lists"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "lists", "good.txt")
+	if err := os.WriteFile(good, []byte("192.0.2.1\n10.0.0.0/8 # office\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "lists", "bad.txt"), []byte("\ufeff192.0.2.1\n\n  fe80::1%eth0  \n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, content, want string }{
+		{"ok.json", `{"bypass_ips": ["file:lists/good.txt", "file:` + good + `"]}`, ""},
+		{"rel.json", "{\n\"trusted_proxies\": [\"file:lists/bad.txt\"]\n}\n",
+			"rel.json:2: trusted_proxies[0]: file:lists/bad.txt: " + filepath.Join(dir, "lists", "bad.txt") + `:3: "fe80::1%eth0" is not an address or a CIDR`},
+		{"dir.yaml", "routes:\n  - path: /a\n    block_ips:\n      - file:lists\n",
+			"dir.yaml:4: routes[0].block_ips[0]: file:lists: " + filepath.Join(dir, "lists") + " is a directory"},
+		{"abs.json", `{"allow_ips": ["file:` + filepath.Join(dir, "gone.txt") + `"]}`,
+			"abs.json:1: allow_ips[0]: file:" + filepath.Join(dir, "gone.txt") + ": " + filepath.Join(dir, "gone.txt") + " does not exist\n"},
+	} {
+		path := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, err := runCLI(t, "", "policy", "check", path)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v\n%s", tc.name, err, errOut)
+			}
+			continue
+		}
+		got := strings.TrimPrefix(errOut, dir+string(filepath.Separator))
+		if err == nil || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: stderr %q, want it to start with %q", tc.name, got, tc.want)
 		}
 	}
 }
