@@ -48,6 +48,10 @@ type dialMark struct {
 	mu        sync.Mutex
 	redirects []string // hosts an HTTP client was redirected to (see redirectPolicy)
 	reported  []string // redirect hosts already reported when the redirect was followed
+	// destHost and destPort are where the HTTP call's latest request goes
+	// (its URL, then each redirect's), set by enter: what a dial to a
+	// proxy is judged by against the egress list.
+	destHost, destPort string
 }
 
 // redirectedTo reports whether an HTTP redirect of the call led to host.
@@ -175,13 +179,31 @@ func hostOf(raw string) string {
 // of an HTTP client call in progress (see inflight.go), is judged with what
 // the hook knew; any other dial only for a name that resolves to a cloud
 // metadata address.
+//
+// With an egress list in the policy, every dial is then judged against it
+// too (egress.go); without one, that costs a nil check.
 func dialCheck(ctx context.Context, network, address string, resolved net.Addr) error {
 	m, _ := ctx.Value(markKey{}).(*dialMark)
 	if m == nil {
-		if m = inflightMark(address); m == nil {
-			return unmarkedCheck(ctx, address, resolved)
-		}
+		m = inflightMark(address)
 	}
+	var err error
+	if m == nil {
+		err = unmarkedCheck(ctx, address, resolved)
+	} else {
+		err = markedCheck(ctx, m, address, resolved)
+	}
+	if err != nil {
+		return err
+	}
+	if p := judge.CurrentPolicy(); p.Egress() != nil {
+		return egressCheck(ctx, p, m, address, resolved)
+	}
+	return nil
+}
+
+// markedCheck is dialCheck's SSRF judgement of a dial with a mark.
+func markedCheck(ctx context.Context, m *dialMark, address string, resolved net.Addr) error {
 	ip, ok := addrOf(resolved)
 	if !ok {
 		return nil // a Unix socket

@@ -59,6 +59,9 @@ func (m *dialMark) enterIf(u *url.URL, redirect bool) {
 			port = "443"
 		}
 	}
+	m.mu.Lock()
+	m.destHost, m.destPort = host, port
+	m.mu.Unlock()
 	inflight.mu.Lock()
 	defer inflight.mu.Unlock()
 	if m.nslots >= maxSlotsPerMark || redirect && m.nslots == 0 {
