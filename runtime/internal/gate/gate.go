@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/attackwave"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
@@ -63,7 +64,6 @@ func Check(req *reqctx.Request, in *Info) (ref *Refusal) {
 		}
 	}()
 	g := judge.CurrentPolicy().Gate()
-	now := time.Now()
 	if in.Client.IsValid() && g.Bypass.Contains(in.Client) {
 		return nil
 	}
@@ -109,15 +109,27 @@ func Check(req *reqctx.Request, in *Info) (ref *Refusal) {
 		}
 	}
 	if route != nil && route.Limit != nil {
-		key := in.Client.String()
+		// The key ("192.0.2.1", or "user:NAME") is built in a buffer on
+		// the stack, not in a string on the heap: the limiter hashes it
+		// and keeps nothing of it, and an allowed request (the common
+		// case) then allocates nothing. A refusal copies it.
+		var buf [64]byte
+		kb := buf[:0]
 		if route.Limit.By == "user" {
 			if u := req.User(); u != "" {
-				key = "user:" + u
+				kb = append(append(kb, "user:"...), u...)
 			}
 		}
-		d := limiters.get(route).Allow(key, now)
+		if len(kb) == 0 {
+			if in.Client.IsValid() {
+				kb = in.Client.AppendTo(kb)
+			} else {
+				kb = append(kb, "invalid IP"...) // as netip.Addr.String says
+			}
+		}
+		d := limiters.get(route).Allow(unsafe.String(unsafe.SliceData(kb), len(kb)), time.Now())
 		if !d.Allowed {
-			f := judge.Finding{Rule: policy.RuleRateLimit, Detail: "more than " + strconv.Itoa(route.Limit.MaxRequests) + " requests in " + route.Window.String() + " on " + route.Pattern, Value: key}
+			f := judge.Finding{Rule: policy.RuleRateLimit, Detail: "more than " + strconv.Itoa(route.Limit.MaxRequests) + " requests in " + route.Window.String() + " on " + route.Pattern, Value: string(kb)}
 			if judge.JudgeRequestOnce(req, f, d.First) {
 				return &Refusal{Rule: policy.RuleRateLimit, Status: 429, RetryAfter: d.RetryAfter}
 			}
