@@ -2,12 +2,14 @@ package httphook
 
 import (
 	"context"
+	"net/http"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -36,6 +38,9 @@ type RPC struct {
 	entered  reqctx.Entered
 	clientID string
 	metadata map[string][]string
+	gate     *policy.Gate  // the request rules in force when the call came
+	trusted  bool          // the peer is a trusted proxy
+	refused  *gate.Refusal // the gate's refusal: the handler must not run
 
 	mu       sync.Mutex
 	messages []any
@@ -43,20 +48,82 @@ type RPC struct {
 
 // BeginRPC starts serving a call of fullMethod (/pkg.Service/Method) from
 // the peer at remoteAddr, with its incoming metadata (lower-case keys, as
-// gRPC keeps them); a client's x-request-id is echoed when sane. It returns
-// nil in mode off. End must be called on the same goroutine.
+// gRPC keeps them); a client's x-request-id is echoed when sane. The
+// client IP is the peer's, or behind a trusted proxy (trusted_proxies) the
+// one its forwarding metadata names (x-forwarded-for, forwarded,
+// x-real-ip); when the policy has request rules, they are checked with
+// method RPC and the full method as path, and a call they refuse must not
+// reach the handler (Refused). It returns nil in mode off. End must be
+// called on the same goroutine.
 func BeginRPC(ctx context.Context, fullMethod, remoteAddr string, md map[string][]string) *RPC {
 	if judge.CurrentMode() == policy.ModeOff {
 		return nil
 	}
-	c := &RPC{metadata: md}
+	c := &RPC{metadata: md, gate: judge.CurrentPolicy().Gate()}
 	if ids := md["x-request-id"]; len(ids) > 0 {
 		c.clientID = clientRequestID(ids[0])
 	}
-	c.request.Init(c.clientID, RPCMethod, fullMethod, clientIP(remoteAddr), c)
+	ip, client, trusted := gateClient(remoteAddr, c.gate, metadataHeaders(md))
+	c.trusted = trusted
+	c.request.Init(c.clientID, RPCMethod, fullMethod, ip, c)
+	if c.gate.Active() {
+		in := gate.Info{Method: RPCMethod, Path: fullMethod, Client: client, UserAgent: metadataHeaders(md).Header("User-Agent")}
+		c.refused = gate.Check(&c.request, &in)
+	}
 	c.ctx = reqctx.RequestContext{Context: ctx, Request: &c.request}
 	c.entered = reqctx.Enter(&c.request)
 	return c
+}
+
+// Refused reports whether the request rules refused the call: the handler
+// must not run, and End returns the refusing rule (RetryAfter says when
+// it is a rate limit).
+func (c *RPC) Refused() bool { return c.refused != nil }
+
+// RetryAfter is, when the gate refused the call for a rate limit, the
+// whole seconds the client should wait before it tries again (as a
+// Retry-After header gives them); "" otherwise.
+func (c *RPC) RetryAfter() string {
+	if c.refused == nil || c.refused.Status != http.StatusTooManyRequests {
+		return ""
+	}
+	return c.refused.RetryAfterSeconds()
+}
+
+// User names the call's user, for reqctx.Request: a trusted proxy's
+// users.headers (as metadata), else the subject of the bearer token of
+// the authorization metadata.
+func (c *RPC) User() string {
+	return userFrom(metadataHeaders(c.metadata).Header, c.trusted, c.gate)
+}
+
+// metadataHeaders is gRPC metadata as headers: a canonical header name
+// is looked up in lower case, as gRPC keeps the keys, else without regard
+// to case.
+type metadataHeaders map[string][]string
+
+// Values returns the lines of the header key (clientip.Headers).
+func (md metadataHeaders) Values(key string) []string {
+	if v, ok := md[key]; ok {
+		return v
+	}
+	if v, ok := md[strings.ToLower(key)]; ok {
+		return v
+	}
+	for k, v := range md {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return nil
+}
+
+// Header returns the first line of the header key, or "".
+func (md metadataHeaders) Header(key string) string {
+	if v := md.Values(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // Context returns the call's context, through which sink calls given it
@@ -83,7 +150,8 @@ func (c *RPC) End() (requestID, blockedRule string) {
 }
 
 // Inputs reads the call's inputs, for reqctx.Request: the metadata (source
-// "metadata", by sorted key), then the fields of the messages (source
+// "metadata", by sorted key), the string claims of a bearer token in the
+// authorization metadata (source "jwt"), then the fields of the messages (source
 // "grpc", named by their field path: "filter.tags[1]", "labels[env]").
 func (c *RPC) Inputs() (ins []taint.Input) {
 	col := collector{ins: make([]taint.Input, 0, 16)}
@@ -94,6 +162,9 @@ func (c *RPC) Inputs() (ins []taint.Input) {
 		for _, v := range c.metadata[k] {
 			col.add("metadata", k, v)
 		}
+	}
+	if a := c.metadata["authorization"]; len(a) > 0 {
+		col.jwt(a[0])
 	}
 	c.mu.Lock()
 	msgs := append([]any(nil), c.messages...)

@@ -123,10 +123,10 @@ func BenchmarkRPC(b *testing.B) {
 func BenchmarkServed(b *testing.B) {
 	inMode(b, policy.ModeBlock)
 	raw := RawRequest{RawQuery: "q=lamp", Header: map[string][]string{"User-Agent": {"bench"}}}
-	read := func() RawRequest { return raw }
+	r := rawReq(func() RawRequest { return raw }, "User-Agent", "bench")
 	b.ReportAllocs()
 	for b.Loop() {
-		s := Begin("", "GET", "/items", "127.0.0.1:9", "", read)
+		s := Begin("GET", "/items", "127.0.0.1:9", r)
 		if sinkHere(&s.request) != nil {
 			b.Fatal("blocked")
 		}

@@ -3,6 +3,7 @@ package httphook
 import (
 	"bytes"
 	"mime/multipart"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -26,13 +27,33 @@ func sinkHere(req *reqctx.Request) error {
 	})
 }
 
+// rawRequest is a Raw as the glue of a server gives it: its headers, and
+// the rest of the request read by read.
+type rawRequest struct {
+	header http.Header
+	read   func() RawRequest
+}
+
+// rawReq returns a Raw with the headers given as name, value pairs.
+func rawReq(read func() RawRequest, headers ...string) *rawRequest {
+	r := &rawRequest{header: http.Header{}, read: read}
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.header.Add(headers[i], headers[i+1])
+	}
+	return r
+}
+
+func (r *rawRequest) Header(name string) string   { return r.header.Get(name) }
+func (r *rawRequest) Values(name string) []string { return r.header.Values(name) }
+func (r *rawRequest) Read() RawRequest            { return r.read() }
+
 func TestServedBlocks(t *testing.T) {
 	events := inMode(t, policy.ModeBlock)
 	reads := 0
-	s := Begin("fb-1", "GET", "/docs/..%2Fan%20attack", "127.0.0.1:5000", "", func() RawRequest {
+	s := Begin("GET", "/docs/..%2Fan%20attack", "127.0.0.1:5000", rawReq(func() RawRequest {
 		reads++
 		return RawRequest{RawQuery: "q=lamp", Header: map[string][]string{"Cookie": {"user=ann"}}}
-	})
+	}, "X-Request-Id", "fb-1"))
 	if sinkHere(&s.request) == nil {
 		t.Fatal("the sink call was not blocked")
 	}
@@ -58,7 +79,7 @@ func TestServedBlocks(t *testing.T) {
 
 func TestServedBenignAndOff(t *testing.T) {
 	events := inMode(t, policy.ModeBlock)
-	s := Begin("", "GET", "/items", "127.0.0.1:5000", "", func() RawRequest { return RawRequest{RawQuery: "q=lamp"} })
+	s := Begin("GET", "/items", "127.0.0.1:5000", rawReq(func() RawRequest { return RawRequest{RawQuery: "q=lamp"} }))
 	if err := sinkHere(&s.request); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +90,7 @@ func TestServedBenignAndOff(t *testing.T) {
 		t.Errorf("events: %s", events)
 	}
 	judge.SetMode(policy.ModeOff)
-	if s := Begin("", "GET", "/", "", "", nil); s != nil {
+	if s := Begin("GET", "/", "", rawReq(nil)); s != nil {
 		t.Error("Begin in mode off")
 	}
 }
@@ -84,10 +105,10 @@ func TestServedInputs(t *testing.T) {
 	fw, _ := mw.CreateFormFile("file", "evil.txt")
 	fw.Write([]byte("data"))
 	mw.Close()
-	s := Begin("", "POST", "/upload", "127.0.0.1:1", "", func() RawRequest {
+	s := Begin("POST", "/upload", "127.0.0.1:1", rawReq(func() RawRequest {
 		return RawRequest{RawQuery: "a=1", Body: body.Bytes(),
 			Header: map[string][]string{"Content-Type": {mw.FormDataContentType()}, "Cookie": {"user=bob"}, "X-Callback-Url": {"http://x/"}}}
-	})
+	}))
 	defer s.End()
 	var got []string
 	for _, in := range s.Inputs() {

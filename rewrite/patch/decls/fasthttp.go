@@ -6,7 +6,11 @@
 
 package fasthttp
 
-import __rasp_httphook "github.com/rasp-instrument/rasp-instrument/runtime/httphook"
+import (
+	"strings"
+
+	__rasp_httphook "github.com/rasp-instrument/rasp-instrument/runtime/httphook"
+)
 
 // __rasp_wrap puts the server's handler behind the middleware, once,
 // whichever of Serve and ServeConn runs first; the first server of the
@@ -21,16 +25,16 @@ func (s *Server) __rasp_wrap() {
 }
 
 // __rasp_serve serves one request: the runtime knows it while the handler
-// runs (fasthttp reuses its goroutines: End forgets it), and a request
-// one of whose sink calls was blocked gets the runtime's 403 answer
-// instead of the handler's, which fasthttp has not sent yet: its status,
-// body and headers, except the cookies it set (a fresh session or CSRF
-// cookie lost would log the user out).
+// runs (fasthttp reuses its goroutines: End forgets it). A request the
+// policy's request rules refuse (the client IP, behind a trusted proxy the
+// one its headers name, a bot, a user, a rate limit) is answered without
+// running the handler: 403, or 429 with Retry-After. A request one of
+// whose sink calls was blocked gets the runtime's 403 answer instead of
+// the handler's, which fasthttp has not sent yet: its status, body and
+// headers, except the cookies it set (a fresh session or CSRF cookie lost
+// would log the user out).
 func __rasp_serve(h RequestHandler, ctx *RequestCtx) {
-	s := __rasp_httphook.Begin(string(ctx.Request.Header.Peek("X-Request-Id")), string(ctx.Method()), string(ctx.URI().PathOriginal()),
-		ctx.RemoteAddr().String(), string(ctx.Request.Header.Peek("Accept")), func() __rasp_httphook.RawRequest {
-			return __rasp_read(ctx)
-		})
+	s := __rasp_httphook.Begin(string(ctx.Method()), string(ctx.URI().PathOriginal()), ctx.RemoteAddr().String(), (*__rasp_request)(ctx))
 	if s == nil {
 		h(ctx)
 		return
@@ -53,7 +57,39 @@ func __rasp_serve(h RequestHandler, ctx *RequestCtx) {
 			ctx.Response.Header.Set("X-Request-Id", id)
 		}
 	}()
+	if s.Refused() {
+		return // End answers
+	}
 	h(ctx)
+}
+
+// __rasp_request is a request as the runtime reads it
+// (__rasp_httphook.Raw): a header when asked, the rest when a detector
+// first asks for the request's inputs. A conversion of the *RequestCtx,
+// it costs no allocation.
+type __rasp_request RequestCtx
+
+// Header returns the first value of the header name, or "".
+func (r *__rasp_request) Header(name string) string {
+	return string(r.Request.Header.Peek(name))
+}
+
+// Values returns every line of the header name, matched without regard to
+// case, in the order they came: the forwarding headers of a trusted proxy
+// (a client's own X-Forwarded-For line must not hide the proxy's).
+func (r *__rasp_request) Values(name string) []string {
+	var vs []string
+	r.Request.Header.VisitAll(func(k, v []byte) {
+		if len(k) == len(name) && strings.EqualFold(string(k), name) {
+			vs = append(vs, string(v))
+		}
+	})
+	return vs
+}
+
+// Read returns the rest of the request.
+func (r *__rasp_request) Read() __rasp_httphook.RawRequest {
+	return __rasp_read((*RequestCtx)(r))
 }
 
 // __rasp_read copies what the runtime reads of a request: the query

@@ -33,18 +33,25 @@ func __rasp_begin(ctx context.Context, fullMethod string) *__rasp_httphook.RPC {
 	return __rasp_httphook.BeginRPC(ctx, fullMethod, addr, md)
 }
 
-// __rasp_end ends the call: the request ID goes into the trailer, and a
-// call one of whose sink calls was blocked fails with PermissionDenied,
-// whatever the handler returned.
+// __rasp_end ends the call: the request ID goes into the trailer. A call
+// the policy's request rules refused (the handler did not run) fails with
+// PermissionDenied, or for a rate limit with ResourceExhausted and the
+// seconds to wait in the trailer retry-after; a call one of whose sink
+// calls was blocked fails with PermissionDenied, whatever the handler
+// returned. The message names the rule and the request ID.
 func __rasp_end(ctx context.Context, c *__rasp_httphook.RPC, err error) error {
 	id, rule := c.End()
 	if id != "" {
 		SetTrailer(ctx, metadata.Pairs("x-request-id", id))
 	}
-	if rule != "" {
-		return status.Error(codes.PermissionDenied, "rasp: blocked by rule "+rule+" (request "+id+")")
+	if rule == "" {
+		return err
 	}
-	return err
+	if after := c.RetryAfter(); after != "" {
+		SetTrailer(ctx, metadata.Pairs("retry-after", after))
+		return status.Error(codes.ResourceExhausted, "rasp: rate limited by rule "+rule+" (request "+id+"), retry after "+after+"s")
+	}
+	return status.Error(codes.PermissionDenied, "rasp: blocked by rule "+rule+" (request "+id+")")
 }
 
 func __rasp_unary(ctx context.Context, req any, info *UnaryServerInfo, handler UnaryHandler) (resp any, err error) {
@@ -52,12 +59,15 @@ func __rasp_unary(ctx context.Context, req any, info *UnaryServerInfo, handler U
 	if c == nil {
 		return handler(ctx, req)
 	}
-	c.Received(req)
 	defer func() {
 		if err = __rasp_end(ctx, c, err); err != nil {
 			resp = nil
 		}
 	}()
+	if c.Refused() {
+		return nil, nil // __rasp_end answers
+	}
+	c.Received(req)
 	return handler(c.Context(), req)
 }
 
@@ -67,6 +77,9 @@ func __rasp_stream(srv any, ss ServerStream, info *StreamServerInfo, handler Str
 		return handler(srv, ss)
 	}
 	defer func() { err = __rasp_end(ss.Context(), c, err) }()
+	if c.Refused() {
+		return nil // __rasp_end answers
+	}
 	return handler(srv, &__rasp_serverStream{ServerStream: ss, c: c})
 }
 
