@@ -1,0 +1,3 @@
+module example.com/egressapp
+
+go 1.22
