@@ -317,7 +317,7 @@ func (pr *proposal) addRequest(g *eventGroup) {
 	case policy.RuleBot:
 		pr.hintBots(g)
 	case policy.RuleRateLimit:
-		pr.hint(g, "no entry proposed: a limit is a number only you can choose; %s exceeded %s: %s. If they are legitimate, raise its max_requests or window, or add trusted automation to bypass_ips",
+		pr.hint(g, "no entry proposed: a limit is a number only you can choose; %s exceeded %s: %s. If they are legitimate, raise its max_requests (or shorten its window), or add trusted automation to bypass_ips",
 			plural(len(g.values.list), "client"), pr.routesOf(g, func(r *policy.GateRoute) bool { return r.Limit != nil }, "the rate limit of their route"), sampleList(g.values.list))
 	case policy.RuleIPBlocked:
 		pr.hint(g, "no entry proposed: %s %s: %s. If they are wanted, remove them (or their network, or their line in a file: list) there, or add them to bypass_ips",
@@ -460,7 +460,7 @@ func (pr *proposal) addIPNotAllowed(g *eventGroup) {
 		}
 		return out
 	}
-	pr.hint(g, "legitimate clients only: each address is added alone, not its network")
+	pr.hint(g, "only if these clients are legitimate: each address is added alone, not its network")
 	if !withFiles {
 		pr.hint(g, "note: the file: lists of the policy could not be read from here; an address already in one is proposed again")
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -93,5 +94,97 @@ func TestEgressEntryOf(t *testing.T) {
 		if got, _, _, _ := egressEntryOf(v); got != want {
 			t.Errorf("egressEntryOf(%q) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// requestEvent is an event of a request rule, as the gate writes it.
+func requestEvent(rule, method, path, client, value string) string {
+	b, _ := json.Marshal(map[string]any{
+		"time": "2025-03-04T09:12:01Z", "level": "WARN", "msg": "rasp finding", "rule": rule, "family": "request",
+		"mode": "detect", "verdict": "detected", "site": "request", "sink": "request", "value": value,
+		"method": method, "path": path, "client_ip": client,
+	})
+	return string(b) + "\n"
+}
+
+// TestTriageRequestRules: ip-not-allowed adds the addresses seen, each
+// alone, to the allow_ips that refused them (global, and the one route's);
+// the other request rules only explain, naming the bot categories and
+// their modes, the routes and the clients.
+func TestTriageRequestRules(t *testing.T) {
+	var log strings.Builder
+	for _, e := range [][5]string{
+		{"ip-not-allowed", "GET", "/admin/users", "192.0.2.55", "192.0.2.55"},           // not in the route's list
+		{"ip-not-allowed", "GET", "/admin/users", "203.0.113.9", "203.0.113.9"},         // in neither
+		{"ip-not-allowed", "POST", "/admin/reload", "192.0.2.55", "192.0.2.55"},         // same route
+		{"bot", "GET", "/", "198.51.100.1", "python-requests/2.31.0"},                   // http_libraries
+		{"bot", "GET", "/feed", "198.51.100.2", "Mozilla/5.0 (compatible; GPTBot/1.1)"}, // ai_crawlers
+		{"bot", "GET", "/", "198.51.100.3", "curl/8.5.0"},
+		{"rate-limit", "POST", "/login", "198.51.100.4", "198.51.100.4"},
+		{"ip-blocked", "GET", "/", "203.0.113.66", "203.0.113.66"},
+		{"user-blocked", "GET", "/", "198.51.100.5", "mallory"},
+		{"attack-wave", "GET", "/.env", "198.51.100.6", "198.51.100.6"},
+	} {
+		log.WriteString(requestEvent(e[0], e[1], e[2], e[3], e[4]))
+	}
+	path := writeFile(t, "events.jsonl", log.String())
+	dst := filepath.Join(t.TempDir(), "policy.json")
+	out, errOut, err := runCLI(t, "", "triage", path, "--fp", "all", "--yes", "--policy", "testdata/policy-triage-request.json", "-o", dst)
+	if err != nil {
+		t.Fatalf("triage: %v\n%s", err, errOut)
+	}
+	_, proposal, _ := strings.Cut(out, "# proposal\n")
+	for _, want := range []string{
+		"ip-not-allowed: only if these clients are legitimate: each address is added alone, not its network\n",
+		"ip-not-allowed: added to allow_ips: 203.0.113.9\n",
+		"ip-not-allowed: added to routes[0].allow_ips: 192.0.2.55, 203.0.113.9\n",
+		"bot: category ai_crawlers (bots.ai_crawlers: detect): 1 user agent, e.g. Mozilla/5.0 (compatible; GPTBot/1.1)\n",
+		"bot: category http_libraries (bots.http_libraries: detect): 2 user agents, e.g. python-requests/2.31.0, curl/8.5.0\n",
+		"bot: categories in detect mode seen: ai_crawlers, http_libraries; a category whose clients you do not want can be set to block instead\n",
+		"rate-limit: no entry proposed: a limit is a number only you can choose; 1 client exceeded the rate limit of their route (routes[1] (POST /login)): 198.51.100.4.",
+		"ip-blocked: no entry proposed: the address is in block_ips: 203.0.113.66.",
+		"user-blocked: no entry proposed: users.block names these users: mallory.",
+		"attack-wave: no entry proposed: 1 client sent many findings or scanner probes: 198.51.100.6.",
+	} {
+		if !strings.Contains(proposal, want) {
+			t.Errorf("the proposal does not say %q:\n%s", want, proposal)
+		}
+	}
+	pf, err := loadPolicy(dst)
+	if err != nil {
+		t.Fatalf("the proposal does not pass policy check: %v", err)
+	}
+	p := pf.Policy
+	if want := []string{"192.0.2.0/24", "198.51.100.7", "203.0.113.9"}; !reflect.DeepEqual(p.AllowIPs, want) {
+		t.Errorf("allow_ips %q, want %q", p.AllowIPs, want)
+	}
+	if want := []string{"192.0.2.10", "192.0.2.55", "203.0.113.9"}; !reflect.DeepEqual(p.Routes[0].AllowIPs, want) {
+		t.Errorf("routes[0].allow_ips %q, want %q", p.Routes[0].AllowIPs, want)
+	}
+	if !reflect.DeepEqual(p.Routes[2].AllowIPs, []string{"192.0.2.20"}) || !reflect.DeepEqual(p.BlockIPs, []string{"203.0.113.66"}) ||
+		p.Bots["http_libraries"] != "detect" || p.Routes[1].RateLimit.MaxRequests != 10 {
+		t.Errorf("the proposal changed what it should not: %+v", p)
+	}
+}
+
+// TestTriageIPNotAllowedSeveralRoutes: with requests under two routes
+// with allow_ips, the proposal names them and adds to neither; without a
+// policy it adds nothing.
+func TestTriageIPNotAllowedSeveralRoutes(t *testing.T) {
+	path := writeFile(t, "events.jsonl", requestEvent("ip-not-allowed", "GET", "/admin/x", "192.0.2.55", "192.0.2.55")+
+		requestEvent("ip-not-allowed", "GET", "/internal/y", "192.0.2.56", "192.0.2.56"))
+	out, errOut, err := runCLI(t, "", "triage", path, "--fp", "all", "--yes", "--policy", "testdata/policy-triage-request.json", "-o", filepath.Join(t.TempDir(), "p.json"))
+	if err != nil {
+		t.Fatalf("triage: %v\n%s", err, errOut)
+	}
+	if want := "not added to the routes' allow_ips: the requests fall under routes[0] (/admin/*), routes[2] (/internal/*)"; !strings.Contains(out, want) {
+		t.Errorf("output does not say %q:\n%s", want, out)
+	}
+	out, errOut, err = runCLI(t, "", "triage", path, "--fp", "all", "--yes", "-o", filepath.Join(t.TempDir(), "p.json"))
+	if err != nil {
+		t.Fatalf("triage: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "ip-not-allowed: no entry proposed: the policy given (--policy) has no allow_ips") || !strings.Contains(out, "nothing to add to the policy") {
+		t.Errorf("without a policy:\n%s", out)
 	}
 }
