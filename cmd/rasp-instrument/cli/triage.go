@@ -30,8 +30,11 @@ frequent first, with their request paths, inputs and values.
 
 It then proposes a policy that allowlists the groups you mark as false
 positives: SQL findings by call site and rule (and query shape when the
-group has one), network findings by host, shell scripts by script. File
-findings and single routes get a hint rather than an entry.
+group has one), network findings by host (egress-unlisted ones as
+egress.hosts entries, host:port), shell scripts by script, clients a
+route's allow_ips refused by address. File findings, single routes and
+the other request rules (bots, rate limits, blocked IPs and users,
+attack waves) get a hint rather than an entry.
 
 Marking groups:
   on a terminal, triage asks for each group (y: false positive, n: not,
