@@ -85,6 +85,9 @@ func call(args []string) int {
 	for _, id := range trailer.Get("x-request-id") {
 		fmt.Fprintf(os.Stderr, "x-request-id: %s\n", id)
 	}
+	for _, after := range trailer.Get("retry-after") {
+		fmt.Fprintf(os.Stderr, "retry-after: %s\n", after)
+	}
 	if err != nil {
 		st := status.Convert(err)
 		fmt.Fprintf(os.Stderr, "code: %s\nmessage: %s\n", st.Code(), st.Message())
