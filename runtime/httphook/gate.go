@@ -95,7 +95,7 @@ var routesWriter sync.Once
 // the route the framework matched when it says (net/http's pattern).
 func (x *exchange) observe() {
 	routesWriter.Do(func() {
-		stop := inventory.StartWriter(routesFile, 10*time.Second)
+		stop := inventory.StartWriter(routesFile, 5*time.Second)
 		events.OnExit(stop)
 	})
 	status := x.status

@@ -74,10 +74,10 @@ func judgeRequest(req *reqctx.Request, f Finding, m policy.Mode, report, refuse 
 		}
 	}
 	verdict := "detected"
-	if m == policy.ModeBlock {
-		verdict = "blocked"
-	}
 	refused := refuse && m == policy.ModeBlock
+	if refused {
+		verdict = "blocked" // a finding that refuses nothing is detected, whatever the mode
+	}
 	if refused {
 		if req != nil {
 			be := &callsite.BlockedError{Rule: f.Rule, Site: requestSite.Public(), RequestID: req.RequestID()}

@@ -78,8 +78,9 @@ func noteWave(d *attackwave.Detector, req *reqctx.Request, client netip.Addr, ki
 	if !w.BlockedUntil.IsZero() {
 		detail += "; its requests are refused until " + w.BlockedUntil.UTC().Format(time.RFC3339) + " in block mode"
 	}
-	// The wave's own event: the request that started it is not refused for
-	// it (it went ahead, or was refused by its own finding).
+	// The wave's own event refuses nothing (verdict detected): with
+	// block_for, in block mode, the gate refuses the client's requests
+	// from this one on, each with its own event.
 	judgeRequest(req, Finding{Rule: policy.RuleAttackWave, Detail: detail, Value: client.String()}, -1, true, false)
 }
 
