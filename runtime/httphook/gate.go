@@ -91,13 +91,19 @@ var routesFile = os.Getenv("RASP_ROUTES")
 
 var routesWriter sync.Once
 
-// observe records the request in the API inventory (RASP_ROUTES), with
-// the route the framework matched when it says (net/http's pattern).
-func (x *exchange) observe() {
+// startRoutesWriter starts writing the inventory to routesFile, once: every
+// 5 s while requests come, and at exit.
+func startRoutesWriter() {
 	routesWriter.Do(func() {
 		stop := inventory.StartWriter(routesFile, 5*time.Second)
 		events.OnExit(stop)
 	})
+}
+
+// observe records the request in the API inventory (RASP_ROUTES), with
+// the route the framework matched when it says (net/http's pattern).
+func (x *exchange) observe() {
+	startRoutesWriter()
 	status := x.status
 	if status == 0 {
 		status = http.StatusOK
@@ -106,18 +112,17 @@ func (x *exchange) observe() {
 	if route == "" {
 		route = x.r.URL.Path // another router: the inventory templates the path
 	}
-	inventory.Observe(x.r.Method, route, x.req.Inputs(), authScheme(x.r), status)
+	inventory.Observe(x.r.Method, route, x.req.Inputs(), authOf(x.r.Header.Get("Authorization")), status)
 }
 
-// authScheme names how a request authenticated, for the inventory: the
-// Authorization scheme in lower case ("bearer", "basic"), else "" (a
-// session cookie or an API key header is not told from other cookies
-// and headers).
-func authScheme(r *http.Request) string {
-	a := r.Header.Get("Authorization")
-	if a == "" {
+// authOf names how a request authenticated, for the inventory, from its
+// Authorization header: the scheme in lower case ("bearer", "basic"), else
+// "" (a session cookie or an API key header is not told from other
+// cookies and headers).
+func authOf(authorization string) string {
+	if authorization == "" {
 		return ""
 	}
-	scheme, _, _ := strings.Cut(a, " ")
+	scheme, _, _ := strings.Cut(authorization, " ")
 	return strings.ToLower(scheme)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/inventory"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -143,6 +144,9 @@ func (c *RPC) Received(msg any) {
 // (else ""), and the blocking rule ("" when nothing was blocked).
 func (c *RPC) End() (requestID, blockedRule string) {
 	c.entered.Leave()
+	if routesFile != "" {
+		c.observe()
+	}
 	if b := c.request.Blocked(); b != nil {
 		return c.request.RequestID(), b.Rule
 	}
@@ -281,4 +285,22 @@ func keyText(k reflect.Value) string {
 		return strconv.FormatBool(k.Bool())
 	}
 	return "?"
+}
+
+// observe records the call in the API inventory (RASP_ROUTES), by its full
+// method, with 200, or 403 (429 for a rate limit) when it was refused.
+func (c *RPC) observe() {
+	startRoutesWriter()
+	status := http.StatusOK
+	if c.request.Blocked() != nil {
+		status = http.StatusForbidden
+		if c.RetryAfter() != "" {
+			status = http.StatusTooManyRequests
+		}
+	}
+	auth := ""
+	if a := c.metadata["authorization"]; len(a) > 0 {
+		auth = authOf(a[0])
+	}
+	inventory.Observe(c.request.Method, c.request.Path, c.request.Inputs(), auth, status)
 }

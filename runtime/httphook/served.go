@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/inventory"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
@@ -131,14 +132,36 @@ func (s *Served) End() (*Refusal, string) {
 	s.entered.Leave()
 	if s.refused != nil {
 		id := s.request.RequestID()
-		return gateRefusal(s.refused, id, s.raw.Header("Accept")), id
+		r := gateRefusal(s.refused, id, s.raw.Header("Accept"))
+		s.observe(r.Status)
+		return r, id
 	}
 	b := s.request.Blocked()
 	if b == nil {
+		s.observe(0)
 		return nil, s.clientID
 	}
 	id := s.request.RequestID()
-	return refusal(b.Rule, id, s.raw.Header("Accept")), id
+	r := refusal(b.Rule, id, s.raw.Header("Accept"))
+	s.observe(r.Status)
+	return r, id
+}
+
+// observe records the request in the API inventory (RASP_ROUTES), by its
+// path, which the inventory templates (fasthttp names no route), with
+// status, or the handler's (0: ask the request).
+func (s *Served) observe(status int) {
+	if routesFile == "" {
+		return
+	}
+	startRoutesWriter()
+	if st, ok := s.raw.(interface{ Status() int }); ok && status == 0 {
+		status = st.Status()
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	inventory.Observe(s.request.Method, s.request.Path, s.request.Inputs(), authOf(s.raw.Header("Authorization")), status)
 }
 
 // refusal is the 403 answer to a request blocked by rule: a JSON body

@@ -87,6 +87,10 @@ func (r *__rasp_request) Values(name string) []string {
 	return vs
 }
 
+// Status returns the status of the handler's answer, for the API
+// inventory.
+func (r *__rasp_request) Status() int { return r.Response.StatusCode() }
+
 // Read returns the rest of the request.
 func (r *__rasp_request) Read() __rasp_httphook.RawRequest {
 	return __rasp_read((*RequestCtx)(r))
