@@ -25,6 +25,7 @@ const (
 	metricEvents           = "rasp_events_total"
 	metricInternalErrors   = "rasp_internal_errors_total"
 	metricPolicyReload     = "rasp_policy_reload_timestamp_seconds"
+	metricMessages         = "rasp_messages_total"
 )
 
 // Verdicts, in the order of their index (sorted).
@@ -213,13 +214,20 @@ func (s *seriesSet) all() []*series { return s.table.Load().sorted }
 var metrics = struct {
 	rules         *seriesSet // by rule name
 	errorGroups   *seriesSet // internal errors, by group
+	messages      *seriesSet // messages and invocations handled, by source kind (in errors, the series' counter)
 	latency       [numGroups]histogram
 	dropped       atomic.Uint64
 	policyReloadN atomic.Int64 // unix nanoseconds; 0: never
 }{
 	rules:       newSeriesSet(policy.KnownRules()),
 	errorGroups: newSeriesSet(errorGroups),
+	messages:    newSeriesSet(nil),
 }
+
+// CountMessage counts a message or an invocation handled with request
+// context (a Kafka record, a NATS message, a Lambda event), by the kind of
+// its source.
+func CountMessage(kind string) { metrics.messages.get(kind).errors.Add(1) }
 
 // CountEvent counts a finding of rule recorded in mode m with verdict
 // (blocked, detected or allowlisted; another verdict is not counted).
@@ -389,6 +397,15 @@ func snapshot(active bool) []metricFamily {
 		ie.samples = append(ie.samples, metricSample{labels: []string{"rule", r.label}, value: float64(r.errors.Load())})
 	}
 	fams = append(fams, ie)
+
+	kinds := metrics.messages.all()
+	mf := metricFamily{name: metricMessages, typ: "counter",
+		help:    "Messages and invocations handled with request context (not HTTP, not gRPC), by source kind.",
+		samples: make([]metricSample, 0, len(kinds))}
+	for _, r := range kinds {
+		mf.samples = append(mf.samples, metricSample{labels: []string{"source", r.label}, value: float64(r.errors.Load())})
+	}
+	fams = append(fams, mf)
 
 	reload := 0.0
 	if n := metrics.policyReloadN.Load(); n != 0 {

@@ -53,6 +53,7 @@ var allMetricNames = []struct{ name, typ string }{
 	{"rasp_events_dropped_total", "counter"},
 	{"rasp_events_total", "counter"},
 	{"rasp_internal_errors_total", "counter"},
+	{"rasp_messages_total", "counter"},
 	{"rasp_policy_reload_timestamp_seconds", "gauge"},
 }
 
