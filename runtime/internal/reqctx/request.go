@@ -79,6 +79,16 @@ type Attachment interface {
 	Refused(e *callsite.BlockedError)
 }
 
+// LeadingInputs is an Attachment whose inputs come before the request's
+// own: the arguments of a GraphQL operation, named by their path, go
+// before the JSON body that carries them, so that an event names the
+// argument (an input found in a value is named by its longest occurrence,
+// the first input on a tie).
+type LeadingInputs interface {
+	Attachment
+	InputsLead()
+}
+
 type attachment struct{ a Attachment }
 
 // Attach attaches a to the request, unless an attachment is there
@@ -184,7 +194,12 @@ func (r *Request) reload() {
 		in = r.load.Inputs()
 	}
 	if a := r.attached.Load(); a != nil {
-		in = append(in[:len(in):len(in)], a.a.Inputs()...)
+		if _, lead := a.a.(LeadingInputs); lead {
+			lead := a.a.Inputs()
+			in = append(append(make([]taint.Input, 0, len(lead)+len(in)), lead...), in...)
+		} else {
+			in = append(in[:len(in):len(in)], a.a.Inputs()...)
+		}
 	}
 	r.inputs.Store(&in)
 }
