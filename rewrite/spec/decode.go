@@ -394,10 +394,15 @@ func (s *Spec) addPatch(e *entry, at func(string) string, entries map[string]str
 }
 
 // splitFunc reads a function's full name: "os.Open", "net.(*Dialer).Dial",
-// "example.com/x/v2.T.M".
+// "example.com/x/v2.T.M". A pointer receiver ends the package path
+// whatever dots its last element has ("github.com/nats-io/nats.go.(*Conn).Close");
+// otherwise the path ends at the first dot after its last slash.
 func splitFunc(s string) (pkg, recv, name string, err error) {
 	slash := strings.LastIndexByte(s, '/')
 	dot := strings.IndexByte(s[slash+1:], '.')
+	if p := strings.LastIndex(s, ".(*"); p > slash {
+		dot = p - slash - 1
+	}
 	if dot < 0 {
 		return "", "", "", fmt.Errorf("%q is not a function name (pkg.Func, pkg.(*T).Method or pkg.T.Method)", s)
 	}

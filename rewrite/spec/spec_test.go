@@ -108,6 +108,8 @@ func TestSplitFunc(t *testing.T) {
 		"example.com/x/v2.T.M":                  "example.com/x/v2|T|M",
 		"github.com/jackc/pgx/v5.(*Conn).Query": "github.com/jackc/pgx/v5|*Conn|Query",
 		"net/http.ServeFile":                    "net/http||ServeFile",
+		// A last element with a dot: a pointer receiver ends the path.
+		"github.com/nats-io/nats.go.(*Conn).waitForMsgs": "github.com/nats-io/nats.go|*Conn|waitForMsgs",
 	} {
 		pkg, recv, name, err := splitFunc(in)
 		if got := pkg + "|" + recv + "|" + name; err != nil || got != want {
