@@ -55,3 +55,27 @@ func TestMessageRefusal(t *testing.T) {
 		t.Error("a message in mode off")
 	}
 }
+
+// BenchmarkMessage is the per-message cost of the request context: a
+// message whose handler reaches no sink (its inputs are never read).
+func BenchmarkMessage(b *testing.B) {
+	inMode(b, policy.ModeDetect)
+	read := func() MessageInput { return MessageInput{Source: "kafka", Body: []byte(`{"sku":"a"}`)} }
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		m := BeginMessage(ctx, "kafka", "orders/0@42", "", read)
+		m.End()
+	}
+}
+
+// BenchmarkMessageInputs is the cost of reading a small JSON message's
+// inputs, once a detector asks.
+func BenchmarkMessageInputs(b *testing.B) {
+	in := MessageInput{Source: "kafka", Key: "order-7", Attrs: map[string][]string{"trace": {"abc"}},
+		Body: []byte(`{"sku":"lamp-1","qty":2,"customer":{"name":"bob","email":"b@example.com"}}`)}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		MessageInputs(in)
+	}
+}
