@@ -8,7 +8,7 @@
 //
 //	natsapp serve -db FILE -files DIR   start the server and the service; prints "listening on nats://..."
 //	natsapp call -addr URL [-H K=V]... SUBJECT DATA   a request; the reply's data on stdout, its headers on stderr
-//	natsapp job -addr URL DATA          publish a job to the JetStream stream JOBS
+//	natsapp job -addr URL DATA [SUBJECT] publish a job (jobs.report, else audit.check) to JetStream
 //	natsapp jobs -addr URL -want N      wait until N jobs were handled (the table), print them and the consumer's counts
 //
 // Subjects (request-reply):
@@ -21,7 +21,10 @@
 //
 // Work queue: jobs.report {"title": ...} on the stream JOBS, consumed with
 // the jetstream package's Consume: VULNERABLE: the title goes into a shell
-// command. The handler acks every job it handled, failed or not.
+// command. The handler acks every job it handled, failed or not. Audit
+// queue: audit.check (a user name) on the stream AUDIT, consumed with the
+// legacy js.Subscribe, which acks when the handler returns: VULNERABLE:
+// the name is concatenated into SQL.
 package main
 
 import (
@@ -144,6 +147,16 @@ func serve(args []string) {
 		log.Fatal(err)
 	}
 	defer cc.Stop()
+	// The audit queue, with the legacy JetStream API: js.Subscribe acks
+	// each message when the handler returns.
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "AUDIT", Subjects: []string{"audit.check"}}); err != nil {
+		log.Fatal(err)
+	}
+	legacy, err := nc.JetStream()
+	if err != nil {
+		log.Fatal(err)
+	}
+	must(legacy.Subscribe("audit.check", a.audit, nats.Durable("audit"), nats.AckWait(time.Second), nats.MaxDeliver(2), nats.DeliverAll()))
 	if err := nc.Flush(); err != nil {
 		log.Fatal(err)
 	}
@@ -262,6 +275,25 @@ func (a *app) report(m jetstream.Msg) {
 	}
 }
 
+// audit counts the users of a name, for the audit queue: VULNERABLE: the
+// name is concatenated into SQL. js.Subscribe acks it when it returns.
+func (a *app) audit(m *nats.Msg) {
+	var n int
+	result := ""
+	if err := a.db.QueryRow("SELECT count(*) FROM users WHERE name = '" + string(m.Data) + "'").Scan(&n); err != nil {
+		result = "audit error: " + err.Error()
+	} else {
+		result = fmt.Sprintf("audit: %d users", n)
+	}
+	var seq, delivery uint64
+	if md, err := m.Metadata(); err == nil {
+		seq, delivery = md.Sequence.Stream, md.NumDelivered
+	}
+	if _, err := a.db.Exec(`INSERT INTO jobs VALUES (?, ?, ?)`, seq, delivery, result); err != nil {
+		log.Printf("audit %d: %v", seq, err)
+	}
+}
+
 func connect(fs *flag.FlagSet, args []string) *nats.Conn {
 	addr := fs.String("addr", "", "the server's URL")
 	fs.Parse(args)
@@ -315,7 +347,11 @@ func job(args []string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ack, err := js.Publish(context.Background(), "jobs.report", []byte(fs.Arg(0)))
+	subject := "jobs.report"
+	if fs.NArg() > 1 {
+		subject = fs.Arg(1)
+	}
+	ack, err := js.Publish(context.Background(), subject, []byte(fs.Arg(0)))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -330,11 +366,11 @@ func jobs(args []string) {
 	want := fs.Int("want", 1, "the attempts to wait for")
 	nc := connect(fs, args)
 	defer nc.Close()
-	js, err := jetstream.New(nc)
+	// ConsumerInfo of the legacy API reads pull and push consumers alike.
+	js, err := nc.JetStream()
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx := context.Background()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var list []string
@@ -342,16 +378,27 @@ func jobs(args []string) {
 		if err == nil {
 			json.Unmarshal(resp.Data, &list)
 		}
-		c, cerr := js.Consumer(ctx, "JOBS", "reports")
-		var info *jetstream.ConsumerInfo
-		if cerr == nil {
-			info, cerr = c.Info(ctx)
+		var infos []*nats.ConsumerInfo
+		var cerr error
+		for _, sc := range [][2]string{{"JOBS", "reports"}, {"AUDIT", "audit"}} {
+			info, err := js.ConsumerInfo(sc[0], sc[1])
+			if err != nil {
+				cerr = err
+				break
+			}
+			if info.NumAckPending > 0 || info.NumPending > 0 {
+				cerr = fmt.Errorf("%s: %d pending, %d waiting for an ack", sc[1], info.NumPending, info.NumAckPending)
+				break
+			}
+			infos = append(infos, info)
 		}
-		if len(list) >= *want && cerr == nil && info.NumAckPending == 0 && info.NumPending == 0 {
+		if len(list) >= *want && cerr == nil {
 			for _, l := range list {
 				fmt.Println(l)
 			}
-			fmt.Printf("consumer: delivered=%d acked=%d redelivered=%d\n", info.Delivered.Stream, info.AckFloor.Stream, info.NumRedelivered)
+			for _, info := range infos {
+				fmt.Printf("consumer %s: delivered=%d redelivered=%d\n", info.Name, info.Delivered.Stream, info.NumRedelivered)
+			}
 			return
 		}
 		if time.Now().After(deadline) {
