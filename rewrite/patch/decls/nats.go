@@ -50,6 +50,9 @@ func __rasp_begin(m *Msg) (msg *__rasp_httphook.Message) {
 			msg = nil
 		}
 	}()
+	if __rasp_replies(m.Sub) {
+		return nil
+	}
 	position := m.Subject
 	if strings.HasPrefix(m.Reply, __rasp_jsAck) {
 		// stream/subject@stream-sequence, as a Kafka record's
@@ -67,6 +70,21 @@ func __rasp_begin(m *Msg) (msg *__rasp_httphook.Message) {
 	return __rasp_httphook.BeginMessage(nil, "nats", position, id, func() __rasp_httphook.MessageInput {
 		return __rasp_httphook.MessageInput{Source: "nats", Key: m.Subject, Body: m.Data, Attrs: m.Header}
 	})
+}
+
+// __rasp_replies reports whether s is the connection's own subscription
+// to the replies of its requests (Request, RequestMsg: "_INBOX.<id>.*"),
+// whose handler only hands each reply to the waiting requester: a reply is
+// no message the program handles.
+func __rasp_replies(s *Subscription) bool {
+	if s == nil || s.conn == nil || !strings.HasSuffix(s.Subject, ".*") {
+		return false
+	}
+	prefix := InboxPrefix
+	if p := s.conn.Opts.InboxPrefix; p != "" {
+		prefix = p + "."
+	}
+	return strings.HasPrefix(s.Subject, prefix)
 }
 
 // __rasp_end ends the message. A refused request that got no reply gets
