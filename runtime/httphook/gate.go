@@ -11,8 +11,8 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/clientip"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/inventory"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/jwtclaims"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/routetable"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -95,7 +95,7 @@ var routesWriter sync.Once
 // 5 s while requests come, and at exit.
 func startRoutesWriter() {
 	routesWriter.Do(func() {
-		stop := inventory.StartWriter(routesFile, 5*time.Second)
+		stop := routetable.StartWriter(routesFile, 5*time.Second)
 		events.OnExit(stop)
 	})
 }
@@ -112,7 +112,7 @@ func (x *exchange) observe() {
 	if route == "" {
 		route = x.r.URL.Path // another router: the inventory templates the path
 	}
-	inventory.Observe(x.r.Method, route, x.req.Inputs(), authOf(x.r.Header.Get("Authorization")), status)
+	routetable.Observe(x.r.Method, route, x.req.Inputs(), authOf(x.r.Header.Get("Authorization")), status)
 }
 
 // authOf names how a request authenticated, for the inventory, from its

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/inventory"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/routetable"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
 
@@ -28,7 +28,7 @@ func TestInventoryObserved(t *testing.T) {
 	c.End()
 
 	found := map[string]bool{}
-	for _, r := range inventory.Snapshot().Routes {
+	for _, r := range routetable.Snapshot().Routes {
 		found[r.Method+" "+r.Route] = true
 	}
 	for _, want := range []string{"GET /inv/items/{id}", RPCMethod + " /inv.Store/Get"} {

@@ -10,10 +10,10 @@ import (
 	"sync"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/inventory"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/routetable"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -302,5 +302,5 @@ func (c *RPC) observe() {
 	if a := c.metadata["authorization"]; len(a) > 0 {
 		auth = authOf(a[0])
 	}
-	inventory.Observe(c.request.Method, c.request.Path, c.request.Inputs(), auth, status)
+	routetable.Observe(c.request.Method, c.request.Path, c.request.Inputs(), auth, status)
 }

@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/inventory"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
+	"github.com/rasp-instrument/rasp-instrument/runtime/internal/routetable"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/taint"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -161,7 +161,7 @@ func (s *Served) observe(status int) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	inventory.Observe(s.request.Method, s.request.Path, s.request.Inputs(), authOf(s.raw.Header("Authorization")), status)
+	routetable.Observe(s.request.Method, s.request.Path, s.request.Inputs(), authOf(s.raw.Header("Authorization")), status)
 }
 
 // refusal is the 403 answer to a request blocked by rule: a JSON body

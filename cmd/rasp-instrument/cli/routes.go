@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	invschema "github.com/rasp-instrument/rasp-instrument/runtime/inventory"
 	"io"
 	"os"
 	"sort"
@@ -14,52 +15,23 @@ import (
 )
 
 // invVersion is the version of the inventory's JSON schema this tool
-// reads (runtime/internal/inventory.Version).
-const invVersion = 1
+// reads.
+const invVersion = invschema.Version
 
-// inventory is the JSON the runtime writes to RASP_ROUTES
-// (runtime/internal/inventory.Inventory; docs/inventory.md).
-type inventory struct {
-	Version   int        `json:"version"`
-	Program   string     `json:"program"`
-	Overflow  uint64     `json:"overflow"`
-	Unmatched uint64     `json:"unmatched"`
-	Routes    []invRoute `json:"routes"`
-}
-
-type invRoute struct {
-	Method        string      `json:"method"`
-	Route         string      `json:"route"`
-	Count         uint64      `json:"count"`
-	Statuses      []invStatus `json:"statuses"`
-	OtherStatuses uint64      `json:"otherStatuses,omitempty"`
-	Auth          []invAuth   `json:"auth"`
-	OtherAuth     uint64      `json:"otherAuth,omitempty"`
-	Inputs        []invInput  `json:"inputs"`
-	Dropped       uint64      `json:"dropped,omitempty"`
-}
-
-type invStatus struct {
-	Code  int    `json:"code"`
-	Count uint64 `json:"count"`
-}
-
-type invAuth struct {
-	Scheme string `json:"scheme"`
-	Count  uint64 `json:"count"`
-}
-
-type invInput struct {
-	Source string `json:"source"`
-	Name   string `json:"name"`
-	Count  uint64 `json:"count"`
-	Kind   string `json:"kind"`
-}
+// The inventory's schema is the runtime's (package inventory, which
+// writes it).
+type (
+	inventory = invschema.Inventory
+	invRoute  = invschema.Route
+	invStatus = invschema.Status
+	invAuth   = invschema.Auth
+	invInput  = invschema.Input
+)
 
 // invKinds are the kinds an input may have; another reads as string.
 var invKinds = map[string]bool{
-	"integer": true, "number": true, "boolean": true, "uuid": true,
-	"email": true, "date": true, "date-time": true, "string": true,
+	invschema.KindInteger: true, invschema.KindNumber: true, invschema.KindBoolean: true, invschema.KindUUID: true,
+	invschema.KindEmail: true, invschema.KindDate: true, invschema.KindDateTime: true, invschema.KindString: true,
 }
 
 // newRoutesCmd returns the routes command: print the routes an inventory

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	invschema "github.com/rasp-instrument/rasp-instrument/runtime/inventory"
 	"io"
 	"strconv"
 	"strings"
@@ -494,7 +495,7 @@ func convertRoute(r *invRoute) *oaRoute {
 		or.params = append(or.params, oa)
 		b.WriteString("{" + oa + "}")
 	}
-	for i, seg := range splitRoutePath(route) {
+	for i, seg := range invschema.SplitRoute(route) {
 		if i > 0 {
 			b.WriteByte('/')
 		}
@@ -582,28 +583,6 @@ func matchingBrace(s string, i int) int {
 
 func isNameByte(c byte) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-// splitRoutePath splits a route at the slashes outside braces.
-func splitRoutePath(route string) []string {
-	var segs []string
-	depth, start := 0, 0
-	for i := 0; i < len(route); i++ {
-		switch route[i] {
-		case '{':
-			depth++
-		case '}':
-			if depth > 0 {
-				depth--
-			}
-		case '/':
-			if depth == 0 {
-				segs = append(segs, route[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(segs, route[start:])
 }
 
 // pathShape is a path with its parameters' names left out: OpenAPI holds

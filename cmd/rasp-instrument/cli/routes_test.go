@@ -265,14 +265,14 @@ func TestRoutesMerge(t *testing.T) {
 		}
 	}
 	want := invRoute{Method: "GET", Route: "/items", Count: 130,
-		Statuses: []invStatus{{200, 127}, {400, 2}, {500, 1}},
-		Auth:     []invAuth{{"bearer", 110}, {"none", 20}},
+		Statuses: []invStatus{{Code: 200, Count: 127}, {Code: 400, Count: 2}, {Code: 500, Count: 1}},
+		Auth:     []invAuth{{Scheme: "bearer", Count: 110}, {Scheme: "none", Count: 20}},
 		Inputs: []invInput{
-			{"header", "X-Tenant", 120, "string"},
-			{"query", "limit", 90, "number"},
-			{"query", "new", 1, "boolean"},
-			{"query", "q", 65, "string"},
-			{"query", "since", 12, "date-time"},
+			{Source: "header", Name: "X-Tenant", Count: 120, Kind: "string"},
+			{Source: "query", Name: "limit", Count: 90, Kind: "number"},
+			{Source: "query", Name: "new", Count: 1, Kind: "boolean"},
+			{Source: "query", Name: "q", Count: 65, Kind: "string"},
+			{Source: "query", Name: "since", Count: 12, Kind: "date-time"},
 		}}
 	if !reflect.DeepEqual(*items, want) {
 		t.Errorf("merged GET /items:\n%+v\nwant\n%+v", *items, want)
@@ -335,11 +335,11 @@ func TestConvertRoute(t *testing.T) {
 
 func TestJSONSchema(t *testing.T) {
 	got := jsonSchema([]invInput{
-		{"json", "a.b", 1, "integer"},
-		{"json", "a.c[]", 2, "string"},
-		{"json", "lines[].qty", 3, "integer"},
-		{"json", "mixed", 1, "string"},
-		{"json", "mixed.x", 1, "string"},
+		{Source: "json", Name: "a.b", Count: 1, Kind: "integer"},
+		{Source: "json", Name: "a.c[]", Count: 2, Kind: "string"},
+		{Source: "json", Name: "lines[].qty", Count: 3, Kind: "integer"},
+		{Source: "json", Name: "mixed", Count: 1, Kind: "string"},
+		{Source: "json", Name: "mixed.x", Count: 1, Kind: "string"},
 	})
 	data, _ := json.Marshal(got)
 	want := `{"type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"integer","x-rasp-count":1},"c":{"type":"array","items":{"type":"string","x-rasp-count":2}}}},` +
@@ -348,7 +348,7 @@ func TestJSONSchema(t *testing.T) {
 	if string(data) != want {
 		t.Errorf("schema:\n%s\nwant\n%s", data, want)
 	}
-	top := jsonSchema([]invInput{{"json", "", 4, "integer"}})
+	top := jsonSchema([]invInput{{Source: "json", Name: "", Count: 4, Kind: "integer"}})
 	if top.Type != "integer" {
 		t.Errorf("a body that is a number: %+v", top)
 	}

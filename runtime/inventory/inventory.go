@@ -1,10 +1,11 @@
+// Package inventory is the schema of the API inventory a program built
+// with rasp-instrument records (RASP_ROUTES): the JSON the runtime writes
+// and `rasp-instrument routes` reads, and how a route pattern is read.
+// docs/inventory.md describes it for users. The recording is the
+// runtime's (package runtime/internal/routetable).
 package inventory
 
-import (
-	"os"
-	"path/filepath"
-	"sort"
-)
+import "strings"
 
 // Version is the version of the inventory's JSON schema.
 const Version = 1
@@ -64,83 +65,76 @@ type Input struct {
 	Kind   string `json:"kind"`   // integer, number, boolean, uuid, email, date, date-time or string
 }
 
-// Snapshot returns the inventory recorded so far.
-func Snapshot() Inventory {
-	inv := Inventory{
-		Version:   Version,
-		Overflow:  table.overflow.Load(),
-		Unmatched: table.unmatched.Load(),
-		Routes:    []Route{},
-	}
-	if len(os.Args) > 0 {
-		inv.Program = filepath.Base(os.Args[0])
-	}
-	for _, r := range *table.routes.Load() {
-		inv.Routes = append(inv.Routes, r.snapshot())
-	}
-	sort.Slice(inv.Routes, func(i, j int) bool {
-		a, b := &inv.Routes[i], &inv.Routes[j]
-		if a.Route != b.Route {
-			return a.Route < b.Route
+// The names of the kinds, as the JSON says them.
+const (
+	KindInteger  = "integer"
+	KindNumber   = "number"
+	KindBoolean  = "boolean"
+	KindUUID     = "uuid"
+	KindEmail    = "email"
+	KindDate     = "date"
+	KindDateTime = "date-time"
+	KindString   = "string"
+)
+
+// SplitRoute splits a route at the slashes that are not inside braces (a
+// regular expression of chi or gorilla/mux may hold one).
+func SplitRoute(route string) []string {
+	var segs []string
+	depth, start := 0, 0
+	for i := 0; i < len(route); i++ {
+		switch route[i] {
+		case '{':
+			depth++
+		case '}':
+			if depth > 0 {
+				depth--
+			}
+		case '/':
+			if depth == 0 {
+				segs = append(segs, route[start:i])
+				start = i + 1
+			}
 		}
-		return a.Method < b.Method
-	})
-	return inv
+	}
+	return append(segs, route[start:])
 }
 
-func (r *route) snapshot() Route {
-	out := Route{
-		Method:        r.method,
-		Route:         r.path,
-		Count:         r.count.Load(),
-		Statuses:      []Status{},
-		OtherStatuses: r.otherStatus.Load(),
-		Auth:          []Auth{},
-		OtherAuth:     r.otherAuth.Load(),
-		Inputs:        []Input{},
-		Dropped:       r.dropped.Load(),
-	}
-	for i := range r.statuses {
-		s := &r.statuses[i]
-		if c := s.code.Load(); c != 0 {
-			out.Statuses = append(out.Statuses, Status{Code: int(c) - 1, Count: s.n.Load()})
+// ParamName returns the parameter a whole segment of a route names:
+// "{id}", "{id...}", "{id:[0-9]+}" (net/http, chi, gorilla/mux), ":id",
+// ":id?", ":id<int>" (gin, echo, Fiber), "*filepath" (gin), and "*" and
+// "+" (echo, Fiber); "" for anything else, "{$}" among them.
+func ParamName(seg string) string {
+	switch seg[0] {
+	case '{':
+		if len(seg) < 3 || seg[len(seg)-1] != '}' {
+			return ""
+		}
+		in := seg[1 : len(seg)-1]
+		if i := strings.IndexByte(in, ':'); i >= 0 {
+			in = in[:i]
+		}
+		in = strings.TrimSuffix(strings.TrimSpace(in), "...")
+		if in == "$" || strings.ContainsAny(in, "{}") {
+			return ""
+		}
+		return in
+	case ':', '*':
+		n := 1
+		for n < len(seg) && (seg[n] == '_' || 'a' <= seg[n] && seg[n] <= 'z' || 'A' <= seg[n] && seg[n] <= 'Z' || '0' <= seg[n] && seg[n] <= '9') {
+			n++
+		}
+		if n == 1 {
+			if seg[0] == '*' {
+				return "*"
+			}
+			return ""
+		}
+		return seg[1:n]
+	case '+':
+		if seg == "+" {
+			return "+"
 		}
 	}
-	sort.Slice(out.Statuses, func(i, j int) bool { return out.Statuses[i].Code < out.Statuses[j].Code })
-	if n := r.noAuth.Load(); n > 0 {
-		out.Auth = append(out.Auth, Auth{Scheme: "none", Count: n})
-	}
-	for i := range r.auth {
-		a := &r.auth[i]
-		if p := a.scheme.Load(); p != nil {
-			out.Auth = append(out.Auth, Auth{Scheme: *p, Count: a.n.Load()})
-		}
-	}
-	sort.Slice(out.Auth, func(i, j int) bool { return out.Auth[i].Scheme < out.Auth[j].Scheme })
-	for _, f := range *r.fields.Load() {
-		out.Inputs = append(out.Inputs, Input{
-			Source: f.source,
-			Name:   f.name,
-			Count:  f.count.Load(),
-			Kind:   kindName(kindBits(f.kinds.Load())),
-		})
-	}
-	sort.Slice(out.Inputs, func(i, j int) bool {
-		a, b := &out.Inputs[i], &out.Inputs[j]
-		if a.Source != b.Source {
-			return a.Source < b.Source
-		}
-		return a.Name < b.Name
-	})
-	return out
-}
-
-// total is the number of requests the table has seen, to tell whether it
-// changed.
-func total() uint64 {
-	n := table.overflow.Load() + table.unmatched.Load()
-	for _, r := range *table.routes.Load() {
-		n += r.count.Load()
-	}
-	return n
+	return ""
 }

@@ -1,6 +1,7 @@
-// Package inventory records the API a program serves: the routes its
-// requests reach, with the names and shapes of their inputs, never their
-// values. The request middleware calls Observe once per served request;
+// Package routetable records the API a program serves (the API
+// inventory): the routes its requests reach, with the names and shapes of
+// their inputs, never their values. Its JSON schema is package inventory
+// (runtime/inventory), which the tool's routes command reads too. The request middleware calls Observe once per served request;
 // Snapshot returns what was recorded, WriteFile writes it as JSON, and
 // StartWriter keeps a file (RASP_ROUTES) up to date. The tool's
 // `rasp-instrument routes FILE --openapi OUT` turns the file into an
@@ -94,4 +95,4 @@
 // inputs a request had are counted once through a bit mask of the route's
 // fields. The kind of a field already widened to string is not computed
 // again. BenchmarkObserveKnown measures it (see docs/inventory.md).
-package inventory
+package routetable

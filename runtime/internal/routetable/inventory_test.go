@@ -1,4 +1,4 @@
-package inventory
+package routetable
 
 import (
 	"bytes"
@@ -220,31 +220,31 @@ func TestObserve(t *testing.T) {
 		Unmatched: 1,
 		Routes: []Route{
 			{Method: "POST", Route: "/items", Count: 1,
-				Statuses: []Status{{201, 1}},
-				Auth:     []Auth{{"cookie:sid", 1}},
+				Statuses: []Status{{Code: 201, Count: 1}},
+				Auth:     []Auth{{Scheme: "cookie:sid", Count: 1}},
 				Inputs: []Input{
-					{"form", "items[]", 1, KindInteger},
-					{"json", "lines[].qty", 1, KindNumber},
-					{"json", "name", 1, KindString},
-					{"json", "tags[]", 1, KindString},
+					{Source: "form", Name: "items[]", Count: 1, Kind: KindInteger},
+					{Source: "json", Name: "lines[].qty", Count: 1, Kind: KindNumber},
+					{Source: "json", Name: "name", Count: 1, Kind: KindString},
+					{Source: "json", Name: "tags[]", Count: 1, Kind: KindString},
 				},
 				Dropped: 2}, // "a b" and "x<y"
 			// "GET /items/{id}" and "/items/{id}" are one route once the
 			// method is cut.
 			{Method: "GET", Route: "/items/{id}", Count: 4,
-				Statuses:  []Status{{200, 3}, {404, 1}},
-				Auth:      []Auth{{"bearer", 2}, {"none", 1}},
+				Statuses:  []Status{{Code: 200, Count: 3}, {Code: 404, Count: 1}},
+				Auth:      []Auth{{Scheme: "bearer", Count: 2}, {Scheme: "none", Count: 1}},
 				OtherAuth: 1,
 				Inputs: []Input{
-					{"cookie", "session", 1, KindString},
-					{"header", "If-None-Match", 1, KindString},
-					{"header", "X-Tenant", 1, KindString},
-					{"path", "id", 2, KindInteger},
-					{"query", "limit", 2, KindString},
+					{Source: "cookie", Name: "session", Count: 1, Kind: KindString},
+					{Source: "header", Name: "If-None-Match", Count: 1, Kind: KindString},
+					{Source: "header", Name: "X-Tenant", Count: 1, Kind: KindString},
+					{Source: "path", Name: "id", Count: 2, Kind: KindInteger},
+					{Source: "query", Name: "limit", Count: 2, Kind: KindString},
 				}},
 			{Method: "GET", Route: "/items/{id}/x", Count: 1,
-				Statuses: []Status{{404, 1}},
-				Auth:     []Auth{{"none", 1}},
+				Statuses: []Status{{Code: 404, Count: 1}},
+				Auth:     []Auth{{Scheme: "none", Count: 1}},
 				Inputs:   []Input{}},
 		},
 	}

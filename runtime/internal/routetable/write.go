@@ -1,4 +1,4 @@
-package inventory
+package routetable
 
 import (
 	"encoding/json"

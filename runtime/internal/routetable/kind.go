@@ -1,4 +1,4 @@
-package inventory
+package routetable
 
 import (
 	"math/bits"
@@ -17,18 +17,6 @@ const (
 	kindDate
 	kindDateTime
 	kindString
-)
-
-// The names of the kinds, as the JSON says them.
-const (
-	KindInteger  = "integer"
-	KindNumber   = "number"
-	KindBoolean  = "boolean"
-	KindUUID     = "uuid"
-	KindEmail    = "email"
-	KindDate     = "date"
-	KindDateTime = "date-time"
-	KindString   = "string"
 )
 
 // maxKindLen is the longest value given a kind other than string.

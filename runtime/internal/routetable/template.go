@@ -1,6 +1,10 @@
-package inventory
+package routetable
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/rasp-instrument/rasp-instrument/runtime/inventory"
+)
 
 // TemplatePath returns the template of a request's path: each segment
 // that looks like an identifier (idLike) is replaced by {id}, the second
@@ -150,77 +154,15 @@ func idLike(s string) bool {
 // parseParams returns the parameter each non-empty segment of a route
 // names ("" for a literal segment) and the list of its parameters.
 func parseParams(route string) (bySegment, named []string) {
-	for _, seg := range splitRoute(route) {
+	for _, seg := range inventory.SplitRoute(route) {
 		if seg == "" {
 			continue
 		}
-		p := paramName(seg)
+		p := inventory.ParamName(seg)
 		bySegment = append(bySegment, p)
 		if p != "" {
 			named = append(named, p)
 		}
 	}
 	return bySegment, named
-}
-
-// splitRoute splits a route at the slashes that are not inside braces (a
-// regular expression of chi or gorilla/mux may hold one).
-func splitRoute(route string) []string {
-	var segs []string
-	depth, start := 0, 0
-	for i := 0; i < len(route); i++ {
-		switch route[i] {
-		case '{':
-			depth++
-		case '}':
-			if depth > 0 {
-				depth--
-			}
-		case '/':
-			if depth == 0 {
-				segs = append(segs, route[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(segs, route[start:])
-}
-
-// paramName returns the parameter a whole segment of a route names:
-// "{id}", "{id...}", "{id:[0-9]+}" (net/http, chi, gorilla/mux), ":id",
-// ":id?", ":id<int>" (gin, echo, Fiber), "*filepath" (gin), and "*" and
-// "+" (echo, Fiber); "" for anything else, "{$}" among them.
-func paramName(seg string) string {
-	switch seg[0] {
-	case '{':
-		if len(seg) < 3 || seg[len(seg)-1] != '}' {
-			return ""
-		}
-		in := seg[1 : len(seg)-1]
-		if i := strings.IndexByte(in, ':'); i >= 0 {
-			in = in[:i]
-		}
-		in = strings.TrimSuffix(strings.TrimSpace(in), "...")
-		if in == "$" || strings.ContainsAny(in, "{}") {
-			return ""
-		}
-		return in
-	case ':', '*':
-		n := 1
-		for n < len(seg) && (seg[n] == '_' || 'a' <= seg[n] && seg[n] <= 'z' || 'A' <= seg[n] && seg[n] <= 'Z' || '0' <= seg[n] && seg[n] <= '9') {
-			n++
-		}
-		if n == 1 {
-			if seg[0] == '*' {
-				return "*"
-			}
-			return ""
-		}
-		return seg[1:n]
-	case '+':
-		if seg == "+" {
-			return "+"
-		}
-	}
-	return ""
 }
