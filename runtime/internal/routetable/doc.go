@@ -1,8 +1,9 @@
 // Package routetable records the API a program serves (the API
 // inventory): the routes its requests reach, with the names and shapes of
 // their inputs, never their values. Its JSON schema is package inventory
-// (runtime/inventory), which the tool's routes command reads too. The request middleware calls Observe once per served request;
-// Snapshot returns what was recorded, WriteFile writes it as JSON, and
+// (runtime/inventory), which the tool's routes command reads too. The
+// request middleware calls Observe once per served request; Snapshot
+// returns what was recorded, WriteFile writes it as JSON, and
 // StartWriter keeps a file (RASP_ROUTES) up to date. The tool's
 // `rasp-instrument routes FILE --openapi OUT` turns the file into an
 // OpenAPI 3.1 document. docs/inventory.md is the user's description.
