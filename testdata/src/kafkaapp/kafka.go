@@ -65,7 +65,8 @@ func consume(args []string) error {
 	brokers := fs.String("brokers", "", "seed brokers")
 	topic := fs.String("topic", "orders", "topic")
 	group := fs.String("group", "orders-svc", "consumer group")
-	loop := fs.String("loop", "each", "each, iter, range, partition or slice")
+	client := fs.String("client", "kgo", "kgo (franz-go) or kafkago (segmentio/kafka-go)")
+	loop := fs.String("loop", "", "kgo: each (the default), iter, range, partition or slice; kafkago: read (the default) or fetch")
 	n := fs.Int("n", 1, "records to handle before exiting")
 	dbPath := fs.String("db", "orders.db", "SQLite database")
 	docs := fs.String("docs", "docs", "directory of documents")
@@ -76,6 +77,20 @@ func consume(args []string) error {
 		return err
 	}
 	defer svc.db.Close()
+
+	switch *client {
+	case "kgo":
+		if *loop == "" {
+			*loop = "each"
+		}
+	case "kafkago":
+		if *loop == "" {
+			*loop = "read"
+		}
+		return consumeKafkaGo(*brokers, *topic, *group, *loop, *n, svc)
+	default:
+		return fmt.Errorf("unknown -client %q", *client)
+	}
 
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(*brokers),

@@ -9,7 +9,7 @@
 //
 //	kafkaapp broker [-topics T,...]
 //	kafkaapp produce -brokers ADDR -topic T [-key K] [-H name=value]... VALUE...
-//	kafkaapp consume -brokers ADDR -topic T [-group G] [-loop each|iter|range|partition|slice] -n N -db FILE -docs DIR
+//	kafkaapp consume -brokers ADDR -topic T [-group G] [-client kgo|kafkago] [-loop LOOP] -n N -db FILE -docs DIR
 //
 // broker prints "listening on ADDR" and serves until it is killed.
 // consume handles records until it has handled n, printing one line a
@@ -20,6 +20,9 @@
 // iterates a poll's records: Fetches.EachRecord, a RecordIter, a range over
 // RecordsAll, EachPartition then FetchTopicPartition.EachRecord, or a
 // range over the slice Records returns (which the runtime does not see).
+// -client kafkago consumes with segmentio/kafka-go's Reader instead, -loop
+// read (ReadMessage, which commits each offset before the message is
+// handled) or fetch (FetchMessage, then CommitMessages once handled).
 package main
 
 import (
