@@ -65,29 +65,44 @@ func JudgeValue(site *callsite.Site, req *reqctx.Request, detect func() (Finding
 		return nil
 	}
 	p := CurrentPolicy()
-	m = p.RuleMode(f.Rule, m)
+	if be := conclude(p, site, req, f, p.RuleMode(f.Rule, m), true, true); be != nil {
+		return be
+	}
+	return nil
+}
+
+// conclude applies a finding f of site for req (nil: none) in mode m: off
+// does nothing; an allowlist entry or route exemption allows it; block
+// refuses the call when refuse is set, and marks the request refused.
+// It counts and records the finding when report is set, and returns the
+// refusal, or nil.
+func conclude(p *policy.Compiled, site *callsite.Site, req *reqctx.Request, f Finding, m policy.Mode, report, refuse bool) *callsite.BlockedError {
 	if m == policy.ModeOff {
 		return nil
 	}
 	if allowlisted(p, site, f, req) {
-		metrics.CountAllowlistHit(f.Rule)
-		record(site, req, f, m, "allowlisted")
+		if report {
+			metrics.CountAllowlistHit(f.Rule)
+			record(site, req, f, m, "allowlisted")
+		}
 		return nil
 	}
-	verdict := "detected"
-	if m == policy.ModeBlock {
+	verdict := "detected" // a finding that refuses nothing is detected, whatever the mode
+	var be *callsite.BlockedError
+	if refuse && m == policy.ModeBlock {
 		verdict = "blocked"
-		be := &callsite.BlockedError{Rule: f.Rule, Site: site.Public()}
+		be = &callsite.BlockedError{Rule: f.Rule, Site: site.Public()}
 		if req != nil {
 			be.RequestID = req.RequestID()
 			if req.NoteBlocked(be) {
 				metrics.CountBlockedRequest(f.Rule)
 			}
 		}
-		err = be
 	}
-	record(site, req, f, m, verdict)
-	return err
+	if report {
+		record(site, req, f, m, verdict)
+	}
+	return be
 }
 
 // JudgePath is JudgeCall for a path. A path-nul-byte finding is recorded with

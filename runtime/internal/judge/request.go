@@ -6,7 +6,6 @@ import (
 	"github.com/rasp-instrument/rasp-instrument/runtime/event"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/apihooks"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/callsite"
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/metrics"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
 	"github.com/rasp-instrument/rasp-instrument/runtime/policy"
 )
@@ -59,35 +58,5 @@ func judgeRequest(req *reqctx.Request, f Finding, m policy.Mode, report, refuse 
 	if m < 0 {
 		m = p.RuleMode(f.Rule, global)
 	}
-	if m == policy.ModeOff {
-		return false
-	}
-	if req != nil {
-		for _, r := range p.Allow.Routes {
-			if r.Matches(req.Method, req.Path) && r.Exempts(f.Rule) {
-				if report {
-					metrics.CountAllowlistHit(f.Rule)
-					record(requestSite, req, f, m, "allowlisted")
-				}
-				return false
-			}
-		}
-	}
-	verdict := "detected"
-	refused := refuse && m == policy.ModeBlock
-	if refused {
-		verdict = "blocked" // a finding that refuses nothing is detected, whatever the mode
-	}
-	if refused {
-		if req != nil {
-			be := &callsite.BlockedError{Rule: f.Rule, Site: requestSite.Public(), RequestID: req.RequestID()}
-			if req.NoteBlocked(be) {
-				metrics.CountBlockedRequest(f.Rule)
-			}
-		}
-	}
-	if report {
-		record(requestSite, req, f, m, verdict)
-	}
-	return refused
+	return conclude(p, requestSite, req, f, m, report, refuse) != nil
 }
