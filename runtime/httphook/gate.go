@@ -19,16 +19,11 @@ import (
 // gateRefusal is the answer to a request the gate refused: the 403 of any
 // refusal, or for a rate limit 429 with Retry-After.
 func gateRefusal(ref *gate.Refusal, id, accept string) *Refusal {
-	r := refusal(ref.Rule, id, accept)
-	if ref.Status == http.StatusTooManyRequests {
-		r.Status = http.StatusTooManyRequests
-		r.Header = append(r.Header, [2]string{"Retry-After", ref.RetryAfterSeconds()})
-		if strings.HasPrefix(r.Header[3][1], "text/html") {
-			r.Body = strings.Replace(strings.Replace(r.Body, "403 Forbidden", "429 Too Many Requests", 1), "<h1>Forbidden</h1>", "<h1>Too Many Requests</h1>", 1)
-		} else {
-			r.Body = strings.Replace(r.Body, `"error":"blocked"`, `"error":"rate limited"`, 1)
-		}
+	if ref.Status != http.StatusTooManyRequests {
+		return refusal(ref.Rule, id, accept)
 	}
+	r := refusalWith(http.StatusTooManyRequests, "rate limited", ref.Rule, id, accept)
+	r.Header = append(r.Header, [2]string{"Retry-After", ref.RetryAfterSeconds()})
 	return r
 }
 

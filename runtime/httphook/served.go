@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
@@ -168,14 +169,21 @@ func (s *Served) observe(status int) {
 // {"error":"blocked","rule":…,"request_id":…}, or HTML when accept asks
 // for it.
 func refusal(rule, id, accept string) *Refusal {
-	r := &Refusal{Status: http.StatusForbidden, Header: [][2]string{
+	return refusalWith(http.StatusForbidden, "blocked", rule, id, accept)
+}
+
+// refusalWith is the answer with status to a request refused by rule:
+// what ("blocked", "rate limited") is the JSON body's error.
+func refusalWith(status int, what, rule, id, accept string) *Refusal {
+	r := &Refusal{Status: status, Header: [][2]string{
 		{"X-Request-Id", id}, {"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}}}
 	if strings.Contains(accept, "text/html") {
+		text := http.StatusText(status)
 		r.Header[3][1] = "text/html; charset=utf-8"
-		r.Body = "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>The request was blocked (rule " +
+		r.Body = "<!doctype html><title>" + strconv.Itoa(status) + " " + text + "</title><h1>" + text + "</h1><p>The request was blocked (rule " +
 			html.EscapeString(rule) + "). Request ID: <code>" + html.EscapeString(id) + "</code></p>\n"
 		return r
 	}
-	r.Body = `{"error":"blocked","rule":` + jsonString(rule) + `,"request_id":` + jsonString(id) + "}\n"
+	r.Body = `{"error":` + jsonString(what) + `,"rule":` + jsonString(rule) + `,"request_id":` + jsonString(id) + "}\n"
 	return r
 }
