@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/textproto"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -322,11 +324,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.Strings(out)
 	return out
 }
 
@@ -424,7 +422,7 @@ func compileGate(p Policy, source string) (*Gate, error) {
 	if len(users.Headers) > 0 {
 		g.UserHdrs = g.UserHdrs[:0]
 		for _, h := range users.Headers {
-			g.UserHdrs = append(g.UserHdrs, canonicalHeader(h))
+			g.UserHdrs = append(g.UserHdrs, textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(h)))
 		}
 	}
 	g.UserJWT = users.JWT == nil || *users.JWT
@@ -447,22 +445,6 @@ func compileGate(p Policy, source string) (*Gate, error) {
 		}
 	}
 	return g, nil
-}
-
-// canonicalHeader returns h as net/http canonicalises header keys.
-func canonicalHeader(h string) string {
-	b := []byte(strings.TrimSpace(h))
-	upper := true
-	for i, c := range b {
-		switch {
-		case upper && 'a' <= c && c <= 'z':
-			b[i] = c - 'a' + 'A'
-		case !upper && 'A' <= c && c <= 'Z':
-			b[i] = c - 'A' + 'a'
-		}
-		upper = c == '-'
-	}
-	return string(b)
 }
 
 // EgressList is the compiled egress allowlist.
