@@ -18,38 +18,42 @@ import (
 // follows the policy in force: a reload that changes the configuration
 // starts it afresh.
 
-var waves struct {
-	mu  sync.Mutex
+// waveState is a detector and the configuration it was made for.
+type waveState struct {
+	d   *attackwave.Detector
 	cfg policy.WaveConfig
-	d   atomic.Pointer[attackwave.Detector]
 }
 
-// waveDetector returns the detector of the policy in force, or nil when
-// the policy detects no waves.
-func waveDetector() *attackwave.Detector {
+var waves struct {
+	mu  sync.Mutex
+	cur atomic.Pointer[waveState]
+}
+
+// waveDetector returns the detector of the policy in force with its
+// configuration, or nil when the policy detects no waves.
+func waveDetector() *waveState {
 	w := CurrentPolicy().Gate().Wave
 	if w == nil {
 		return nil
 	}
-	if d := waves.d.Load(); d != nil && waves.cfg == *w {
-		return d
+	if st := waves.cur.Load(); st != nil && st.cfg == *w {
+		return st
 	}
 	waves.mu.Lock()
 	defer waves.mu.Unlock()
-	if d := waves.d.Load(); d != nil && waves.cfg == *w {
-		return d
+	if st := waves.cur.Load(); st != nil && st.cfg == *w {
+		return st
 	}
-	d := attackwave.New(attackwave.Config{Threshold: w.Threshold, Window: w.Window, BlockFor: w.BlockFor})
-	waves.cfg = *w
-	waves.d.Store(d)
-	return d
+	st := &waveState{d: attackwave.New(attackwave.Config{Threshold: w.Threshold, Window: w.Window, BlockFor: w.BlockFor}), cfg: *w}
+	waves.cur.Store(st)
+	return st
 }
 
 // NoteProbe notes a scanner probe (attackwave.IsProbe) from client, for
 // req; it records the attack-wave event when the probe starts a wave.
 func NoteProbe(req *reqctx.Request, client netip.Addr) {
-	if d := waveDetector(); d != nil && client.IsValid() {
-		noteWave(d, req, client, attackwave.Probe)
+	if st := waveDetector(); st != nil && client.IsValid() {
+		noteWave(st, req, client, attackwave.Probe)
 	}
 }
 
@@ -59,22 +63,21 @@ func noteFinding(req *reqctx.Request, f Finding, family event.Family) {
 	if req == nil || family == event.FamilyRequest {
 		return
 	}
-	d := waveDetector()
-	if d == nil {
+	st := waveDetector()
+	if st == nil {
 		return
 	}
 	if client, err := netip.ParseAddr(req.ClientIP); err == nil {
-		noteWave(d, req, client, attackwave.Finding)
+		noteWave(st, req, client, attackwave.Finding)
 	}
 }
 
-func noteWave(d *attackwave.Detector, req *reqctx.Request, client netip.Addr, kind attackwave.Kind) {
-	w := d.Note(client, kind, time.Now())
+func noteWave(st *waveState, req *reqctx.Request, client netip.Addr, kind attackwave.Kind) {
+	w := st.d.Note(client, kind, time.Now())
 	if !w.Started {
 		return
 	}
-	cfg := CurrentPolicy().Gate().Wave
-	detail := strconv.Itoa(w.Findings) + " findings and " + strconv.Itoa(w.Probes) + " scanner probes from one client within " + cfg.Window.String()
+	detail := strconv.Itoa(w.Findings) + " findings and " + strconv.Itoa(w.Probes) + " scanner probes from one client within " + st.cfg.Window.String()
 	if !w.BlockedUntil.IsZero() {
 		detail += "; its requests are refused until " + w.BlockedUntil.UTC().Format(time.RFC3339) + " in block mode"
 	}
@@ -87,9 +90,9 @@ func noteWave(d *attackwave.Detector, req *reqctx.Request, client netip.Addr, ki
 // WaveBlocked reports whether client is refused after an attack wave
 // (attack_wave.block_for), and until when.
 func WaveBlocked(client netip.Addr) (time.Time, bool) {
-	d := waveDetector()
-	if d == nil || !client.IsValid() {
+	st := waveDetector()
+	if st == nil || !client.IsValid() {
 		return time.Time{}, false
 	}
-	return d.Blocked(client, time.Now())
+	return st.d.Blocked(client, time.Now())
 }
