@@ -80,7 +80,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.r = withContext(&x.copy, r, &x.ctx)
 	if x.gate.Active() {
 		in := gate.Info{Method: r.Method, Path: r.URL.Path, Client: client, UserAgent: r.Header.Get("User-Agent")}
-		if ref := gate.Check(x.req, &in); ref != nil {
+		if ref := gate.Check(x.gate, x.req, &in); ref != nil {
 			answer(w, gateRefusal(ref, x.req.RequestID(), r.Header.Get("Accept")))
 			return
 		}

@@ -69,7 +69,7 @@ func BeginRPC(ctx context.Context, fullMethod, remoteAddr string, md map[string]
 	c.request.Init(c.clientID, RPCMethod, fullMethod, ip, c)
 	if c.gate.Active() {
 		in := gate.Info{Method: RPCMethod, Path: fullMethod, Client: client, UserAgent: metadataHeaders(md).Header("User-Agent")}
-		c.refused = gate.Check(&c.request, &in)
+		c.refused = gate.Check(c.gate, &c.request, &in)
 	}
 	c.ctx = reqctx.RequestContext{Context: ctx, Request: &c.request}
 	c.entered = reqctx.Enter(&c.request)

@@ -83,7 +83,7 @@ func Begin(method, rawPath, remoteAddr string, raw Raw) *Served {
 	s.request.Init(s.clientID, method, path, ip, s)
 	if s.gate.Active() {
 		in := gate.Info{Method: method, Path: path, Client: client, UserAgent: raw.Header("User-Agent")}
-		s.refused = gate.Check(&s.request, &in)
+		s.refused = gate.Check(s.gate, &s.request, &in)
 	}
 	s.entered = reqctx.Enter(&s.request)
 	return s

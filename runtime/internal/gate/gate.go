@@ -41,20 +41,15 @@ func (r *Refusal) RetryAfterSeconds() string {
 	return strconv.FormatInt(s, 10)
 }
 
-// Active reports whether the gate has anything to check for a request
-// under the policy in force: when false, the servers skip Check.
-func Active() bool {
-	return judge.CurrentPolicy().Gate().Active()
-}
-
-// Check judges req, described by in, by the policy's request rules, in
-// order: bypass_ips (never refused), the attack-wave block, block_ips and
+// Check judges req, described by in, by the request rules of g (the
+// policy's Gate, which the server read when the request came and found
+// Active), in order: bypass_ips (never refused), the attack-wave block, block_ips and
 // allow_ips (global, then the route's), users.block, bots, the route's
 // rate limit; a scanner probe path is noted for attack waves. It records
 // the findings and returns the refusal to answer instead of running the
 // handler (block mode), or nil. It never panics: a fault is recovered,
 // counted and logged, and the request goes ahead.
-func Check(req *reqctx.Request, in *Info) (ref *Refusal) {
+func Check(g *policy.Gate, req *reqctx.Request, in *Info) (ref *Refusal) {
 	defer func() {
 		if r := recover(); r != nil {
 			metrics.NoteInternalError()
@@ -63,7 +58,6 @@ func Check(req *reqctx.Request, in *Info) (ref *Refusal) {
 			ref = nil
 		}
 	}()
-	g := judge.CurrentPolicy().Gate()
 	if in.Client.IsValid() && g.Bypass.Contains(in.Client) {
 		return nil
 	}
