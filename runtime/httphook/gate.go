@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/clientip"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/events"
@@ -66,8 +67,10 @@ func userFrom(header func(name string) string, fromTrustedProxy bool, g *policy.
 // remoteAddr, as events name it, and as an address when the gate needs
 // one: the peer, or behind a trusted proxy (then trusted is true) the
 // address its forwarding headers h name (see package clientip). h is read
-// only when the peer is a trusted proxy.
-func gateClient(remoteAddr string, g *policy.Gate, h clientip.Headers) (ip string, client netip.Addr, trusted bool) {
+// only when the peer is a trusted proxy. The text of such an address goes
+// in buf when it fits (a buffer of the caller's that nothing writes again,
+// so no allocation per request), else in a new string.
+func gateClient(remoteAddr string, g *policy.Gate, h clientip.Headers, buf []byte) (ip string, client netip.Addr, trusted bool) {
 	ip = clientIP(remoteAddr)
 	if g.Trusted == nil && !g.Active() {
 		return ip, netip.Addr{}, false
@@ -77,6 +80,9 @@ func gateClient(remoteAddr string, g *policy.Gate, h clientip.Headers) (ip strin
 		return ip, peer, false
 	}
 	client = clientip.Client(peer, h, g.Trusted)
+	if b := client.AppendTo(buf[:0]); len(b) > 0 && cap(buf) > 0 && &b[0] == &buf[:1][0] {
+		return unsafe.String(&b[0], len(b)), client, true
+	}
 	return client.String(), client, true
 }
 

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/rasp-instrument/rasp-instrument/runtime/internal/clientip"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/gate"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/judge"
 	"github.com/rasp-instrument/rasp-instrument/runtime/internal/reqctx"
@@ -101,23 +100,9 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // address when the gate needs one: the peer, or behind a trusted proxy
 // the address its forwarding headers name (see package clientip).
 func (x *exchange) client(r *http.Request) (string, netip.Addr) {
-	ip := clientIP(r.RemoteAddr)
-	if x.gate.Trusted == nil && !x.gate.Active() {
-		return ip, netip.Addr{}
-	}
-	peer := clientip.PeerAddr(r.RemoteAddr)
-	if !x.gate.Trusted.Contains(peer) {
-		return ip, peer
-	}
-	x.trusted = true
-	client := clientip.Client(peer, r.Header, x.gate.Trusted)
-	// The text goes in the exchange's own buffer, which nothing writes
-	// again: no allocation per request.
-	b := client.AppendTo(x.ipText[:0])
-	if len(b) == 0 || &b[0] != &x.ipText[0] {
-		return client.String(), client // longer than the buffer (a zone)
-	}
-	return unsafe.String(&b[0], len(b)), client
+	ip, client, trusted := gateClient(r.RemoteAddr, x.gate, r.Header, x.ipText[:0])
+	x.trusted = trusted
+	return ip, client
 }
 
 // User names the request's user, for reqctx.Request.

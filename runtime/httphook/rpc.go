@@ -64,7 +64,7 @@ func BeginRPC(ctx context.Context, fullMethod, remoteAddr string, md map[string]
 	if ids := md["x-request-id"]; len(ids) > 0 {
 		c.clientID = clientRequestID(ids[0])
 	}
-	ip, client, trusted := gateClient(remoteAddr, c.gate, metadataHeaders(md))
+	ip, client, trusted := gateClient(remoteAddr, c.gate, metadataHeaders(md), nil)
 	c.trusted = trusted
 	c.request.Init(c.clientID, RPCMethod, fullMethod, ip, c)
 	if c.gate.Active() {

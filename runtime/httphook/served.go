@@ -78,7 +78,7 @@ func Begin(method, rawPath, remoteAddr string, raw Raw) *Served {
 	if err != nil {
 		path = rawPath
 	}
-	ip, client, trusted := gateClient(remoteAddr, s.gate, raw)
+	ip, client, trusted := gateClient(remoteAddr, s.gate, raw, nil)
 	s.trusted = trusted
 	s.request.Init(s.clientID, method, path, ip, s)
 	if s.gate.Active() {
