@@ -187,7 +187,7 @@ func inputs(r *http.Request, body *bodyTee) []taint.Input {
 		c.pairs("form", string(captured))
 	}
 	if len(captured) > 0 && (ct == "application/json" || strings.HasSuffix(ct, "+json") || looksJSON(captured)) {
-		c.json(captured)
+		c.json("json", captured)
 	}
 	if len(captured) > 0 && (ct == "application/xml" || ct == "text/xml" || strings.HasSuffix(ct, "+xml")) {
 		c.xml(captured)
@@ -626,8 +626,9 @@ type jsonFrame struct {
 }
 
 // json adds the strings and numbers of a JSON document, and its unusual
-// keys, until the document ends or breaks.
-func (c *collector) json(data []byte) {
+// keys, until the document ends or breaks, under source src ("json" for a
+// request body; a message's source for a message).
+func (c *collector) json(src string, data []byte) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var stack []jsonFrame
@@ -674,16 +675,16 @@ func (c *collector) json(data []byte) {
 				f := &stack[n-1]
 				f.key, f.wantKey = t, false
 				if n <= maxDepth {
-					c.addName("json", joinKey(f.path, t), t)
+					c.addName(src, joinKey(f.path, t), t)
 				}
 				continue
 			}
 			if p, ok := next(); ok {
-				c.add("json", p, t)
+				c.add(src, p, t)
 			}
 		case json.Number:
 			if p, ok := next(); ok {
-				c.add("json", p, string(t))
+				c.add(src, p, string(t))
 			}
 		default: // true, false, null
 			next()

@@ -129,12 +129,7 @@ func MessageInputs(in MessageInput) []taint.Input {
 	}
 	if len(body) > 0 {
 		if looksJSON(body) {
-			n := len(c.ins)
-			c.json(body)
-			// The JSON fields are named by path under the message's source.
-			for i := n; i < len(c.ins); i++ {
-				c.ins[i].Source = src
-			}
+			c.json(src, body) // the fields, by path, under the message's source
 		} else {
 			c.add(src, "body", string(body))
 		}

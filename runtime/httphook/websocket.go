@@ -226,11 +226,7 @@ func messageInputs(b []byte) []taint.Input {
 		c.add(WebSocketSource, "message", t)
 	}
 	if looksJSON(b) {
-		n := len(c.ins)
-		c.json(b)
-		for i := n; i < len(c.ins); i++ {
-			c.ins[i].Source = WebSocketSource
-		}
+		c.json(WebSocketSource, b)
 	}
 	return c.ins
 }
